@@ -1,0 +1,103 @@
+// Format detection and dispatch: from the extension or the content; an explicit format wins.
+
+import { readFileSync, statSync } from 'node:fs';
+import { CircuitError, attempt, type Result } from './errors.js';
+import type { Circuit } from './ir.js';
+import { parseAag, parseAig } from './parsers/aiger.js';
+import { parseBench } from './parsers/bench.js';
+import { parseBlif } from './parsers/blif.js';
+import { isBristolFashion, parseBristol, parseBristolOld } from './parsers/bristol.js';
+import { parseGc } from './parsers/gc.js';
+import { sourceFromBytes, type ParserSource } from './source.js';
+import { writeBristol } from './writers/bristol.js';
+import { writeGc } from './writers/gc.js';
+
+export const FORMATS = ['gc', 'bristol', 'bristol-old', 'aag', 'aig', 'bench', 'blif'] as const;
+export type FormatName = (typeof FORMATS)[number];
+export const WRITABLE = ['gc', 'bristol'] as const;
+export type WritableFormat = (typeof WRITABLE)[number];
+
+const PARSERS: Record<FormatName, (src: ParserSource) => Circuit> = {
+  gc: parseGc,
+  bristol: parseBristol,
+  'bristol-old': parseBristolOld,
+  aag: parseAag,
+  aig: parseAig,
+  bench: parseBench,
+  blif: parseBlif,
+};
+
+export function isFormatName(s: string): s is FormatName {
+  return (FORMATS as readonly string[]).includes(s);
+}
+
+function extension(path: string): string {
+  const b = path.split(/[\\/]/).pop() ?? path;
+  const dot = b.lastIndexOf('.');
+  return dot > 0 ? b.slice(dot + 1).toLowerCase() : '';
+}
+
+/** The format of a file, from its extension, else from its first bytes. */
+export function detectFormat(path: string | undefined, bytes: Uint8Array): FormatName {
+  const head = new TextDecoder('latin1').decode(bytes.subarray(0, 4096));
+  const ext = path ? extension(path) : '';
+  switch (ext) {
+    case 'gc': return 'gc';
+    case 'aag': return 'aag';
+    case 'aig': return 'aig';
+    case 'bench': return 'bench';
+    case 'blif': return 'blif';
+    case 'txt':
+    case 'bristol': return isBristolFashion(head) ? 'bristol' : 'bristol-old';
+    default: break;
+  }
+  if (/^aag\s/.test(head)) return 'aag';
+  if (/^aig\s/.test(head)) return 'aig';
+  if (/^\s*\d+\s+\d+\s*\r?\n/.test(head)) return isBristolFashion(head) ? 'bristol' : 'bristol-old';
+  if (/^\s*\.(model|inputs|outputs|names)\b/m.test(head)) return 'blif';
+  if (/^\s*(INPUT|OUTPUT)\s*\(/im.test(head)) return 'bench';
+  return 'gc';
+}
+
+export interface ParseOptions {
+  file?: string;
+  format?: FormatName;
+  name?: string;
+}
+
+/** Parses bytes of any supported format. Throws CircuitError. */
+export function parseCircuitBytes(bytes: Uint8Array, opts: ParseOptions = {}): Circuit {
+  const format = opts.format ?? detectFormat(opts.file, bytes);
+  return PARSERS[format](sourceFromBytes(bytes, opts.file, opts.name));
+}
+
+export function parseCircuitText(text: string, opts: ParseOptions = {}): Circuit {
+  return parseCircuitBytes(new TextEncoder().encode(text), opts);
+}
+
+/** Reads and parses a circuit file. */
+export function readCircuitFile(path: string, opts: Omit<ParseOptions, 'file'> = {}): Result<Circuit> {
+  return attempt(() => {
+    let bytes: Uint8Array;
+    try {
+      if (statSync(path).isDirectory()) throw new CircuitError('io', `${path} is a directory, not a circuit file`);
+      bytes = readFileSync(path);
+    } catch (e) {
+      if (e instanceof CircuitError) throw e;
+      throw new CircuitError('io', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    return parseCircuitBytes(bytes, { ...opts, file: path });
+  });
+}
+
+export function writeCircuit(c: Circuit, format: WritableFormat): string {
+  return format === 'gc' ? writeGc(c) : writeBristol(c);
+}
+
+/** The writable format chosen by an output path's extension. */
+export function writableFormatOf(path: string): WritableFormat | undefined {
+  const ext = extension(path);
+  if (ext === 'gc') return 'gc';
+  if (ext === 'txt' || ext === 'bristol') return 'bristol';
+  return undefined;
+}

@@ -1,0 +1,14 @@
+// Public surface of circuits/: the IR, parsing and writing, direct evaluation, statistics.
+
+export { OP_NAMES, Op, applyOp, arity, inputOffsets, nGates, nWires, opCode, outputWires, truthTable, wireLabel } from './ir.js';
+export type { Circuit, EmbeddedTest, Group, OpCode, OpName, OutputGroup } from './ir.js';
+export { CircuitError, UserError, attempt, err, ok } from './errors.js';
+export type { CircuitErrorKind, Result, SourceLoc } from './errors.js';
+export { NetlistBuilder } from './builder.js';
+export { FORMATS, WRITABLE, detectFormat, isFormatName, parseCircuitBytes, parseCircuitText, readCircuitFile, writableFormatOf, writeCircuit } from './formats.js';
+export type { FormatName, ParseOptions, WritableFormat } from './formats.js';
+export { evalBitsliced, evalMany, evalOne, evalOutputsOne, packVectors, slicedBit } from './eval.js';
+export { bitsToValue, inputBitsFromHex, outputHex, parseBitString, parseHexValue, toHex, valueToBits } from './values.js';
+export type { BitOrder } from './values.js';
+export { circuitStats, wireDepths } from './stats.js';
+export type { CircuitStats } from './stats.js';
