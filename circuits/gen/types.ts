@@ -1,0 +1,20 @@
+// The shape of a circuit generator: a family name, its options (all given as strings by the
+// CLI, validated by the generator) and a build function.
+
+import type { Circuit } from '../ir.js';
+
+export interface GenOption {
+  name: string;
+  kind: 'int' | 'float' | 'string' | 'bigint';
+  /** Used when the option is not given; an option without a default is required. */
+  default?: string;
+  help: string;
+}
+
+export interface Generator {
+  family: string;
+  summary: string;
+  options: GenOption[];
+  /** Builds the circuit; throws UserError (one line) for a bad option value. */
+  build(opts: Record<string, string>): Circuit;
+}

@@ -1,0 +1,104 @@
+// Commands on circuits alone: stats, eval, convert.
+
+import type { Command } from 'commander';
+import {
+  circuitStats,
+  evalOutputsOne,
+  inputBitsFromHex,
+  outputHex,
+  parseBitString,
+  writableFormatOf,
+  writeCircuit,
+  type BitOrder,
+  type WritableFormat,
+} from '../../circuits/index.js';
+import type { CliContext } from '../context.js';
+import { UsageError } from '../errors.js';
+import { loadCircuit, writeOutput } from '../files.js';
+
+export function collect(value: string, prev: string[]): string[] {
+  return [...prev, value];
+}
+
+export function parseOrder(s: string | undefined): BitOrder {
+  if (s === undefined || s === 'lsb0' || s === 'msb0') return s ?? 'lsb0';
+  throw new UsageError(`--order must be lsb0 or msb0, got '${s}'`);
+}
+
+/** Input bits from --input HEX (one per group) or --bits B. */
+export function inputBitsFromOptions(c: ReturnType<typeof loadCircuit>, o: { input?: string[]; bits?: string; order?: string }): Uint8Array {
+  const order = parseOrder(o.order);
+  if (o.bits !== undefined) {
+    if (o.input && o.input.length > 0) throw new UsageError('give either --input or --bits, not both');
+    return parseBitString(o.bits, c.nInputs);
+  }
+  return inputBitsFromHex(c, o.input ?? [], order);
+}
+
+export function registerCircuitCommands(program: Command, ctx: CliContext): void {
+  program
+    .command('stats')
+    .description('input/output widths, gate counts by type, depth, wires')
+    .argument('<file>', 'circuit file')
+    .option('--format <fmt>', 'input format (default: from the extension or the content)')
+    .option('--json', 'print one JSON object')
+    .action((file: string, o: { format?: string; json?: boolean }) => {
+      const c = loadCircuit(file, o.format);
+      const s = circuitStats(c);
+      if (o.json) {
+        ctx.io.out(JSON.stringify({ inputs: s.inputs, outputs: s.outputs, gates: s.gates, total_gates: s.total_gates, depth: s.depth, wires: s.wires }) + '\n');
+        return;
+      }
+      const groups = (gs: { name: string; width: number }[]) => gs.map((g) => `${g.name}[${g.width}]`).join(' ') || '-';
+      const mix = Object.entries(s.gates).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${v}`).join(', ');
+      ctx.io.out(
+        [
+          `circuit  ${s.name}`,
+          `inputs   ${s.inputs.reduce((a, b) => a + b, 0)} wires: ${groups(c.inputs)}`,
+          `outputs  ${s.outputs.reduce((a, b) => a + b, 0)} wires: ${groups(c.outputs.map((g) => ({ name: g.name, width: g.wires.length })))}`,
+          `gates    ${s.total_gates}${mix ? ` (${mix})` : ''}`,
+          `depth    ${s.depth}`,
+          `wires    ${s.wires}`,
+          '',
+        ].join('\n'),
+      );
+    });
+
+  program
+    .command('eval')
+    .description('evaluate a circuit directly on one input')
+    .argument('<file>', 'circuit file')
+    .option('--input <hex>', 'value of the next input group, in hex (repeat once per group)', collect, [])
+    .option('--bits <bits>', 'all input wires as a 0/1 string, first character = first wire')
+    .option('--order <order>', 'lsb0 (wire k = bit k) or msb0 (wire k = bit width-1-k)', 'lsb0')
+    .option('--format <fmt>', 'input format')
+    .action((file: string, o: { input: string[]; bits?: string; order: string; format?: string }) => {
+      const c = loadCircuit(file, o.format);
+      const bits = inputBitsFromOptions(c, o);
+      const out = evalOutputsOne(c, bits);
+      if (o.bits !== undefined) ctx.io.out(Array.from(out).join('') + '\n');
+      else ctx.io.out(outputHex(c, out, parseOrder(o.order)).map((h) => h + '\n').join(''));
+    });
+
+  program
+    .command('convert')
+    .description('convert a circuit to .gc or Bristol Fashion (by the output extension)')
+    .argument('<in>', 'circuit file')
+    .requiredOption('-o, --output <file>', 'output file (.gc, or .txt/.bristol for Bristol Fashion)')
+    .option('--to <fmt>', 'output format: gc or bristol (default: from the extension)')
+    .option('--format <fmt>', 'input format')
+    .option('--force', 'overwrite an existing output file')
+    .action((input: string, o: { output: string; to?: string; format?: string; force?: boolean }) => {
+      let fmt: WritableFormat | undefined;
+      if (o.to !== undefined) {
+        if (o.to !== 'gc' && o.to !== 'bristol') throw new UsageError(`--to must be gc or bristol, got '${o.to}'`);
+        fmt = o.to;
+      } else {
+        fmt = writableFormatOf(o.output);
+        if (!fmt) throw new UsageError(`cannot tell the output format from '${o.output}': use a .gc or .txt name, or --to`);
+      }
+      const c = loadCircuit(input, o.format);
+      writeOutput(o.output, writeCircuit(c, fmt), Boolean(o.force));
+      ctx.io.out(`wrote ${o.output} (${fmt}, ${c.ops.length} gates)\n`);
+    });
+}

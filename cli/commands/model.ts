@@ -1,0 +1,202 @@
+// Commands on compiled models: compile, run, verify, trace.
+
+import type { Command } from 'commander';
+import { evalOutputsOne, outputHex, type Circuit } from '../../circuits/index.js';
+import { modelToBytes, type Model } from '../../compiler/index.js';
+import { allInputs, sampleInputs } from '../../runtime/inputs.js';
+import { createEngine, parseBackend } from '../../runtime/backend.js';
+import { outputsOfSequence, promptOf, traceGeneration, verifyModel, type VerifyReport } from '../../runtime/index.js';
+import type { CliContext } from '../context.js';
+import { EXIT_CHECK_FAILED, UsageError } from '../errors.js';
+import { writeOutput } from '../files.js';
+import { loadCircuitOrModel, type CompileFlags } from '../load.js';
+import { renderTraceText } from '../trace-text.js';
+import { collect, inputBitsFromOptions, parseOrder } from './circuit.js';
+
+function compileOptions(cmd: Command): Command {
+  return cmd
+    .option('--cot <format>', '4tok (4 tokens per gate, default) or gate (1 token per gate, as in the theorem)')
+    .option('--scale <L>', 'key scale λ of the retrieval heads (default 10)')
+    .option('--format <fmt>', 'circuit format (default: from the extension or the content)');
+}
+
+function runOptions(cmd: Command): Command {
+  return cmd
+    .option('--backend <b>', 'auto, cpu or webgpu', 'cpu')
+    .option('--arith <mode>', 'f32, f64, f16, fixed:s or float:e,s', 'f32');
+}
+
+export function modelSummary(m: Model): { layers: number; heads: number; d_model: number; seq_len: number; vocab_size: number } {
+  return { layers: m.meta.n_layers, heads: m.meta.heads[0] ?? 0, d_model: m.d, seq_len: m.meta.seq_len, vocab_size: m.vocab.length };
+}
+
+function parseIntOpt(s: string | undefined, name: string, def: number, max = 1e9): number {
+  if (s === undefined) return def;
+  if (!/^\d+$/.test(s) || Number(s) > max) throw new UsageError(`--${name} must be an integer from 0 to ${max}, got '${s}'`);
+  return Number(s);
+}
+
+function parseSeed(s: string | undefined): bigint {
+  if (s === undefined) return 1n;
+  if (!/^(\d+|0x[0-9a-f]+)$/i.test(s)) throw new UsageError(`--seed must be a non-negative integer, got '${s}'`);
+  return BigInt(s);
+}
+
+export function registerModelCommands(program: Command, ctx: CliContext): void {
+  compileOptions(
+    program
+      .command('compile')
+      .description('compile a circuit into transformer weights (one safetensors file)')
+      .argument('<file>', 'circuit file')
+      .requiredOption('-o, --output <model>', 'output model file (.safetensors)')
+      .option('--force', 'overwrite an existing output file'),
+  ).action((file: string, o: CompileFlags & { output: string; force?: boolean }) => {
+    const l = loadCircuitOrModel(file, o);
+    if (!l.compiled) throw new UsageError(`${file} is already a compiled model`);
+    const bytes = modelToBytes(l.model);
+    writeOutput(o.output, bytes, Boolean(o.force));
+    const s = modelSummary(l.model);
+    ctx.io.out(
+      `wrote ${o.output}: ${l.model.meta.cot} CoT, ${s.layers} layer x ${s.heads} heads, d_model ${s.d_model}, ` +
+        `S ${s.seq_len}, vocab ${s.vocab_size}, ${(bytes.length / 1e6).toFixed(1)} MB (compiled in ${l.compileSeconds.toFixed(2)} s)\n`,
+    );
+  });
+
+  runOptions(
+    compileOptions(
+      program
+        .command('run')
+        .description('generate the chain of thought for one input and print the outputs')
+        .argument('<file>', 'circuit or model file')
+        .option('--input <hex>', 'value of the next input group (repeat once per group)', collect, [])
+        .option('--bits <bits>', 'all input wires as a 0/1 string')
+        .option('--order <order>', 'lsb0 or msb0', 'lsb0')
+        .option('--show-cot', 'print the generated chain of thought'),
+    ),
+  ).action(async (file: string, o: CompileFlags & { input: string[]; bits?: string; order: string; showCot?: boolean; backend: string; arith: string }) => {
+    const { model, circuit } = loadCircuitOrModel(file, o);
+    const bits = inputBitsFromOptions(circuit, o);
+    const { engine, notice } = await createEngine(model, parseBackend(o.backend), o.arith);
+    if (notice) ctx.io.err(`gatecot: ${notice}\n`);
+    try {
+      const [seq] = await engine.generate([promptOf(model.meta, bits)], model.meta.cot_length);
+      const got = outputsOfSequence(model.meta, seq!);
+      const want = evalOutputsOne(circuit, bits);
+      if (o.showCot) ctx.io.out(cotText(model, seq!) + '\n');
+      printOutputs(ctx, circuit, got, o);
+      if (!got.every((x, i) => x === want[i])) {
+        ctx.io.err(`gatecot: the transformer's outputs differ from direct evaluation (${outputHex(circuit, want, parseOrder(o.order)).join(' ')})\n`);
+        ctx.code = EXIT_CHECK_FAILED;
+      }
+    } finally {
+      engine.dispose();
+    }
+  });
+
+  runOptions(
+    compileOptions(
+      program
+        .command('verify')
+        .description('check the model against direct evaluation by teacher forcing on many inputs')
+        .argument('<file>', 'circuit or model file')
+        .option('--samples <n>', 'random inputs besides all-zeros and all-ones', '16')
+        .option('--exhaustive', 'all 2^n inputs')
+        .option('--seed <s>', 'seed of the random inputs', '1')
+        .option('--batch <n>', 'inputs per engine call')
+        .option('--json', 'print one JSON object'),
+    ),
+  ).action(async (file: string, o: CompileFlags & { samples: string; exhaustive?: boolean; seed: string; batch?: string; json?: boolean; backend: string; arith: string }) => {
+    const { model, circuit } = loadCircuitOrModel(file, o);
+    const n = circuit.nInputs;
+    const inputs = o.exhaustive ? allInputs(n) : sampleInputs(n, parseIntOpt(o.samples, 'samples', 16, 1e6), parseSeed(o.seed));
+    const { engine, notice } = await createEngine(model, parseBackend(o.backend), o.arith);
+    if (notice) ctx.io.err(`gatecot: ${notice}\n`);
+    let report: VerifyReport;
+    try {
+      const batch = o.batch !== undefined ? parseIntOpt(o.batch, 'batch', 16, 65536) : undefined;
+      report = await verifyModel(model, circuit, engine, inputs, batch ? { batch } : {});
+    } finally {
+      engine.dispose();
+    }
+    if (o.json) {
+      ctx.io.out(
+        JSON.stringify({
+          ok: report.ok,
+          inputs_tested: report.inputs_tested,
+          positions_checked: report.positions_checked,
+          mismatches: report.mismatches,
+          backend: engine.backend,
+          arith: engine.arith,
+          seconds: Number(report.seconds.toFixed(3)),
+          model: modelSummary(model),
+          cot: model.meta.cot,
+          circuit: { name: circuit.name, inputs: n, gates: circuit.ops.length },
+          ...(engine.backend === 'webgpu' ? { adapter: engine.description } : {}),
+          ...(report.first ? { first_mismatch: report.first } : {}),
+        }) + '\n',
+      );
+    } else {
+      ctx.io.out(verifyText(model, circuit, report, `${engine.backend} ${engine.arith}`));
+    }
+    if (!report.ok) ctx.code = EXIT_CHECK_FAILED;
+  });
+
+  compileOptions(
+    program
+      .command('trace')
+      .description('the chain of thought step by step: gate, tokens, attention, feed-forward')
+      .argument('<file>', 'circuit or model file')
+      .option('--input <hex>', 'value of the next input group (repeat once per group)', collect, [])
+      .option('--bits <bits>', 'all input wires as a 0/1 string')
+      .option('--order <order>', 'lsb0 or msb0', 'lsb0')
+      .option('--gate <g>', 'show only gate G (0-based)')
+      .option('--max-gates <n>', 'stop the text view after n gates', '200')
+      .option('--window <w>', 'attention strip half-width in the JSON', '32')
+      .option('--arith <mode>', 'arithmetic of the traced run', 'f32')
+      .option('--json', 'print the trace as JSON'),
+  ).action((file: string, o: CompileFlags & { input: string[]; bits?: string; order: string; gate?: string; maxGates: string; window: string; arith: string; json?: boolean }) => {
+    const { model, circuit } = loadCircuitOrModel(file, o);
+    const bits = inputBitsFromOptions(circuit, o);
+    const gate = o.gate !== undefined ? parseIntOpt(o.gate, 'gate', 0, circuit.ops.length - 1) : undefined;
+    if (gate !== undefined && gate >= circuit.ops.length) throw new UsageError(`--gate must be below ${circuit.ops.length}`);
+    const data = traceGeneration(model, circuit, bits, {
+      arith: o.arith,
+      window: parseIntOpt(o.window, 'window', 32, 1 << 20),
+      ...(gate !== undefined ? { gates: (g: number) => g === gate } : {}),
+    });
+    if (o.json) ctx.io.out(JSON.stringify(data) + '\n');
+    else ctx.io.out(renderTraceText(data, parseIntOpt(o.maxGates, 'max-gates', 200)));
+    if (!data.outputs.ok) ctx.code = EXIT_CHECK_FAILED;
+  });
+}
+
+function printOutputs(ctx: CliContext, c: Circuit, bits: Uint8Array, o: { bits?: string; order: string }): void {
+  if (o.bits !== undefined) ctx.io.out(Array.from(bits).join('') + '\n');
+  else ctx.io.out(outputHex(c, bits, parseOrder(o.order)).map((h) => h + '\n').join(''));
+}
+
+/** The sequence as text: prompt, then one group per gate (4tok) or the gate values. */
+export function cotText(m: Model, seq: Int32Array): string {
+  const P = m.meta.prompt.length;
+  const toks = Array.from(seq, (t) => m.vocab[t] ?? '?');
+  const prompt = toks.slice(0, P).join(' ');
+  const cot = toks.slice(P);
+  if (m.meta.cot === 'gate') return `${prompt} | ${cot.join(' ')}`;
+  const groups: string[] = [];
+  for (let i = 0; i < cot.length; i += 4) groups.push(cot.slice(i, i + 4).join(' '));
+  return `${prompt} | ${groups.join(' | ')}`;
+}
+
+function verifyText(m: Model, c: Circuit, r: VerifyReport, engine: string): string {
+  const s = modelSummary(m);
+  const head = `verify ${c.name}: ${m.meta.cot} CoT, ${s.layers} layer x ${s.heads} heads, d_model ${s.d_model}, S ${s.seq_len}, vocab ${s.vocab_size}; ${engine}\n`;
+  if (r.ok) return head + `OK: ${r.inputs_tested} inputs, ${r.positions_checked} CoT positions, 0 mismatches (${r.seconds.toFixed(2)} s)\n`;
+  const f = r.first!;
+  const lines = [
+    head + `FAIL: ${r.mismatches} wrong tokens in ${r.positions_checked} CoT positions over ${r.inputs_tested} inputs (${r.seconds.toFixed(2)} s)`,
+    `first: input ${f.input}, position ${f.position + 1} holds '${f.produced}' where '${f.expected}' was expected`,
+    `  gate ${f.gate}: ${f.gateLabel}`,
+    ...f.heads.map((h) => `  ${h.name}: target ${h.target} weight ${h.targetWeight.toPrecision(3)}; top ${h.top.map((t) => `${t.pos}:${t.weight.toPrecision(3)}`).join(' ')} (${f.detailArith})`),
+  ];
+  return lines.join('\n') + '\n';
+}

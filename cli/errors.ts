@@ -1,0 +1,30 @@
+// Exit codes and the one-line error report of the CLI.
+
+import { UserError } from '../circuits/index.js';
+import type { Io } from './io.js';
+
+export const EXIT_OK = 0;
+export const EXIT_CHECK_FAILED = 1;
+export const EXIT_BAD_INPUT = 2;
+/** A bug in gatecot itself (never expected; tests treat it as a failure). */
+export const EXIT_INTERNAL = 70;
+
+export class UsageError extends UserError {
+  override name = 'UsageError';
+}
+
+export function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+/** Reports an error thrown by a command as one line and returns the exit code. */
+export function reportError(e: unknown, io: Io): number {
+  if (e instanceof UserError) {
+    io.err(`gatecot: ${oneLine(e.message)}\n`);
+    return EXIT_BAD_INPUT;
+  }
+  const msg = e instanceof Error ? e.message : String(e);
+  if (process.env.GATECOT_DEBUG && e instanceof Error && e.stack) io.err(e.stack + '\n');
+  else io.err(`gatecot: internal error: ${oneLine(msg)} (set GATECOT_DEBUG=1 for details)\n`);
+  return EXIT_INTERNAL;
+}

@@ -1,0 +1,33 @@
+// File helpers of the CLI: reading circuits with a one-line error, writing without clobbering.
+
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { isFormatName, readCircuitFile, type Circuit, type FormatName } from '../circuits/index.js';
+import { UsageError } from './errors.js';
+
+export function parseFormat(s: string | undefined): FormatName | undefined {
+  if (s === undefined) return undefined;
+  if (!isFormatName(s)) throw new UsageError(`unknown --format '${s}' (expected gc, bristol, bristol-old, aag, aig, bench or blif)`);
+  return s;
+}
+
+export function loadCircuit(path: string, format?: string): Circuit {
+  const f = parseFormat(format);
+  const r = readCircuitFile(path, f ? { format: f } : {});
+  if (!r.ok) throw r.error;
+  return r.value;
+}
+
+/** Writes a file atomically; refuses to replace an existing file unless `force`. */
+export function writeOutput(path: string, data: string | Uint8Array, force: boolean): void {
+  if (existsSync(path) && !force) throw new UsageError(`${path} exists; pass --force to overwrite it`);
+  const dir = dirname(path);
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, path);
+  } catch (e) {
+    throw new UsageError(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}

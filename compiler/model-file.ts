@@ -1,0 +1,128 @@
+// Model <-> safetensors file (docs/model-format.md). Tensor names: tok_emb [V,d], pos_emb [P,d],
+// unembed [V,d]; layers.{l}.attn.{h}.w_q [dk,d], .w_k [dk,d], .w_v [dv,d], .w_o [d,dv];
+// layers.{l}.ff.w1 [m,d], .b1 [m], .w2 [d,m], .b2 [d]. Metadata key "gatecot": JSON of ModelMeta
+// plus head names and feed-forward unit labels.
+
+import { readFileSync } from 'node:fs';
+import { decodeSafetensors, encodeSafetensors, ModelFileError, type Tensor } from './safetensors.js';
+import { MODEL_FORMAT_VERSION, type Layer, type Model, type ModelMeta } from './model.js';
+
+interface StoredMeta extends ModelMeta {
+  head_names: string[][];
+  ff_units: string[][];
+}
+
+export function modelToBytes(m: Model): Uint8Array {
+  const d = m.d;
+  const V = m.vocab.length;
+  const t: [string, Tensor][] = [
+    ['tok_emb', { shape: [V, d], data: m.tokEmb }],
+    ['pos_emb', { shape: [m.posEmb.length / d, d], data: m.posEmb }],
+    ['unembed', { shape: [V, d], data: m.unembed }],
+  ];
+  m.layers.forEach((L, l) => {
+    L.heads.forEach((h, i) => {
+      const p = `layers.${l}.attn.${i}`;
+      t.push([`${p}.w_q`, { shape: [h.dk, d], data: h.wq }]);
+      t.push([`${p}.w_k`, { shape: [h.dk, d], data: h.wk }]);
+      t.push([`${p}.w_v`, { shape: [h.dv, d], data: h.wv }]);
+      t.push([`${p}.w_o`, { shape: [d, h.dv], data: h.wo }]);
+    });
+    const f = L.ff;
+    t.push([`layers.${l}.ff.w1`, { shape: [f.m, d], data: f.w1 }]);
+    t.push([`layers.${l}.ff.b1`, { shape: [f.m], data: f.b1 }]);
+    t.push([`layers.${l}.ff.w2`, { shape: [d, f.m], data: f.w2 }]);
+    t.push([`layers.${l}.ff.b2`, { shape: [d], data: f.b2 }]);
+  });
+  const meta: StoredMeta = {
+    ...m.meta,
+    head_names: m.layers.map((L) => L.heads.map((h) => h.name)),
+    ff_units: m.layers.map((L) => L.ff.units),
+  };
+  return encodeSafetensors(t, { gatecot: JSON.stringify(meta), format: 'pt' });
+}
+
+export function modelFromBytes(bytes: Uint8Array, file = '<model>'): Model {
+  const { tensors, metadata } = decodeSafetensors(bytes, file);
+  const bad = (msg: string) => new ModelFileError(`${file}: ${msg}`);
+  if (metadata.gatecot === undefined) throw bad('no "gatecot" metadata: not a gatecot model');
+  let meta: StoredMeta;
+  try {
+    meta = JSON.parse(metadata.gatecot) as StoredMeta;
+  } catch {
+    throw bad('the "gatecot" metadata is not JSON');
+  }
+  if (meta.format_version !== MODEL_FORMAT_VERSION) throw bad(`model format version ${String(meta.format_version)}, this gatecot reads ${MODEL_FORMAT_VERSION}`);
+  const get = (name: string, shape: (number | undefined)[]): Float32Array => {
+    const t = tensors.get(name);
+    if (!t) throw bad(`missing tensor ${name}`);
+    if (t.shape.length !== shape.length || shape.some((s, i) => s !== undefined && s !== t.shape[i])) {
+      throw bad(`tensor ${name} has shape [${t.shape}], expected [${shape.map((s) => s ?? '*')}]`);
+    }
+    return t.data;
+  };
+  const d = meta.d_model;
+  const V = meta.vocab.length;
+  if (!Number.isInteger(d) || d <= 0 || !Array.isArray(meta.vocab) || !Array.isArray(meta.heads)) throw bad('metadata lacks d_model, vocab or heads');
+  const posT = tensors.get('pos_emb');
+  const layers: Layer[] = [];
+  for (let l = 0; l < meta.n_layers; l++) {
+    const heads = [];
+    for (let i = 0; i < (meta.heads[l] ?? 0); i++) {
+      const p = `layers.${l}.attn.${i}`;
+      const wqT = tensors.get(`${p}.w_q`);
+      const wvT = tensors.get(`${p}.w_v`);
+      const dk = wqT?.shape[0] ?? 0;
+      const dv = wvT?.shape[0] ?? 0;
+      heads.push({
+        name: meta.head_names?.[l]?.[i] ?? `head${i}`,
+        dk,
+        dv,
+        wq: get(`${p}.w_q`, [dk, d]),
+        wk: get(`${p}.w_k`, [dk, d]),
+        wv: get(`${p}.w_v`, [dv, d]),
+        wo: get(`${p}.w_o`, [d, dv]),
+      });
+    }
+    const m = tensors.get(`layers.${l}.ff.w1`)?.shape[0] ?? 0;
+    layers.push({
+      heads,
+      ff: {
+        m,
+        w1: get(`layers.${l}.ff.w1`, [m, d]),
+        b1: get(`layers.${l}.ff.b1`, [m]),
+        w2: get(`layers.${l}.ff.w2`, [d, m]),
+        b2: get(`layers.${l}.ff.b2`, [d]),
+        units: meta.ff_units?.[l] ?? Array.from({ length: m }, (_, u) => `unit${u}`),
+      },
+    });
+  }
+  const model: Model = {
+    d,
+    vocab: meta.vocab,
+    tokEmb: get('tok_emb', [V, d]),
+    posEmb: get('pos_emb', [posT?.shape[0], d]),
+    unembed: get('unembed', [V, d]),
+    layers,
+    meta,
+  };
+  if ((posT?.shape[0] ?? 0) < meta.seq_len) throw bad(`pos_emb has ${posT?.shape[0]} rows but the sequence needs ${meta.seq_len}`);
+  return model;
+}
+
+export function readModelFile(path: string): Model {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new ModelFileError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return modelFromBytes(bytes, path);
+}
+
+/** True when the bytes start like a safetensors file with a gatecot header. */
+export function looksLikeModel(bytes: Uint8Array): boolean {
+  if (bytes.length < 16) return false;
+  const n = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true);
+  return n > 0n && n < BigInt(bytes.length) && bytes[8] === 0x7b; // '{'
+}

@@ -1,0 +1,80 @@
+// The CPU reference engine: the stepper over batches of sequences.
+
+import type { Model } from '../../compiler/index.js';
+import { parseArith, type Arith } from '../arith.js';
+import type { Engine, ForwardResult } from '../engine.js';
+import { prepare, type PreparedModel } from './prepared.js';
+import { CpuStepper } from './stepper.js';
+
+/** Sequences per stepper batch (bounds the KV cache memory). */
+const MAX_BATCH = 64;
+
+export class CpuEngine implements Engine {
+  readonly backend = 'cpu' as const;
+  readonly arith: string;
+  readonly description: string;
+  readonly prepared: PreparedModel;
+
+  constructor(model: Model, arith: Arith | string = 'f32') {
+    const a = typeof arith === 'string' ? parseArith(arith) : arith;
+    this.arith = a.name;
+    this.description = `CPU reference (${a.name})`;
+    this.prepared = prepare(model, a);
+  }
+
+  forwardSync(seqs: Int32Array[], opts: { logits?: boolean } = {}): ForwardResult {
+    const argmax = seqs.map((s) => new Int32Array(s.length));
+    const logits = opts.logits ? seqs.map((s) => new Float32Array(s.length * this.prepared.V)) : undefined;
+    for (let b0 = 0; b0 < seqs.length; b0 += MAX_BATCH) {
+      const batch = seqs.slice(b0, b0 + MAX_BATCH);
+      const L = batch[0]!.length;
+      if (batch.some((s) => s.length !== L)) throw new RangeError('forward needs sequences of equal length');
+      const st = new CpuStepper(this.prepared, batch.length, L);
+      const toks = new Int32Array(batch.length);
+      const V = this.prepared.V;
+      const lg = logits ? new Float64Array(batch.length * V) : undefined;
+      for (let i = 0; i < L; i++) {
+        for (let b = 0; b < batch.length; b++) toks[b] = batch[b]![i]!;
+        const am = st.step(i, toks, lg);
+        for (let b = 0; b < batch.length; b++) {
+          argmax[b0 + b]![i] = am[b]!;
+          if (lg && logits) for (let v = 0; v < V; v++) logits[b0 + b]![i * V + v] = lg[b * V + v]!;
+        }
+      }
+    }
+    return logits ? { argmax, logits } : { argmax };
+  }
+
+  generateSync(prompts: Int32Array[], steps: number): Int32Array[] {
+    const out: Int32Array[] = [];
+    for (let b0 = 0; b0 < prompts.length; b0 += MAX_BATCH) {
+      const batch = prompts.slice(b0, b0 + MAX_BATCH);
+      const P = batch[0]!.length;
+      if (P === 0 || batch.some((s) => s.length !== P)) throw new RangeError('generate needs non-empty prompts of equal length');
+      const seqs = batch.map((p) => {
+        const s = new Int32Array(P + steps);
+        s.set(p);
+        return s;
+      });
+      const st = new CpuStepper(this.prepared, batch.length, P + steps);
+      const toks = new Int32Array(batch.length);
+      for (let i = 0; i < P + steps - 1; i++) {
+        for (let b = 0; b < batch.length; b++) toks[b] = seqs[b]![i]!;
+        const am = st.step(i, toks);
+        if (i >= P - 1) for (let b = 0; b < batch.length; b++) seqs[b]![i + 1] = am[b]!;
+      }
+      out.push(...seqs);
+    }
+    return out;
+  }
+
+  forward(seqs: Int32Array[], opts: { logits?: boolean } = {}): Promise<ForwardResult> {
+    return Promise.resolve(this.forwardSync(seqs, opts));
+  }
+
+  generate(prompts: Int32Array[], steps: number): Promise<Int32Array[]> {
+    return Promise.resolve(this.generateSync(prompts, steps));
+  }
+
+  dispose(): void {}
+}

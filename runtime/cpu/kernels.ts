@@ -1,0 +1,130 @@
+// Rounded linear-algebra kernels of the CPU reference: every product and every partial sum is
+// rounded to the arithmetic's format, sums left to right. One implementation per kind of
+// rounding (none, float32, fixed point, any other), so each hot loop calls its rounding inline.
+
+import type { Arith } from '../arith.js';
+
+export interface Kernels {
+  /** Rounds to the format. */
+  round(x: number): number;
+  /** Σ_t a[ao + t] b[bo + t], t < n. */
+  dot(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, n: number): number;
+  /** out[o + r] = Σ_c W[r * cols + c] x[xo + c], r < rows. */
+  matvec(W: ArrayLike<number>, rows: number, cols: number, x: ArrayLike<number>, xo: number, out: Float64Array, o: number): void;
+  /** Σ_j p[j] v[vo + j * stride], j < n. */
+  wsum(p: ArrayLike<number>, v: ArrayLike<number>, vo: number, stride: number, n: number): number;
+}
+
+class F64Kernels implements Kernels {
+  round(x: number): number {
+    return x;
+  }
+  dot(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, n: number): number {
+    let acc = 0;
+    for (let t = 0; t < n; t++) acc += a[ao + t]! * b[bo + t]!;
+    return acc;
+  }
+  matvec(W: ArrayLike<number>, rows: number, cols: number, x: ArrayLike<number>, xo: number, out: Float64Array, o: number): void {
+    for (let r = 0; r < rows; r++) out[o + r] = this.dot(W, r * cols, x, xo, cols);
+  }
+  wsum(p: ArrayLike<number>, v: ArrayLike<number>, vo: number, stride: number, n: number): number {
+    let acc = 0;
+    for (let j = 0; j < n; j++) acc += p[j]! * v[vo + j * stride]!;
+    return acc;
+  }
+}
+
+class F32Kernels implements Kernels {
+  round(x: number): number {
+    return Math.fround(x);
+  }
+  dot(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, n: number): number {
+    let acc = 0;
+    for (let t = 0; t < n; t++) acc = Math.fround(acc + Math.fround(a[ao + t]! * b[bo + t]!));
+    return acc;
+  }
+  matvec(W: ArrayLike<number>, rows: number, cols: number, x: ArrayLike<number>, xo: number, out: Float64Array, o: number): void {
+    for (let r = 0; r < rows; r++) out[o + r] = this.dot(W, r * cols, x, xo, cols);
+  }
+  wsum(p: ArrayLike<number>, v: ArrayLike<number>, vo: number, stride: number, n: number): number {
+    let acc = 0;
+    for (let j = 0; j < n; j++) acc = Math.fround(acc + Math.fround(p[j]! * v[vo + j * stride]!));
+    return acc;
+  }
+}
+
+/** F_s: multiples of 2^-s, ties toward zero, saturating at ±B. */
+class FixedKernels implements Kernels {
+  private readonly S: number;
+  private readonly B: number;
+  constructor(s: number) {
+    this.S = 2 ** s;
+    this.B = (2 ** (2 * s) - 1) / this.S;
+  }
+  round(x: number): number {
+    const ax = x < 0 ? -x : x;
+    if (ax >= this.B) return x < 0 ? -this.B : this.B;
+    const k = ax * this.S;
+    const fl = Math.floor(k);
+    const v = (k - fl > 0.5 ? fl + 1 : fl) / this.S;
+    return x < 0 ? -v : v;
+  }
+  dot(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, n: number): number {
+    let acc = 0;
+    for (let t = 0; t < n; t++) acc = this.round(acc + this.round(a[ao + t]! * b[bo + t]!));
+    return acc;
+  }
+  matvec(W: ArrayLike<number>, rows: number, cols: number, x: ArrayLike<number>, xo: number, out: Float64Array, o: number): void {
+    for (let r = 0; r < rows; r++) out[o + r] = this.dot(W, r * cols, x, xo, cols);
+  }
+  wsum(p: ArrayLike<number>, v: ArrayLike<number>, vo: number, stride: number, n: number): number {
+    let acc = 0;
+    for (let j = 0; j < n; j++) acc = this.round(acc + this.round(p[j]! * v[vo + j * stride]!));
+    return acc;
+  }
+}
+
+class GenericKernels implements Kernels {
+  constructor(private readonly r: (x: number) => number) {}
+  round(x: number): number {
+    return this.r(x);
+  }
+  dot(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, n: number): number {
+    const R = this.r;
+    let acc = 0;
+    for (let t = 0; t < n; t++) acc = R(acc + R(a[ao + t]! * b[bo + t]!));
+    return acc;
+  }
+  matvec(W: ArrayLike<number>, rows: number, cols: number, x: ArrayLike<number>, xo: number, out: Float64Array, o: number): void {
+    for (let r = 0; r < rows; r++) out[o + r] = this.dot(W, r * cols, x, xo, cols);
+  }
+  wsum(p: ArrayLike<number>, v: ArrayLike<number>, vo: number, stride: number, n: number): number {
+    const R = this.r;
+    let acc = 0;
+    for (let j = 0; j < n; j++) acc = R(acc + R(p[j]! * v[vo + j * stride]!));
+    return acc;
+  }
+}
+
+export function kernelsFor(a: Arith): Kernels {
+  switch (a.kind) {
+    case 'f64': return new F64Kernels();
+    case 'f32': return new F32Kernels();
+    case 'fixed': return new FixedKernels(a.s!);
+    default: return new GenericKernels(a.round);
+  }
+}
+
+/** Index of the largest value; ties (and NaN) go to the lowest index. */
+export function argmax(x: ArrayLike<number>, o: number, n: number): number {
+  let best = 0;
+  let bv = -Infinity;
+  for (let v = 0; v < n; v++) {
+    const y = x[o + v]!;
+    if (y > bv) {
+      bv = y;
+      best = v;
+    }
+  }
+  return best;
+}

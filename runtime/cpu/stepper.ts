@@ -1,0 +1,204 @@
+// The CPU reference transformer, one position at a time over a batch, with a KV cache:
+// h = tok_emb[x] + pos_emb[i]; per layer h += Σ_heads W_O softmax(<q_i, k_j>)_j≤i · v_j, then
+// h += W2 relu(W1 h + b1) + b2; logits = W_U h; next token = argmax (ties to the lowest id).
+// Teacher forcing feeds the true tokens; generation feeds back its own argmax. Dense softmax
+// over every visible position, every step.
+
+import { rdiv } from '../arith.js';
+import { argmax } from './kernels.js';
+import type { PreparedModel } from './prepared.js';
+
+export interface HeadDetail {
+  name: string;
+  scores: Float64Array;
+  weights: Float64Array;
+  out: Float64Array;
+}
+
+export interface LayerDetail {
+  heads: HeadDetail[];
+  afterAttn: Float64Array;
+  ffPre: Float64Array;
+  ffAct: Float64Array;
+  ffOut: Float64Array;
+  after: Float64Array;
+}
+
+/** Everything computed at one position of one sequence (for traces and mismatch reports). */
+export interface PositionDetail {
+  pos: number;
+  token: number;
+  embed: Float64Array;
+  layers: LayerDetail[];
+  logits: Float64Array;
+  argmax: number;
+}
+
+export interface StepperOptions {
+  /** Record details at position i of batch row 0 when this returns true. */
+  traceAt?: (i: number) => boolean;
+  onTrace?: (d: PositionDetail) => void;
+}
+
+export class CpuStepper {
+  private readonly pm: PreparedModel;
+  private readonly B: number;
+  private readonly L: number;
+  private readonly h: Float64Array;
+  private readonly kc: Float64Array[][];
+  private readonly vc: Float64Array[][];
+  private readonly scores: Float64Array;
+  private readonly probs: Float64Array;
+  private readonly q: Float64Array;
+  private readonly a: Float64Array;
+  private readonly o: Float64Array;
+  private readonly acc: Float64Array;
+  private readonly z: Float64Array;
+  private readonly f: Float64Array;
+  private readonly logits: Float64Array;
+  private readonly opts: StepperOptions;
+
+  constructor(pm: PreparedModel, batch: number, maxLen: number, opts: StepperOptions = {}) {
+    this.pm = pm;
+    this.B = batch;
+    this.L = maxLen;
+    this.opts = opts;
+    const d = pm.d;
+    this.h = new Float64Array(batch * d);
+    this.kc = pm.layers.map((L) => L.heads.map((hd) => new Float64Array((hd.positionOnly ? 1 : batch) * maxLen * hd.dk)));
+    this.vc = pm.layers.map((L) => L.heads.map((hd) => new Float64Array(batch * maxLen * hd.dv)));
+    const dk = Math.max(1, ...pm.layers.flatMap((L) => L.heads.map((hd) => hd.dk)));
+    const dv = Math.max(1, ...pm.layers.flatMap((L) => L.heads.map((hd) => hd.dv)));
+    const m = Math.max(1, ...pm.layers.map((L) => L.m));
+    this.scores = new Float64Array(maxLen);
+    this.probs = new Float64Array(maxLen);
+    this.q = new Float64Array(dk);
+    this.a = new Float64Array(dv);
+    this.o = new Float64Array(d);
+    this.acc = new Float64Array(batch * d);
+    this.z = new Float64Array(m);
+    this.f = new Float64Array(d);
+    this.logits = new Float64Array(batch * pm.V);
+  }
+
+  /** Processes position i for every batch row (tokens[b] is the token there); returns each row's argmax. */
+  step(i: number, tokens: ArrayLike<number>, logitsOut?: Float64Array): Int32Array {
+    const { pm, B } = this;
+    const { d, k } = pm;
+    const pos = pm.model.posEmb;
+    if (i >= this.L || (i + 1) * d > pos.length) throw new RangeError(`position ${i} is beyond the model's ${pos.length / d} positions`);
+    const trace = this.opts.traceAt?.(i) ? this.newDetail(i, tokens[0]!) : null;
+    const rnd = (x: number) => k.round(x);
+    for (let b = 0; b < B; b++) {
+      const t = tokens[b]!;
+      if (!(t >= 0 && t < pm.V)) throw new RangeError(`token id ${t} outside the vocabulary`);
+      for (let c = 0; c < d; c++) this.h[b * d + c] = rnd(pm.tok[t * d + c]! + rnd(pos[i * d + c]!));
+    }
+    if (trace) trace.embed.set(this.h.subarray(0, d));
+    pm.layers.forEach((layer, l) => {
+      this.acc.fill(0);
+      layer.heads.forEach((hd, hi) => {
+        const kc = this.kc[l]![hi]!;
+        const vc = this.vc[l]![hi]!;
+        const { dk, dv } = hd;
+        const shared = hd.positionOnly;
+        for (let b = 0; b < B; b++) {
+          // value of this position, then key (once when shared)
+          k.matvec(hd.wv, dv, d, this.h, b * d, vc, (b * this.L + i) * dv);
+          if (!shared || b === 0) k.matvec(hd.wk, dk, d, this.h, b * d, kc, ((shared ? 0 : b) * this.L + i) * dk);
+        }
+        for (let b = 0; b < B; b++) {
+          if (!shared || b === 0) {
+            k.matvec(hd.wq, dk, d, this.h, b * d, this.q, 0);
+            const kb = (shared ? 0 : b) * this.L * dk;
+            for (let j = 0; j <= i; j++) this.scores[j] = k.dot(this.q, 0, kc, kb + j * dk, dk);
+            this.softmax(i + 1);
+          }
+          this.a.fill(0);
+          const vb = b * this.L * dv;
+          for (let e = 0; e < dv; e++) this.a[e] = k.wsum(this.probs, vc, vb + e, dv, i + 1);
+          k.matvec(hd.wo, d, dv, this.a, 0, this.o, 0);
+          for (let c = 0; c < d; c++) this.acc[b * d + c] = rnd(this.acc[b * d + c]! + this.o[c]!);
+          if (trace && b === 0) {
+            trace.layers[l]!.heads.push({
+              name: hd.name,
+              scores: this.scores.slice(0, i + 1),
+              weights: this.probs.slice(0, i + 1),
+              out: this.a.slice(0, dv),
+            });
+          }
+        }
+      });
+      for (let x = 0; x < B * d; x++) this.h[x] = rnd(this.h[x]! + this.acc[x]!);
+      if (trace) trace.layers[l]!.afterAttn.set(this.h.subarray(0, d));
+      const { m } = layer;
+      for (let b = 0; b < B; b++) {
+        k.matvec(layer.w1, m, d, this.h, b * d, this.z, 0);
+        for (let u = 0; u < m; u++) this.z[u] = rnd(this.z[u]! + layer.b1[u]!);
+        if (trace && b === 0) trace.layers[l]!.ffPre.set(this.z.subarray(0, m));
+        for (let u = 0; u < m; u++) if (!(this.z[u]! > 0)) this.z[u] = 0;
+        if (trace && b === 0) trace.layers[l]!.ffAct.set(this.z.subarray(0, m));
+        k.matvec(layer.w2, d, m, this.z, 0, this.f, 0);
+        for (let c = 0; c < d; c++) {
+          const fc = rnd(this.f[c]! + layer.b2[c]!);
+          this.f[c] = fc;
+          this.h[b * d + c] = rnd(this.h[b * d + c]! + fc);
+        }
+        if (trace && b === 0) {
+          trace.layers[l]!.ffOut.set(this.f.subarray(0, d));
+          trace.layers[l]!.after.set(this.h.subarray(0, d));
+        }
+      }
+    });
+    const V = pm.V;
+    const out = new Int32Array(B);
+    for (let b = 0; b < B; b++) {
+      k.matvec(pm.unembed, V, d, this.h, b * d, this.logits, b * V);
+      out[b] = argmax(this.logits, b * V, V);
+    }
+    if (logitsOut) logitsOut.set(this.logits.subarray(0, B * V));
+    if (trace) {
+      trace.logits.set(this.logits.subarray(0, V));
+      trace.argmax = out[0]!;
+      this.opts.onTrace?.(trace);
+    }
+    return out;
+  }
+
+  private softmax(n: number): void {
+    const { arith, k } = this.pm;
+    const s = this.scores;
+    const p = this.probs;
+    let shift = 0;
+    if (arith.maxSubtract) {
+      shift = -Infinity;
+      for (let j = 0; j < n; j++) if (s[j]! > shift) shift = s[j]!;
+    }
+    let Z = 0;
+    for (let j = 0; j < n; j++) {
+      const e = k.round(Math.exp(k.round(s[j]! - shift)));
+      p[j] = e;
+      Z = k.round(Z + e);
+    }
+    for (let j = 0; j < n; j++) p[j] = rdiv(arith, p[j]!, Z);
+  }
+
+  private newDetail(i: number, token: number): PositionDetail {
+    const { d } = this.pm;
+    return {
+      pos: i,
+      token,
+      embed: new Float64Array(d),
+      layers: this.pm.layers.map((L) => ({
+        heads: [],
+        afterAttn: new Float64Array(d),
+        ffPre: new Float64Array(L.m),
+        ffAct: new Float64Array(L.m),
+        ffOut: new Float64Array(d),
+        after: new Float64Array(d),
+      })),
+      logits: new Float64Array(this.pm.V),
+      argmax: -1,
+    };
+  }
+}

@@ -1,0 +1,23 @@
+// One model description, several executors: the CPU reference and the WebGPU engine implement
+// this interface over the same Model object.
+
+export type Backend = 'cpu' | 'webgpu';
+
+export interface ForwardResult {
+  /** argmax[b][i]: the token the model writes after position i of sequence b. */
+  argmax: Int32Array[];
+  /** logits[b]: L x V, when asked for. */
+  logits?: Float32Array[];
+}
+
+export interface Engine {
+  readonly backend: Backend;
+  readonly arith: string;
+  /** Human-readable executor description (the adapter, for WebGPU). */
+  readonly description: string;
+  /** Teacher-forced pass over sequences of equal length: every position at once. */
+  forward(seqs: Int32Array[], opts?: { logits?: boolean }): Promise<ForwardResult>;
+  /** Greedy decoding with a KV cache: extends each prompt (equal lengths) by `steps` argmax tokens. */
+  generate(prompts: Int32Array[], steps: number): Promise<Int32Array[]>;
+  dispose(): void;
+}

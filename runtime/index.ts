@@ -1,0 +1,18 @@
+// Public surface of runtime/: arithmetic modes, the engines, generation and verification.
+
+export { f16round, fixedArith, floatArith, parseArith } from './arith.js';
+export type { Arith, ArithKind } from './arith.js';
+export type { Backend, Engine, ForwardResult } from './engine.js';
+export { CpuEngine } from './cpu/engine.js';
+export { prepare } from './cpu/prepared.js';
+export type { PreparedModel } from './cpu/prepared.js';
+export { CpuStepper } from './cpu/stepper.js';
+export type { HeadDetail, LayerDetail, PositionDetail } from './cpu/stepper.js';
+export { circuitOfModel, outputsOfSequence, promptOf, referenceSequences } from './reference.js';
+export { gateLabel, topPositions, verifyModel } from './verify.js';
+export { allInputs, sampleInputs, MAX_EXHAUSTIVE_INPUTS } from './inputs.js';
+export { createEngine, parseBackend } from './backend.js';
+export type { BackendChoice, EngineChoice } from './backend.js';
+export { traceGeneration, TRACE_VERSION } from './trace.js';
+export type { StepRole, TraceData, TraceGate, TraceHead, TraceStep } from './trace.js';
+export type { HeadFocus, MismatchDetail, VerifyOptions, VerifyReport } from './verify.js';

@@ -1,0 +1,245 @@
+// The trace of one generation, position by position: which gate, the token the model wrote
+// (its argmax), where each head looked, what the feed-forward layer computed, the residual
+// stream and the logits. This JSON is the single source of the terminal and HTML views.
+
+import { OP_NAMES, evalOne, outputHex, wireDepths, wireLabel, type Circuit, type OpCode } from '../circuits/index.js';
+import { planSequence, subspacesOfLabels, type Model, type Subspace } from '../compiler/index.js';
+import { parseArith } from './arith.js';
+import { prepare } from './cpu/prepared.js';
+import { CpuStepper, type PositionDetail } from './cpu/stepper.js';
+import { outputsOfSequence, promptOf, referenceSequences } from './reference.js';
+import { gateLabel, topPositions } from './verify.js';
+
+export const TRACE_VERSION = 1;
+
+export type StepRole = 'type' | 'in_a' | 'in_b' | 'value';
+
+export interface TraceHead {
+  name: string;
+  /** The position the construction means this head to fetch. */
+  target: number;
+  target_weight: number;
+  top: { pos: number; weight: number }[];
+  /** Attention weights on positions from .. from + weights.length - 1 (a window around the target). */
+  strip: { from: number; weights: number[] };
+  /** Total weight outside the strip. */
+  elsewhere: number;
+  /** What the head returned (W_V-space output before W_O). */
+  out: number[];
+}
+
+export interface TraceStep {
+  pos: number;
+  writes: number;
+  gate: number;
+  slot: number;
+  role: StepRole;
+  token: string;
+  expected: string;
+  heads: TraceHead[];
+  ff: { pre: number[]; act: number[] };
+  residual: { embed: number[]; attn: number[]; out: number[] };
+  logits: number[];
+  text: string;
+}
+
+export interface TraceGate {
+  op: string;
+  a: number;
+  b: number;
+  label: string;
+  a_label: string | null;
+  b_label: string | null;
+  level: number;
+}
+
+export interface TraceData {
+  version: number;
+  circuit: {
+    name: string;
+    inputs: { name: string; width: number }[];
+    outputs: { name: string; width: number; wires: number[] }[];
+    n_inputs: number;
+    input_labels: string[];
+    gates: TraceGate[];
+  };
+  model: {
+    cot: string;
+    d_model: number;
+    layers: number;
+    heads: string[];
+    vocab: string[];
+    basis: string[];
+    subspaces: Subspace[];
+    ff_units: string[];
+    seq_len: number;
+    prompt_length: number;
+    scale: number;
+    arith: string;
+  };
+  input: { bits: string };
+  tokens: number[];
+  expected: number[];
+  wire_pos: number[];
+  steps: TraceStep[];
+  outputs: { bits: string; expected_bits: string; hex: string[]; ok: boolean };
+  window: number;
+}
+
+export interface TraceOptions {
+  arith?: string;
+  /** Only these gates' steps (default: all). */
+  gates?: (g: number) => boolean;
+  /** Half-width of the attention strips. */
+  window?: number;
+}
+
+const ROLES_4TOK: StepRole[] = ['type', 'in_a', 'in_b', 'value'];
+
+function round4(x: number): number {
+  if (x === 0 || !Number.isFinite(x)) return x;
+  return Number(x.toPrecision(5));
+}
+
+export function traceGeneration(model: Model, c: Circuit, inputBits: Uint8Array, opts: TraceOptions = {}): TraceData {
+  const meta = model.meta;
+  const arith = parseArith(opts.arith ?? 'f32');
+  const window = opts.window ?? 32;
+  const plan = planSequence(c, meta.cot);
+  const P = meta.prompt.length;
+  const S = meta.seq_len;
+  const expected = referenceSequences(meta, c, [inputBits])[0]!;
+  const seq = new Int32Array(S);
+  seq.set(promptOf(meta, inputBits));
+  const want = (i: number) => {
+    if (i < P - 1 || i >= S - 1) return false;
+    const g = plan.gateAt(i + 1);
+    return opts.gates ? opts.gates(g) : true;
+  };
+  const details: PositionDetail[] = [];
+  const st = new CpuStepper(prepare(model, arith), 1, S, { traceAt: want, onTrace: (d) => details.push(d) });
+  for (let i = 0; i < S - 1; i++) {
+    const am = st.step(i, [seq[i]!]);
+    if (i >= P - 1) seq[i + 1] = am[0]!;
+  }
+  const per = meta.cot === 'gate' ? 1 : 4;
+  const tok = (id: number) => model.vocab[id] ?? String(id);
+  const steps = details.map((d): TraceStep => {
+    const p = d.pos;
+    const g = plan.gateAt(p + 1);
+    const slot = (p + 1 - P) % per;
+    const role: StepRole = meta.cot === 'gate' ? 'value' : ROLES_4TOK[slot]!;
+    const pl = plan.at(p);
+    const targets = [pl.targetA, pl.targetB];
+    const heads = (d.layers[0]?.heads ?? []).map((h, hi): TraceHead => {
+      const target = targets[hi] ?? p;
+      const from = Math.max(0, target - window);
+      const to = Math.min(p, target + window);
+      const w = Array.from(h.weights.subarray(from, to + 1), round4);
+      const inStrip = h.weights.subarray(from, to + 1).reduce((s, x) => s + x, 0);
+      return {
+        name: h.name,
+        target,
+        target_weight: round4(h.weights[target] ?? 0),
+        top: topPositions(h.weights, 3).map((t) => ({ pos: t.pos, weight: round4(t.weight) })),
+        strip: { from, weights: w },
+        elsewhere: round4(Math.max(0, 1 - inStrip)),
+        out: Array.from(h.out, round4),
+      };
+    });
+    const L = d.layers[0]!;
+    return {
+      pos: p,
+      writes: p + 1,
+      gate: g,
+      slot,
+      role,
+      token: tok(seq[p + 1]!),
+      expected: tok(expected[p + 1]!),
+      heads,
+      ff: { pre: Array.from(L.ffPre, round4), act: Array.from(L.ffAct, round4) },
+      residual: { embed: Array.from(d.embed, round4), attn: Array.from(L.afterAttn, round4), out: Array.from(d.layers[d.layers.length - 1]!.after, round4) },
+      logits: Array.from(d.logits, round4),
+      text: stepText(c, plan.wirePos, seq, g, role, tok),
+    };
+  });
+  const got = outputsOfSequence(meta, seq);
+  const want2 = outputsOfSequence(meta, expected);
+  const depth = wireDepths(c);
+  const n = c.nInputs;
+  return {
+    version: TRACE_VERSION,
+    circuit: {
+      name: c.name,
+      inputs: c.inputs.map((g) => ({ name: g.name, width: g.width })),
+      outputs: c.outputs.map((g) => ({ name: g.name, width: g.wires.length, wires: g.wires })),
+      n_inputs: n,
+      input_labels: Array.from({ length: n }, (_, w) => wireLabel(c, w)),
+      gates: Array.from(c.ops, (op, g): TraceGate => ({
+        op: OP_NAMES[op as OpCode],
+        a: c.a[g]!,
+        b: c.b[g]!,
+        label: wireLabel(c, n + g),
+        a_label: c.a[g]! >= 0 ? wireLabel(c, c.a[g]!) : null,
+        b_label: c.b[g]! >= 0 ? wireLabel(c, c.b[g]!) : null,
+        level: depth[n + g]!,
+      })),
+    },
+    model: {
+      cot: meta.cot,
+      d_model: meta.d_model,
+      layers: meta.n_layers,
+      heads: model.layers[0]?.heads.map((h) => h.name) ?? [],
+      vocab: model.vocab,
+      basis: meta.basis,
+      subspaces: subspacesOfLabels(meta.basis),
+      ff_units: model.layers[0]?.ff.units ?? [],
+      seq_len: S,
+      prompt_length: P,
+      scale: meta.scale,
+      arith: arith.name,
+    },
+    input: { bits: Array.from(inputBits).join('') },
+    tokens: Array.from(seq),
+    expected: Array.from(expected),
+    wire_pos: Array.from(plan.wirePos),
+    steps,
+    outputs: {
+      bits: Array.from(got).join(''),
+      expected_bits: Array.from(want2).join(''),
+      hex: outputHex(c, got),
+      ok: got.every((x, i) => x === want2[i]),
+    },
+    window,
+  };
+}
+
+/** The plain-language line of a step, from the tokens the model wrote. */
+function stepText(c: Circuit, wirePos: Int32Array, seq: Int32Array, g: number, role: StepRole, tok: (id: number) => string): string {
+  const n = c.nInputs;
+  const op = OP_NAMES[c.ops[g] as OpCode];
+  const val = (w: number) => tok(seq[wirePos[w]!]!);
+  const args = [c.a[g]!, c.b[g]!].filter((w) => w >= 0);
+  const name = `gate ${g}`;
+  switch (role) {
+    case 'type':
+      return `${name} is ${gateLabel(c, g).replace(/^.* = /, '')}: write its type ${op}`;
+    case 'in_a':
+    case 'in_b': {
+      const w = role === 'in_a' ? args[0] : args[1];
+      if (w === undefined) return `${name} has no ${role === 'in_a' ? 'first' : 'second'} input: write -`;
+      return `${name}: input ${role === 'in_a' ? 'a' : 'b'} is ${wireLabel(c, w)} = ${val(w)} (from position ${wirePos[w]})`;
+    }
+    default: {
+      const shown = args.map((w) => wireLabel(c, w)).join(', ');
+      const vals = args.map((w) => val(w)).join(', ');
+      return `${name} = ${op}(${shown}) = ${op}(${vals}) = ${val(n + g)}`;
+    }
+  }
+}
+
+/** Direct evaluation of one input (for the trace's verdict lines). */
+export function directOutputs(c: Circuit, inputBits: Uint8Array): Uint8Array {
+  const v = evalOne(c, inputBits);
+  return Uint8Array.from(c.outputs.flatMap((o) => o.wires), (w) => v[w]!);
+}
