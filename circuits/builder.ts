@@ -21,6 +21,20 @@ const TREE_OPS: Partial<Record<OpName, { inner: OpCode; top: OpCode; single: OpC
   XNOR: { inner: Op.XOR, top: Op.XNOR, single: Op.NOT },
 };
 
+/** An Int32Array that doubles when full (the builder holds hundreds of thousands of nets). */
+class GrowableInt32 {
+  data = new Int32Array(1024);
+  length = 0;
+  push(x: number): void {
+    if (this.length === this.data.length) {
+      const bigger = new Int32Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = x;
+  }
+}
+
 interface OutputBit {
   net: number;
   loc: SourceLoc;
@@ -30,12 +44,16 @@ export class NetlistBuilder {
   private readonly file: string | undefined;
   private readonly byName = new Map<string, number>();
   private readonly names: (string | undefined)[] = [];
-  private readonly kind: number[] = [];
-  private readonly op: number[] = [];
-  private readonly inA: number[] = [];
-  private readonly inB: number[] = [];
-  private readonly defLoc: (SourceLoc | undefined)[] = [];
-  private readonly refLoc: (SourceLoc | undefined)[] = [];
+  private readonly kindG = new GrowableInt32();
+  private readonly opG = new GrowableInt32();
+  private readonly inAG = new GrowableInt32();
+  private readonly inBG = new GrowableInt32();
+  // Where each net is defined and first mentioned, as line/col pairs (0 = unknown): typed
+  // arrays rather than objects, so half a million nets do not load the garbage collector.
+  private readonly defLine = new GrowableInt32();
+  private readonly defCol = new GrowableInt32();
+  private readonly refLine = new GrowableInt32();
+  private readonly refCol = new GrowableInt32();
   private readonly gateNets: number[] = [];
   private readonly inputGroups: { group: Group; nets: number[] }[] = [];
   private readonly outputGroups: { name: string; bits: OutputBit[] }[] = [];
@@ -56,7 +74,10 @@ export class NetlistBuilder {
       id = this.newNet(name);
       this.byName.set(name, id);
     }
-    if (loc && this.refLoc[id] === undefined) this.refLoc[id] = loc;
+    if (loc && this.refLine.data[id] === 0) {
+      this.refLine.data[id] = loc.line;
+      this.refCol.data[id] = loc.col;
+    }
     return id;
   }
 
@@ -119,7 +140,7 @@ export class NetlistBuilder {
 
   /** Checks everything and returns the circuit in topological order. Throws CircuitError. */
   build(name: string): Circuit {
-    const n = this.kind.length;
+    const n = this.netCount;
     const resolved = this.resolveAliases();
     for (const g of this.outputGroups) {
       for (const bit of g.bits) {
@@ -138,12 +159,12 @@ export class NetlistBuilder {
       for (const x of [this.inA[g]!, this.inB[g]!]) {
         if (x >= 0 && this.kind[resolved[x]!] === NONE) {
           const r = resolved[x]!;
-          if (firstBad === undefined || before(this.refLoc[r], this.refLoc[firstBad])) firstBad = r;
+          if (firstBad === undefined || before(this.refLoc(r), this.refLoc(firstBad))) firstBad = r;
         }
       }
     }
     if (firstBad !== undefined) {
-      throw new CircuitError('undefined-wire', `wire ${quote(this.describe(firstBad))} is used but never driven`, this.refLoc[firstBad] ?? this.loc(1, 1));
+      throw new CircuitError('undefined-wire', `wire ${quote(this.describe(firstBad))} is used but never driven`, this.refLoc(firstBad) ?? this.loc(1, 1));
     }
     const order = this.topoOrder(resolved);
     const nInputs = this.inputGroups.reduce((s, g) => s + g.nets.length, 0);
@@ -191,33 +212,68 @@ export class NetlistBuilder {
     return c;
   }
 
+  // Views of the growable arrays (valid until the next newNet).
+  private get kind(): Int32Array {
+    return this.kindG.data;
+  }
+  private get op(): Int32Array {
+    return this.opG.data;
+  }
+  private get inA(): Int32Array {
+    return this.inAG.data;
+  }
+  private get inB(): Int32Array {
+    return this.inBG.data;
+  }
+
+  private get netCount(): number {
+    return this.kindG.length;
+  }
+
   private newNet(name: string | undefined): number {
-    const id = this.kind.length;
-    this.names.push(name);
-    this.kind.push(NONE);
-    this.op.push(0);
-    this.inA.push(-1);
-    this.inB.push(-1);
-    this.defLoc.push(undefined);
-    this.refLoc.push(undefined);
+    const id = this.kindG.length;
+    this.names[id] = name;
+    this.kindG.push(NONE);
+    this.opG.push(0);
+    this.inAG.push(-1);
+    this.inBG.push(-1);
+    this.defLine.push(0);
+    this.defCol.push(0);
+    this.refLine.push(0);
+    this.refCol.push(0);
     return id;
+  }
+
+  private setDef(id: number, loc: SourceLoc): void {
+    this.defLine.data[id] = loc.line;
+    this.defCol.data[id] = loc.col;
+  }
+
+  private defLoc(id: number): SourceLoc | undefined {
+    const line = this.defLine.data[id]!;
+    return line === 0 ? undefined : this.loc(line, this.defCol.data[id]!);
+  }
+
+  private refLoc(id: number): SourceLoc | undefined {
+    const line = this.refLine.data[id]!;
+    return line === 0 ? undefined : this.loc(line, this.refCol.data[id]!);
   }
 
   /** The net `name`, which must not be driven yet; records where it is defined. */
   private claim(name: string, loc: SourceLoc): number {
     const id = this.ref(name);
     if (this.kind[id] !== NONE) {
-      const first = this.defLoc[id];
+      const first = this.defLoc(id);
       const where = first ? ` (first driven at line ${first.line})` : '';
       throw new CircuitError('driven-twice', `wire ${quote(name)} is driven twice${where}`, loc);
     }
-    this.defLoc[id] = loc;
+    this.setDef(id, loc);
     return id;
   }
 
   private addRaw(out: string | undefined, op: OpCode, x: number, y: number, loc: SourceLoc): number {
     const id = out === undefined ? this.newNet(undefined) : this.claim(out, loc);
-    if (out === undefined) this.defLoc[id] = loc;
+    if (out === undefined) this.setDef(id, loc);
     this.kind[id] = GATE;
     this.op[id] = op;
     this.inA[id] = x;
@@ -239,29 +295,35 @@ export class NetlistBuilder {
   }
 
   private resolveAliases(): Int32Array {
-    const n = this.kind.length;
+    const n = this.netCount;
     const res = new Int32Array(n).fill(-1);
+    const onChain = new Uint8Array(n);
+    const chain: number[] = [];
     for (let i = 0; i < n; i++) {
       if (res[i] !== -1) continue;
-      const chain: number[] = [];
+      chain.length = 0;
       let x = i;
       while (this.kind[x] === ALIAS && res[x] === -1) {
-        if (chain.includes(x)) {
-          throw new CircuitError('cycle', `combinational cycle through aliases of ${quote(this.describe(x))}`, this.defLoc[x]);
+        if (onChain[x]) {
+          throw new CircuitError('cycle', `combinational cycle through aliases of ${quote(this.describe(x))}`, this.defLoc(x));
         }
+        onChain[x] = 1;
         chain.push(x);
         x = this.inA[x]!;
       }
       const root = res[x] !== -1 ? res[x]! : x;
       res[x] = root;
-      for (const c of chain) res[c] = root;
+      for (const c of chain) {
+        res[c] = root;
+        onChain[c] = 0;
+      }
     }
     return res;
   }
 
   /** Gate nets in an order where every gate follows its operands; keeps the given order when it is already one. */
   private topoOrder(resolved: Int32Array): number[] {
-    const n = this.kind.length;
+    const n = this.netCount;
     const state = new Uint8Array(n); // 0 new, 1 on stack, 2 done
     const order: number[] = [];
     const stack: number[] = [];
@@ -281,7 +343,7 @@ export class NetlistBuilder {
           const x = operand(net, k);
           if (x >= 0 && this.kind[x] === GATE) {
             if (state[x] === 1) {
-              throw new CircuitError('cycle', `combinational cycle through wire ${quote(this.describe(x))}`, this.defLoc[x]);
+              throw new CircuitError('cycle', `combinational cycle through wire ${quote(this.describe(x))}`, this.defLoc(x));
             }
             if (state[x] === 0) {
               state[x] = 1;

@@ -3,6 +3,7 @@
 
 import { Command, CommanderError } from 'commander';
 import { registerCircuitCommands } from './commands/circuit.js';
+import { registerDemo } from './commands/demo.js';
 import { registerGen } from './commands/gen.js';
 import { registerModelCommands } from './commands/model.js';
 import { registerTest } from './commands/test.js';
@@ -25,6 +26,7 @@ function buildProgram(ctx: CliContext): Command {
       outputError: (s, write) => write(`gatecot: ${oneLine(s.replace(/^error:\s*/, ''))}\n`),
     });
   registerCircuitCommands(program, ctx);
+  registerDemo(program, ctx);
   registerModelCommands(program, ctx);
   registerGen(program, ctx);
   registerTest(program, ctx);

@@ -5,6 +5,8 @@ export type { Arith, ArithKind } from './arith.js';
 export type { Backend, Engine, ForwardResult } from './engine.js';
 export { CpuEngine } from './cpu/engine.js';
 export { prepare } from './cpu/prepared.js';
+export { argmax, kernelsFor } from './cpu/kernels.js';
+export type { Kernels } from './cpu/kernels.js';
 export type { PreparedModel } from './cpu/prepared.js';
 export { CpuStepper } from './cpu/stepper.js';
 export type { HeadDetail, LayerDetail, PositionDetail } from './cpu/stepper.js';

@@ -15,10 +15,7 @@ import {
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { loadCircuit, writeOutput } from '../files.js';
-
-export function collect(value: string, prev: string[]): string[] {
-  return [...prev, value];
-}
+import { collect } from './shared.js';
 
 export function parseOrder(s: string | undefined): BitOrder {
   if (s === undefined || s === 'lsb0' || s === 'msb0') return s ?? 'lsb0';

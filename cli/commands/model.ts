@@ -11,7 +11,8 @@ import { EXIT_CHECK_FAILED, UsageError } from '../errors.js';
 import { writeOutput } from '../files.js';
 import { loadCircuitOrModel, type CompileFlags } from '../load.js';
 import { renderTraceText } from '../trace-text.js';
-import { collect, inputBitsFromOptions, parseOrder } from './circuit.js';
+import { inputBitsFromOptions, parseOrder } from './circuit.js';
+import { collect, modelSummaryLine } from './shared.js';
 
 function compileOptions(cmd: Command): Command {
   return cmd
@@ -55,11 +56,7 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
     if (!l.compiled) throw new UsageError(`${file} is already a compiled model`);
     const bytes = modelToBytes(l.model);
     writeOutput(o.output, bytes, Boolean(o.force));
-    const s = modelSummary(l.model);
-    ctx.io.out(
-      `wrote ${o.output}: ${l.model.meta.cot} CoT, ${s.layers} layer x ${s.heads} heads, d_model ${s.d_model}, ` +
-        `S ${s.seq_len}, vocab ${s.vocab_size}, ${(bytes.length / 1e6).toFixed(1)} MB (compiled in ${l.compileSeconds.toFixed(2)} s)\n`,
-    );
+    ctx.io.out(`wrote ${o.output}: ${modelSummaryLine(l.model)}, ${(bytes.length / 1e6).toFixed(1)} MB (compiled in ${l.compileSeconds.toFixed(2)} s)\n`);
   });
 
   runOptions(
@@ -188,8 +185,7 @@ export function cotText(m: Model, seq: Int32Array): string {
 }
 
 function verifyText(m: Model, c: Circuit, r: VerifyReport, engine: string): string {
-  const s = modelSummary(m);
-  const head = `verify ${c.name}: ${m.meta.cot} CoT, ${s.layers} layer x ${s.heads} heads, d_model ${s.d_model}, S ${s.seq_len}, vocab ${s.vocab_size}; ${engine}\n`;
+  const head = `verify ${c.name}: ${modelSummaryLine(m)}; ${engine}\n`;
   if (r.ok) return head + `OK: ${r.inputs_tested} inputs, ${r.positions_checked} CoT positions, 0 mismatches (${r.seconds.toFixed(2)} s)\n`;
   const f = r.first!;
   const lines = [
