@@ -112,7 +112,7 @@ describe('cover lowering', () => {
 
   it('groups bracketed names', () => {
     const c = blif('.model t\n.inputs x[0] x[1] s\n.outputs f[0] f[1]\n.names x[0] s f[0]\n11 1\n.names x[1] s f[1]\n11 1\n.end\n');
-    expect(c.inputs).toEqual([{ name: 'in', width: 3 }]);
+    expect(c.inputs).toEqual([{ name: 'x', width: 2 }, { name: 's', width: 1 }]);
     expect(c.outputs.map((g) => [g.name, g.wires.length])).toEqual([['f', 2]]);
   });
 });

@@ -1,0 +1,24 @@
+// Running the CLI in-process (the same runCli the `gatecot` binary calls) and as a process.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { runCli } from '../cli/main.js';
+import { captureIo } from '../cli/io.js';
+import { repoRoot } from './shared.js';
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function cli(...argv: string[]): Promise<CliResult> {
+  const io = captureIo();
+  const code = await runCli(argv, io);
+  return { code, stdout: io.stdout(), stderr: io.stderr() };
+}
+
+/** Runs the built binary (dist/ must be built: `npm test` builds first). */
+export function cliProcess(argv: string[], timeoutMs = 60_000): CliResult & { signal: NodeJS.Signals | null } {
+  const r = spawnSync(process.execPath, [join(repoRoot, 'bin', 'gatecot.js'), ...argv], { encoding: 'utf8', timeout: timeoutMs });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
+}

@@ -1,0 +1,139 @@
+// CLI transcripts (golden files under test/golden; UPDATE_GOLDEN=1 rewrites them), exit codes
+// and one-line errors.
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli, cliProcess } from './cli-helpers.js';
+import { repoRoot, shared } from './shared.js';
+
+function golden(name: string, text: string): void {
+  const path = join(repoRoot, 'test', 'golden', name);
+  const normalized = text.replaceAll(repoRoot, '<repo>').replaceAll(shared(''), '<shared>/').replace(/\d+\.\d+ s\b/g, '<t> s');
+  if (process.env.UPDATE_GOLDEN || !existsSync(path)) writeFileSync(path, normalized);
+  expect(normalized).toBe(readFileSync(path, 'utf8'));
+}
+
+const c17 = shared('iscas85/c17.bench');
+
+describe('golden transcripts', () => {
+  const cases: [string, string[]][] = [
+    ['stats-c17.txt', ['stats', c17]],
+    ['stats-c17.json', ['stats', c17, '--json']],
+    ['stats-aes128.json', ['stats', shared('bristol/aes_128.txt'), '--json']],
+    ['eval-adder64.txt', ['eval', shared('bristol/adder64.txt'), '--input', '0123456789abcdef', '--input', 'fedcba9876543210']],
+    ['eval-c17-bits.txt', ['eval', c17, '--bits', '10110']],
+    ['run-c17-cot.txt', ['run', c17, '--bits', '10110', '--show-cot']],
+    ['run-c17-gate.txt', ['run', c17, '--bits', '01101', '--cot', 'gate', '--show-cot']],
+    ['verify-c17.txt', ['verify', c17, '--exhaustive', '--cot', 'gate']],
+    ['trace-c17.txt', ['trace', c17, '--bits', '10110']],
+    ['trace-c17-gate.txt', ['trace', c17, '--bits', '10110', '--cot', 'gate', '--gate', '4']],
+    ['gen-adder2.gc', ['gen', 'adder', '--width', '2']],
+    ['demo.txt', ['demo']],
+  ];
+  for (const [name, argv] of cases) {
+    it(name, async () => {
+      const r = await cli(...argv);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      golden(name, r.stdout);
+    });
+  }
+});
+
+describe('verify --json', () => {
+  it('has the documented keys', async () => {
+    const r = await cli('verify', c17, '--json', '--samples', '3');
+    const j = JSON.parse(r.stdout);
+    for (const k of ['ok', 'inputs_tested', 'positions_checked', 'mismatches', 'backend', 'arith', 'seconds', 'model']) expect(j).toHaveProperty(k);
+    expect(j.model).toEqual({ layers: 1, heads: 2, d_model: 26, seq_len: 30, vocab_size: 14 });
+    expect(j.inputs_tested).toBe(5);
+    expect(j.positions_checked).toBe(5 * 24);
+    expect(j.ok).toBe(true);
+  });
+  it('exits 1 and names the first wrong position when the model is wrong', async () => {
+    const r = await cli('verify', c17, '--json', '--arith', 'fixed:1');
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.stdout);
+    expect(j.ok).toBe(false);
+    expect(j.first_mismatch.position).toBeGreaterThan(0);
+    expect(j.first_mismatch.heads).toHaveLength(2);
+  });
+});
+
+describe('embedded tests and writing files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gatecot-cli-'));
+  it('gatecot test passes good tests and fails bad ones with exit 1', async () => {
+    const good = join(dir, 'good.gc');
+    writeFileSync(good, 'input a[2], b[2]; output s[2];\ns[0] = a[0] ^ b[0];\ns[1] = a[1] ^ b[1] ^ (a[0] & b[0]);\ntest a=1 b=1 -> s=2;\ntest a=0x3 b=0x2 -> s=1;\n');
+    const r = await cli('test', good);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('2 passed, 0 failed');
+    const bad = join(dir, 'bad.gc');
+    writeFileSync(bad, 'input a; output s;\ns = ~a;\ntest a=1 -> s=1;\n');
+    const r2 = await cli('test', bad);
+    expect(r2.code).toBe(1);
+    expect(r2.stdout).toContain('FAIL line 3');
+  });
+  it('convert writes .gc and Bristol and refuses to overwrite without --force', async () => {
+    const out = join(dir, 'c17.gc');
+    expect((await cli('convert', c17, '-o', out)).code).toBe(0);
+    const again = await cli('convert', c17, '-o', out);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/exists; pass --force/);
+    expect((await cli('convert', c17, '-o', out, '--force')).code).toBe(0);
+    const bristol = join(dir, 'c17.txt');
+    expect((await cli('convert', out, '-o', bristol)).code).toBe(0);
+    for (const bits of ['00000', '10110', '11111', '01001']) {
+      const a = await cli('eval', c17, '--bits', bits);
+      const b = await cli('eval', bristol, '--bits', bits);
+      expect(b.stdout).toBe(a.stdout);
+    }
+  });
+  it('compile writes a model that run and verify accept', async () => {
+    const m = join(dir, 'c17.safetensors');
+    expect((await cli('compile', c17, '-o', m, '--cot', 'gate')).code).toBe(0);
+    const r = await cli('run', m, '--bits', '10110');
+    expect(r.stdout.trim()).toBe('10');
+    expect((await cli('verify', m, '--exhaustive')).code).toBe(0);
+    const bad = await cli('run', m, '--bits', '10110', '--cot', 'gate');
+    expect(bad.code).toBe(2);
+  });
+});
+
+describe('bad input: one line, exit 2', () => {
+  const cases: [string[], RegExp][] = [
+    [['stats', '/nonexistent/x.bench'], /cannot read \/nonexistent\/x.bench: ENOENT/],
+    [['eval', c17, '--input', '1', '--input', '2'], /expected 1 --input value/],
+    [['eval', c17, '--input', 'zz'], /is not a hex number/],
+    [['eval', c17, '--input', '40'], /does not fit in 5 bits/],
+    [['eval', c17, '--bits', '101'], /--bits has 3 bits, the circuit has 5 input wires/],
+    [['eval', c17, '--order', 'big'], /--order must be lsb0 or msb0/],
+    [['stats', c17, '--format', 'vhdl'], /unknown --format 'vhdl'/],
+    [['frobnicate'], /unknown command 'frobnicate'/],
+    [['stats'], /missing required argument 'file'/],
+    [['verify', c17, '--arith', 'fixed:x'], /unknown arithmetic 'fixed:x'/],
+    [['verify', c17, '--cot', '3tok'], /--cot must be 4tok or gate/],
+    [['verify', shared('bristol/adder64.txt'), '--exhaustive'], /--exhaustive covers at most 20 inputs/],
+    [['gen', 'adder', '--width', 'x'], /--width must be an integer/],
+    [['stats', shared('aiger/toggle.aag')], /sequential AIGER/],
+  ];
+  for (const [argv, re] of cases) {
+    it(argv.join(' ').replaceAll(shared(''), ''), async () => {
+      const r = await cli(...argv);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(re);
+      expect(r.stderr).not.toMatch(/\bat .*\.js:\d+/);
+    });
+  }
+  it('the binary itself exits 2 with one line and no stack trace', () => {
+    const r = cliProcess(['eval', c17, '--input', 'nothex']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    const ok = cliProcess(['eval', c17, '--bits', '10110']);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toBe('10\n');
+  });
+});
