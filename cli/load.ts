@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { CircuitError, parseCircuitBytes, type Circuit } from '../circuits/index.js';
-import { compile, looksLikeModel, modelFromBytes, type CotFormat, type Model } from '../compiler/index.js';
+import { compile, looksLikeModel, modelFromBytes, parseFault, type CompileOptions, type CotFormat, type Model } from '../compiler/index.js';
 import { circuitOfModel } from '../runtime/index.js';
 import { UsageError } from './errors.js';
 import { parseFormat } from './files.js';
@@ -12,6 +12,7 @@ export interface CompileFlags {
   cot?: string;
   scale?: string;
   format?: string;
+  injectFault?: string;
 }
 
 export interface Loaded {
@@ -34,6 +35,14 @@ export function parseScale(s: string | undefined): number | undefined {
   return x;
 }
 
+export function compileOptionsOf(flags: CompileFlags): CompileOptions {
+  const opts: CompileOptions = { cot: parseCot(flags.cot) };
+  const scale = parseScale(flags.scale);
+  if (scale !== undefined) opts.scale = scale;
+  if (flags.injectFault !== undefined) opts.fault = parseFault(flags.injectFault);
+  return opts;
+}
+
 export function readBytes(path: string): Uint8Array {
   try {
     return readFileSync(path);
@@ -45,14 +54,15 @@ export function readBytes(path: string): Uint8Array {
 export function loadCircuitOrModel(path: string, flags: CompileFlags): Loaded {
   const bytes = readBytes(path);
   if (path.endsWith('.safetensors') || looksLikeModel(bytes)) {
-    if (flags.cot !== undefined || flags.scale !== undefined) throw new UsageError(`${path} is a compiled model: --cot and --scale apply to circuit files`);
+    if (flags.cot !== undefined || flags.scale !== undefined || flags.injectFault !== undefined) {
+      throw new UsageError(`${path} is a compiled model: --cot, --scale and --inject-fault apply to circuit files`);
+    }
     const model = modelFromBytes(bytes, path);
     return { model, circuit: circuitOfModel(model), compiled: false, compileSeconds: 0 };
   }
   const fmt = parseFormat(flags.format);
   const circuit = parseCircuitBytes(bytes, fmt ? { file: path, format: fmt } : { file: path });
   const t0 = performance.now();
-  const scale = parseScale(flags.scale);
-  const model = compile(circuit, scale === undefined ? { cot: parseCot(flags.cot) } : { cot: parseCot(flags.cot), scale });
+  const model = compile(circuit, compileOptionsOf(flags));
   return { model, circuit, compiled: true, compileSeconds: (performance.now() - t0) / 1000 };
 }

@@ -9,6 +9,7 @@ import { gateFeedForward } from './blocks/gate-ff.js';
 import { retrievalHead } from './blocks/retrieval.js';
 import { unembedding } from './blocks/unembed.js';
 import { positionBits, residualBasis } from './layout.js';
+import { faultyPlan, WEAK_SCALE, type Fault } from './faults.js';
 import { MODEL_FORMAT_VERSION, type CotFormat, type Model } from './model.js';
 import { planSequence } from './plan.js';
 
@@ -16,15 +17,17 @@ export interface CompileOptions {
   cot?: CotFormat;
   /** Key scale λ of the retrieval heads. */
   scale?: number;
+  /** A deliberate miscompile (faults.ts), for testing the testers. */
+  fault?: Fault;
 }
 
 export const DEFAULT_SCALE = 10;
 
 export function compile(c: Circuit, opts: CompileOptions = {}): Model {
   const cot = opts.cot ?? '4tok';
-  const scale = opts.scale ?? DEFAULT_SCALE;
+  const scale = opts.fault === 'weak-scale' ? WEAK_SCALE : opts.scale ?? DEFAULT_SCALE;
   if (!(scale > 0) || !Number.isFinite(scale)) throw new UserError(`--scale must be a positive number, got ${scale}`);
-  const plan = planSequence(c, cot);
+  const plan = faultyPlan(planSequence(c, cot), c, opts.fault);
   const k = positionBits(plan.seqLen);
   const basis = residualBasis(cot, k);
   const fetch = (name: string, src: string, out: string) => retrievalHead(basis, { name, src, key: 'pos_bits', value: 'tok_val', out, scale });
@@ -58,6 +61,7 @@ export function compile(c: Circuit, opts: CompileOptions = {}): Model {
       circuit_hash: sha256(circuitText),
       n_inputs: c.nInputs,
       n_gates: c.ops.length,
+      ...(opts.fault ? { fault: opts.fault } : {}),
     },
   };
 }

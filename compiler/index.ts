@@ -8,6 +8,8 @@ export { Basis, subspacesOfLabels } from './basis.js';
 export type { Subspace } from './basis.js';
 export { dModelFormula, positionBits, residualBasis, sbin } from './layout.js';
 export { planSequence } from './plan.js';
+export { FAULTS, WEAK_SCALE, faultyPlan, parseFault } from './faults.js';
+export type { Fault } from './faults.js';
 export type { Mode, PositionPlan, SequencePlan } from './plan.js';
 export { BOS, NA, vocabulary } from './tokens.js';
 export { retrievalHead } from './blocks/retrieval.js';

@@ -63,6 +63,8 @@ export interface ModelMeta {
   circuit_hash: string;
   n_inputs: number;
   n_gates: number;
+  /** Present only in deliberately miscompiled models (compiler/faults.ts). */
+  fault?: string;
 }
 
 export interface Model {

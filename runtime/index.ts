@@ -1,6 +1,6 @@
 // Public surface of runtime/: arithmetic modes, the engines, generation and verification.
 
-export { f16round, fixedArith, floatArith, parseArith } from './arith.js';
+export { f16round, fixedArith, floatArith, parseArith, rdiv, rexp } from './arith.js';
 export type { Arith, ArithKind } from './arith.js';
 export type { Backend, Engine, ForwardResult } from './engine.js';
 export { CpuEngine } from './cpu/engine.js';
@@ -18,3 +18,4 @@ export type { BackendChoice, EngineChoice } from './backend.js';
 export { traceGeneration, TRACE_VERSION } from './trace.js';
 export type { StepRole, TraceData, TraceGate, TraceHead, TraceStep } from './trace.js';
 export type { HeadFocus, MismatchDetail, VerifyOptions, VerifyReport } from './verify.js';
+export * from './fuzz/index.js';

@@ -18,6 +18,7 @@ function compileOptions(cmd: Command): Command {
   return cmd
     .option('--cot <format>', '4tok (4 tokens per gate, default) or gate (1 token per gate, as in the theorem)')
     .option('--scale <L>', 'key scale λ of the retrieval heads (default 10)')
+    .option('--inject-fault <kind>', 'miscompile on purpose: weak-scale, swap-gate or off-by-one (to test the testers)')
     .option('--format <fmt>', 'circuit format (default: from the extension or the content)');
 }
 

@@ -1,0 +1,100 @@
+// certify(model): the theorem's claims for one compiled model, for every input at once.
+//   1 structure    constant depth and heads, d_model = formula, finite weights
+//   2 retrieval    at every position each head puts its weight on the intended position; under
+//                  fixed:s the rounded exp is exactly 1 there and 0 elsewhere (Lemma E.3), every
+//                  [exp] and division checked against exact arithmetic
+//   3 gate lemma   the feed-forward block computes each gate type, with fetched bits off by ε
+//   4 all inputs   induction over positions: the argmax is the right token whatever the input
+
+import { sha256, modelToBytes, type Model } from '../compiler/index.js';
+import type { Circuit } from '../circuits/index.js';
+import { certContext } from './context.js';
+import { gateClaim } from './gate.js';
+import { structureClaim } from './structure.js';
+import { fastSweep } from './fast-sweep.js';
+import { sweep, type SweepOptions, type SweepResult } from './sweep.js';
+import { CERT_VERSION, type Certificate, type ClaimResult } from './types.js';
+
+export function modelHash(m: Model): string {
+  return sha256(modelToBytes(m));
+}
+
+export type CertifyMethod = 'auto' | 'fast' | 'exhaustive';
+
+export interface CertifyOptions extends SweepOptions {
+  /** fast: bound the attention weights by an automaton over key coordinates (O(S·dk));
+   * exhaustive: compute every weight as the runtime does (O(S²·dk)); auto: fast, and where it
+   * cannot establish the claims, exhaustive (up to maxExhaustive positions) for exact diagnostics. */
+  method?: CertifyMethod;
+  maxExhaustive?: number;
+}
+
+function runSweep(ctx: ReturnType<typeof certContext>, opts: CertifyOptions): { sw: SweepResult; method: string } {
+  const method = opts.method ?? 'auto';
+  if (method === 'exhaustive') return { sw: sweep(ctx, opts), method };
+  const fast = fastSweep(ctx, opts);
+  const fine = fast.supported && !fast.retrievalFailure && !fast.inductionFailure;
+  if (method === 'fast' || fine || ctx.S > (opts.maxExhaustive ?? 40_000)) return { sw: fast, method: 'fast' };
+  return { sw: sweep(ctx, opts), method: 'exhaustive' };
+}
+
+export function certify(model: Model, circuit: Circuit, arith: string, opts: CertifyOptions = {}): Certificate {
+  const t0 = performance.now();
+  const ctx = certContext(model, circuit, arith);
+  const structure = structureClaim(model);
+  const { sw, method } = runSweep(ctx, opts);
+  const claims: ClaimResult[] = [structure];
+  if (!sw.supported) {
+    const reason = sw.reason ?? 'unsupported model';
+    claims.push({ claim: 'retrieval lemma', holds: false, evidence: { reason }, failure: { position: -1, detail: reason } });
+    claims.push({ claim: 'gate lemma', holds: false, evidence: { reason }, failure: { position: -1, detail: reason } });
+    claims.push({ claim: 'all inputs', holds: false, evidence: { reason }, failure: { position: -1, detail: reason } });
+  } else {
+    const maxElsewhere = Math.max(0, ...sw.heads.map((h) => h.maxElsewhere));
+    const retrieval: ClaimResult = {
+      claim: 'retrieval lemma',
+      holds: !sw.retrievalFailure && sw.exactChecks.mismatches === 0 && sw.exactChecks.undecided === 0,
+      evidence: {
+        method,
+        min_target_weight: Math.min(...sw.heads.map((h) => h.minTargetWeight)),
+        max_weight_elsewhere: maxElsewhere,
+        min_margin: Math.min(...sw.heads.map((h) => h.minMargin)),
+        ...Object.fromEntries(sw.heads.flatMap((h) => [[`${h.name}.min_target_weight`, h.minTargetWeight], [`${h.name}.max_elsewhere`, h.maxElsewhere]])),
+        ...(ctx.arith.kind === 'fixed' || ctx.arith.kind === 'float'
+          ? { exact_one_hot: sw.oneHot, exact_values_checked: sw.exactChecks.values, exact_mismatches: sw.exactChecks.mismatches, exact_undecided: sw.exactChecks.undecided }
+          : {}),
+      },
+    };
+    if (sw.retrievalFailure) retrieval.failure = sw.retrievalFailure;
+    else if (sw.exactChecks.firstMismatch) retrieval.failure = { position: -1, detail: sw.exactChecks.firstMismatch };
+    claims.push(retrieval);
+    claims.push(gateClaim(ctx.pm, maxElsewhere));
+    const finite = Array.from(sw.margins).filter((x) => !Number.isNaN(x));
+    const induction: ClaimResult = {
+      claim: 'all inputs',
+      holds: !sw.inductionFailure && finite.length === sw.margins.length,
+      evidence: {
+        positions: sw.margins.length,
+        inputs_covered: `2^${circuit.nInputs}`,
+        min_margin: finite.length ? Math.min(...finite) : null,
+        first_position: sw.firstPosition,
+      },
+    };
+    if (sw.inductionFailure) induction.failure = sw.inductionFailure;
+    claims.push(induction);
+  }
+  return {
+    version: CERT_VERSION,
+    model_hash: modelHash(model),
+    circuit_hash: model.meta.circuit_hash,
+    circuit_name: model.meta.circuit_name,
+    cot: model.meta.cot,
+    arith: ctx.arith.name,
+    seq_len: model.meta.seq_len,
+    claims,
+    first_position: sw.firstPosition,
+    margins: Array.from(sw.margins, (x) => (Number.isNaN(x) ? null : x)),
+    verdict: claims.every((c) => c.holds),
+    seconds: (performance.now() - t0) / 1000,
+  };
+}

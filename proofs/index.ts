@@ -1,0 +1,12 @@
+// Public surface of proofs/: the theorem's claims as executable checks, certificates, scaling.
+
+export { certify, modelHash } from './certify.js';
+export { structureClaim } from './structure.js';
+export { gateClaim } from './gate.js';
+export { certContext } from './context.js';
+export { sweep } from './sweep.js';
+export { fastSweep } from './fast-sweep.js';
+export type { CertifyMethod, CertifyOptions } from './certify.js';
+export { exactDiv, exactExp } from './exact.js';
+export { CERT_VERSION } from './types.js';
+export type { Certificate, ClaimResult, Evidence } from './types.js';

@@ -1,0 +1,31 @@
+// What a claim check returns, and the certificate file.
+
+export type Evidence = Record<string, number | string | boolean | null>;
+
+export interface ClaimResult {
+  claim: string;
+  holds: boolean;
+  /** Numbers a reader can check. */
+  evidence: Evidence;
+  /** The first position (and why) where the claim fails, if it does. */
+  failure?: { position: number; detail: string };
+}
+
+export const CERT_VERSION = 1;
+
+export interface Certificate {
+  version: number;
+  model_hash: string;
+  circuit_hash: string;
+  circuit_name: string;
+  cot: string;
+  arith: string;
+  seq_len: number;
+  claims: ClaimResult[];
+  /** margins[i] for CoT position i = prompt_length-1 .. seq_len-2: the least lead of the right
+   * token's logit over any other token, over every input (null where the induction was not run). */
+  first_position: number;
+  margins: (number | null)[];
+  verdict: boolean;
+  seconds: number;
+}
