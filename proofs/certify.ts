@@ -83,7 +83,7 @@ export function certify(model: Model, circuit: Circuit, arith: string, opts: Cer
     if (sw.inductionFailure) induction.failure = sw.inductionFailure;
     claims.push(induction);
   }
-  return {
+  const cert: Omit<Certificate, 'digest'> = {
     version: CERT_VERSION,
     model_hash: modelHash(model),
     circuit_hash: model.meta.circuit_hash,
@@ -97,4 +97,5 @@ export function certify(model: Model, circuit: Circuit, arith: string, opts: Cer
     verdict: claims.every((c) => c.holds),
     seconds: (performance.now() - t0) / 1000,
   };
+  return { ...cert, digest: sha256(JSON.stringify(cert)) };
 }

@@ -3,13 +3,24 @@
 // rational is irrational, so it is never a tie); divisions exactly, with dyadic integers. Used to check that the runtime's rounded exp and softmax division are the
 // paper's, value by value.
 
-import { all, create, type BigNumber, type MathJsInstance } from 'mathjs';
+import { createRequire } from 'node:module';
+import type { BigNumber, MathJsInstance } from 'mathjs';
 import type { Arith } from '../runtime/index.js';
 
-const M: MathJsInstance = create(all, { number: 'BigNumber', precision: 80 });
+/** mathjs takes ~0.5 s to load: load it the first time an exact value is needed. */
+const loadMath = (() => {
+  let instance: MathJsInstance | undefined;
+  return (): MathJsInstance => {
+    if (!instance) {
+      const mathjs = createRequire(import.meta.url)('mathjs') as typeof import('mathjs');
+      instance = mathjs.create(mathjs.all, { number: 'BigNumber', precision: 80 });
+    }
+    return instance;
+  };
+})();
 
 function big(x: number | string): BigNumber {
-  return M.bignumber(x) as BigNumber;
+  return loadMath().bignumber(x) as BigNumber;
 }
 
 /** Grid spacing of the format around a positive value whose double approximation is yd. */
@@ -44,7 +55,7 @@ function roundExact(a: Arith, y: BigNumber): { value: number; decided: boolean }
 /** The paper's [exp x] for x in the format, decided exactly. */
 export function exactExp(a: Arith, x: number): { value: number; decided: boolean } {
   if (x === 0) return roundExact(a, big(1));
-  return roundExact(a, M.exp(big(x)) as BigNumber);
+  return roundExact(a, loadMath().exp(big(x)) as BigNumber);
 }
 
 /** A double as an exact dyadic m·2^e (every finite double is one). */

@@ -16,15 +16,30 @@
 
 import type { CertContext } from './context.js';
 import { inductionStep, setup, type HeadRange } from './induction.js';
-import { rdivOf } from './kernels.js';
+import { rdivOf, spmv } from './kernels.js';
 import { emptyResult, ExactChecker, unsupportedReason, type HeadStat, type SweepOptions, type SweepResult } from './sweep.js';
 
 /** Beyond this many reachable partial scores the automaton is not worth it. */
 const MAX_STATES = 4096;
 
-/** acc after adding `term` n times, left to right with rounding (stops once acc stops moving). */
-function repeatAdd(round: (x: number) => number, acc: number, term: number, n: number): number {
+/** Steps simulated one by one before an IEEE sum switches to its error bound. */
+const SIMULATED = 64;
+
+/**
+ * A bound on acc after adding `term` n times, left to right with rounding: simulated exactly
+ * until acc stops moving (it then never moves again). For IEEE modes (unit roundoff u > 0), past
+ * SIMULATED steps the rest is enclosed by the classical bound |computed - exact| <=
+ * γ_m (|acc| + m |term|), γ_m = m u / (1 - m u) (Higham, Accuracy and Stability, §4.2).
+ */
+function repeatAdd(round: (x: number) => number, acc: number, term: number, n: number, dir: 'lo' | 'hi', u: number): number {
   for (let r = 0; r < n; r++) {
+    if (u > 0 && r === SIMULATED) {
+      const m = n - r;
+      const exact = acc + m * term;
+      const gamma = (m * u) / (1 - m * u);
+      const err = gamma * (Math.abs(acc) + m * Math.abs(term)) + Number.EPSILON * Math.abs(exact);
+      return dir === 'lo' ? exact - err : exact + err;
+    }
     const next = round(acc + term);
     if (next === acc) return acc;
     acc = next;
@@ -56,6 +71,7 @@ export function fastSweep(ctx: CertContext, opts: SweepOptions = {}): SweepResul
   const { pm, S, arith } = ctx;
   const { k, d } = pm;
   const round = (x: number) => k.round(x);
+  const u = arith.kind === 'f32' ? 2 ** -24 : arith.kind === 'f64' ? 2 ** -53 : arith.kind === 'f16' ? 2 ** -11 : 0;
   const rdiv = rdivOf(arith);
   const s = setup(ctx);
   const heads = pm.layers[0]!.heads;
@@ -84,7 +100,7 @@ export function fastSweep(ctx: CertContext, opts: SweepOptions = {}): SweepResul
     for (let h = 0; h < heads.length; h++) {
       const hd = heads[h]!;
       const t = intended[h]!;
-      k.matvec(hd.wq, hd.dk, d, hbuf, 0, q, 0);
+      spmv(k, s.wq[h]!, hbuf, 0, q, 0);
       const kt = s.keys[h]!.subarray(t * hd.dk, (t + 1) * hd.dk);
       // Reachable partial sums: those still on the target's key (a single value) and the others.
       let onTarget = 0;
@@ -124,9 +140,9 @@ export function fastSweep(ctx: CertContext, opts: SweepOptions = {}): SweepResul
         eMin = Math.min(eMin, e);
       }
       // Z over positions 0..i: t of them before the target, i - t after.
-      const zOf = (e: number) => repeatAdd(round, round(repeatAdd(round, 0, e, t) + eT), e, i - t);
-      const zLo = zOf(eMin);
-      const zHi = zOf(eMax);
+      const sumOf = (term: number, mid: number, dir: 'lo' | 'hi') => repeatAdd(round, round(repeatAdd(round, 0, term, t, dir, u) + mid), term, i - t, dir, u);
+      const zLo = sumOf(eMin, eT, 'lo');
+      const zHi = sumOf(eMax, eT, 'hi');
       const aTlo = rdiv(eT, zHi);
       const aThi = rdiv(eT, zLo);
       const aOff = rdiv(eMax, zLo);
@@ -156,8 +172,8 @@ export function fastSweep(ctx: CertContext, opts: SweepOptions = {}): SweepResul
           const corners = [round(0 * vmin[h]![e]!), round(0 * vmax[h]![e]!), round(aOff * vmin[h]![e]!), round(aOff * vmax[h]![e]!)];
           const ol = Math.min(...corners);
           const oh = Math.max(...corners);
-          lo[e] = repeatAdd(round, round(repeatAdd(round, 0, ol, t) + tl), ol, i - t);
-          hi[e] = repeatAdd(round, round(repeatAdd(round, 0, oh, t) + th), oh, i - t);
+          lo[e] = sumOf(ol, tl, 'lo');
+          hi[e] = sumOf(oh, th, 'hi');
         }
         r.lo.push(lo);
         r.hi.push(hi);

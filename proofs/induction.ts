@@ -3,7 +3,7 @@
 // the range of its output for each token that position may hold.
 
 import type { CertContext } from './context.js';
-import { intervalMatvec } from './kernels.js';
+import { intervalSpmv, sparse, spmv, type Sparse } from './kernels.js';
 
 export interface Setup {
   ctx: CertContext;
@@ -16,6 +16,14 @@ export interface Setup {
   vals: Float64Array[];
   vlo: Float64Array[];
   vhi: Float64Array[];
+  /** Sparse forms of the matrices used at every position. */
+  wq: Sparse[];
+  wo: Sparse[];
+  w1: Sparse;
+  w2: Sparse;
+  unembed: Sparse;
+  /** Scratch space of inductionStep. */
+  scratch: Float64Array[];
 }
 
 export function setup(ctx: CertContext): Setup {
@@ -27,6 +35,9 @@ export function setup(ctx: CertContext): Setup {
     for (let c = 0; c < d; c++) out[c] = k.round(pm.tok[t * d + c]! + k.round(pos[j * d + c]!));
   };
   const hbuf = new Float64Array(d);
+  const layer = pm.layers[0]!;
+  const wk = heads.map((hd) => sparse(hd.wk, hd.dk, d));
+  const wv = heads.map((hd) => sparse(hd.wv, hd.dv, d));
   const keys = heads.map((hd) => new Float64Array(S * hd.dk));
   const vals = heads.map((hd) => new Float64Array(S * 2 * hd.dv));
   const vlo = heads.map((hd) => new Float64Array(S * hd.dv));
@@ -36,8 +47,8 @@ export function setup(ctx: CertContext): Setup {
     toks.forEach((t, slot) => {
       hOf(t, j, hbuf);
       heads.forEach((hd, h) => {
-        if (slot === 0) k.matvec(hd.wk, hd.dk, d, hbuf, 0, keys[h]!, j * hd.dk);
-        k.matvec(hd.wv, hd.dv, d, hbuf, 0, vals[h]!, (j * 2 + slot) * hd.dv);
+        if (slot === 0) spmv(k, wk[h]!, hbuf, 0, keys[h]!, j * hd.dk);
+        spmv(k, wv[h]!, hbuf, 0, vals[h]!, (j * 2 + slot) * hd.dv);
       });
     });
     heads.forEach((hd, h) => {
@@ -49,7 +60,23 @@ export function setup(ctx: CertContext): Setup {
       }
     });
   }
-  return { ctx, H: heads.length, hOf, keys, vals, vlo, vhi };
+  const V = pm.V;
+  const m = layer.m;
+  return {
+    ctx,
+    H: heads.length,
+    hOf,
+    keys,
+    vals,
+    vlo,
+    vhi,
+    wq: heads.map((hd) => sparse(hd.wq, hd.dk, d)),
+    wo: heads.map((hd) => sparse(hd.wo, d, hd.dv)),
+    w1: sparse(layer.w1, m, d),
+    w2: sparse(layer.w2, d, m),
+    unembed: sparse(pm.unembed, V, d),
+    scratch: [d, d, d, d, d, d, m, m, d, d, V, V, d].map((n) => new Float64Array(n)),
+  };
 }
 
 /** The tokens position j can hold: its fixed token, or "0" and "1" for a wire's value. */
@@ -73,7 +100,7 @@ export interface StepResult {
 export function inductionStep(s: Setup, i: number, ranges: HeadRange[]): StepResult {
   const { ctx } = s;
   const { pm } = ctx;
-  const { k, d, V } = pm;
+  const { k, d } = pm;
   const layer = pm.layers[0]!;
   const exp = ctx.expectation(i + 1);
   const rel: number[] = [];
@@ -83,19 +110,10 @@ export function inductionStep(s: Setup, i: number, ranges: HeadRange[]): StepRes
   addWire(ctx.src[i]!);
   for (const r of ranges) addWire(ctx.src[r.attended]!);
   exp.deps.forEach(addWire);
-  const emb = new Float64Array(d);
-  const oLo = new Float64Array(d);
-  const oHi = new Float64Array(d);
-  const accLo = new Float64Array(d);
-  const accHi = new Float64Array(d);
-  const hLo = new Float64Array(d);
-  const hHi = new Float64Array(d);
-  const zLo = new Float64Array(layer.m);
-  const zHi = new Float64Array(layer.m);
-  const fLo = new Float64Array(d);
-  const fHi = new Float64Array(d);
-  const lLo = new Float64Array(V);
-  const lHi = new Float64Array(V);
+  const [oLo, oHi, accLo, accHi, hLo, hHi, zLo, zHi, fLo, fHi, lLo, lHi, emb] = s.scratch as [
+    Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array,
+    Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array,
+  ];
   let worst = Infinity;
   let detail = '';
   for (let m = 0; m < 1 << rel.length; m++) {
@@ -106,10 +124,10 @@ export function inductionStep(s: Setup, i: number, ranges: HeadRange[]): StepRes
     s.hOf(tokAt(i), i, emb);
     accLo.fill(0);
     accHi.fill(0);
-    layer.heads.forEach((hd, h) => {
+    layer.heads.forEach((_hd, h) => {
       const r = ranges[h]!;
       const slot = slotAt(r.attended);
-      intervalMatvec(k, hd.wo, d, hd.dv, r.lo[slot]!, r.hi[slot]!, oLo, oHi);
+      intervalSpmv(k, s.wo[h]!, r.lo[slot]!, r.hi[slot]!, oLo, oHi);
       for (let c = 0; c < d; c++) {
         accLo[c] = k.round(accLo[c]! + oLo[c]!);
         accHi[c] = k.round(accHi[c]! + oHi[c]!);
@@ -119,21 +137,21 @@ export function inductionStep(s: Setup, i: number, ranges: HeadRange[]): StepRes
       hLo[c] = k.round(emb[c]! + accLo[c]!);
       hHi[c] = k.round(emb[c]! + accHi[c]!);
     }
-    intervalMatvec(k, layer.w1, layer.m, d, hLo, hHi, zLo, zHi);
+    intervalSpmv(k, s.w1, hLo, hHi, zLo, zHi);
     for (let u = 0; u < layer.m; u++) {
       zLo[u] = Math.max(0, k.round(zLo[u]! + layer.b1[u]!));
       zHi[u] = Math.max(0, k.round(zHi[u]! + layer.b1[u]!));
     }
-    intervalMatvec(k, layer.w2, d, layer.m, zLo, zHi, fLo, fHi);
+    intervalSpmv(k, s.w2, zLo, zHi, fLo, fHi);
     for (let c = 0; c < d; c++) {
       hLo[c] = k.round(hLo[c]! + k.round(fLo[c]! + layer.b2[c]!));
       hHi[c] = k.round(hHi[c]! + k.round(fHi[c]! + layer.b2[c]!));
     }
-    intervalMatvec(k, pm.unembed, V, d, hLo, hHi, lLo, lHi);
+    intervalSpmv(k, s.unembed, hLo, hHi, lLo, lHi);
     const want = exp.token(exp.deps.map(val));
     let rival = -Infinity;
     let rivalTok = -1;
-    for (let v = 0; v < V; v++) {
+    for (let v = 0; v < pm.V; v++) {
       if (v !== want && lHi[v]! > rival) {
         rival = lHi[v]!;
         rivalTok = v;

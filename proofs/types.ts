@@ -28,4 +28,6 @@ export interface Certificate {
   margins: (number | null)[];
   verdict: boolean;
   seconds: number;
+  /** SHA-256 of this object's JSON without the digest field (any later edit shows). */
+  digest: string;
 }

@@ -1,0 +1,99 @@
+// Commands of the theorem's claims: certify, check-cert, scaling.
+
+import type { Command } from 'commander';
+import { readModelFile } from '../../compiler/index.js';
+import { certify, type Certificate, type CertifyMethod } from '../../proofs/index.js';
+import { recheck } from '../../proofs/check/index.js';
+import type { CliContext } from '../context.js';
+import { EXIT_CHECK_FAILED, UsageError } from '../errors.js';
+import { writeOutput } from '../files.js';
+import { loadCircuitOrModel, readBytes, type CompileFlags } from '../load.js';
+import { registerScaling } from './scaling.js';
+
+function fmt(x: unknown): string {
+  if (typeof x === 'number') return Number.isInteger(x) ? String(x) : Math.abs(x) < 1e-3 && x !== 0 ? x.toExponential(2) : x.toFixed(4).replace(/0+$/, '').replace(/\.$/, '');
+  return String(x);
+}
+
+function summary(c: Certificate['claims'][number]): string {
+  const e = c.evidence;
+  switch (c.claim) {
+    case 'structure':
+      return `${e.layers} layer x ${e.heads_per_layer} heads, d_model ${e.d_model} = ${e.formula} (k = ${e.k}), ${e.non_finite_weights} non-finite weights`;
+    case 'retrieval lemma':
+      return e.reason !== undefined
+        ? String(e.reason)
+        : `target weight >= ${fmt(e.min_target_weight)}, elsewhere <= ${fmt(e.max_weight_elsewhere)}` +
+            (e.exact_one_hot !== undefined ? `, exact one-hot ${e.exact_one_hot ? 'yes' : 'no'}, ${e.exact_values_checked} exact values checked` : '') +
+            ` (${e.method})`;
+    case 'gate lemma':
+      return e.reason !== undefined ? String(e.reason) : `every gate type, all 4 input pairs, bits off by ${fmt(e.epsilon)}: margin ${fmt(e.min_margin)}`;
+    default:
+      return e.reason !== undefined ? String(e.reason) : `margin >= ${fmt(e.min_margin)} at all ${e.positions} CoT positions, for all ${e.inputs_covered} inputs`;
+  }
+}
+
+export function certificateTable(cert: Certificate): string {
+  const rows = cert.claims.map((c) => `${c.claim.padEnd(16)} ${(c.holds ? 'yes' : 'NO').padEnd(5)} ${summary(c)}`);
+  const fails = cert.claims.filter((c) => !c.holds && c.failure).map((c) => `  ${c.claim} fails${c.failure!.position >= 0 ? ` at position ${c.failure!.position}` : ''}: ${c.failure!.detail}`);
+  return [
+    `certify ${cert.circuit_name}: ${cert.cot} CoT, ${cert.arith}, S ${cert.seq_len}, model ${cert.model_hash.slice(0, 12)}`,
+    `${'claim'.padEnd(16)} ${'holds'.padEnd(5)} evidence`,
+    ...rows,
+    ...fails,
+    `verdict: ${cert.verdict ? 'CERTIFIED for every input' : 'NOT CERTIFIED'} (${cert.seconds.toFixed(2)} s)`,
+    '',
+  ].join('\n');
+}
+
+export function registerProofs(program: Command, ctx: CliContext): void {
+  program
+    .command('certify')
+    .description("check the theorem's claims for a compiled model, for all 2^n inputs at once")
+    .argument('<file>', 'circuit or model file')
+    .option('--arith <mode>', 'f32, f64, fixed:s or float:e,s', 'f32')
+    .option('--method <m>', 'auto, fast (automaton bound) or exhaustive (every attention weight)', 'auto')
+    .option('--cot <format>', '4tok or gate (circuit files)')
+    .option('--scale <L>', 'key scale λ (circuit files)')
+    .option('--inject-fault <kind>', 'miscompile on purpose: weak-scale, swap-gate, off-by-one')
+    .option('--format <fmt>', 'circuit format')
+    .option('-o, --output <cert>', 'write the certificate (JSON)')
+    .option('--force', 'overwrite an existing certificate file')
+    .option('--json', 'print the certificate as JSON')
+    .action((file: string, o: CompileFlags & { arith: string; method: string; output?: string; force?: boolean; json?: boolean }) => {
+      if (!['auto', 'fast', 'exhaustive'].includes(o.method)) throw new UsageError(`--method must be auto, fast or exhaustive, got '${o.method}'`);
+      if (o.arith === 'f16') throw new UsageError('certify supports f32, f64, fixed:s and float:e,s');
+      const { model, circuit } = loadCircuitOrModel(file, o);
+      const progress = ctx.io.isTTY ? (done: number, total: number) => ctx.io.err(`\rcertify: ${done}/${total} positions`) : undefined;
+      const cert = certify(model, circuit, o.arith, { method: o.method as CertifyMethod, ...(progress ? { onProgress: progress } : {}) });
+      if (progress) ctx.io.err('\n');
+      if (o.output) writeOutput(o.output, JSON.stringify(cert) + '\n', Boolean(o.force));
+      ctx.io.out(o.json ? JSON.stringify(cert) + '\n' : certificateTable(cert));
+      if (!cert.verdict) ctx.code = EXIT_CHECK_FAILED;
+    });
+
+  program
+    .command('check-cert')
+    .description('re-check a certificate against a model with independent code')
+    .argument('<cert>', 'certificate file (from certify -o)')
+    .argument('<model>', 'model file (.safetensors)')
+    .action((certPath: string, modelPath: string) => {
+      let cert: Record<string, unknown>;
+      try {
+        cert = JSON.parse(new TextDecoder().decode(readBytes(certPath))) as Record<string, unknown>;
+      } catch (e) {
+        if (e instanceof SyntaxError) throw new UsageError(`${certPath}: not a JSON certificate`);
+        throw e;
+      }
+      if (typeof cert !== 'object' || cert === null || Array.isArray(cert)) throw new UsageError(`${certPath}: not a JSON certificate`);
+      const model = readModelFile(modelPath);
+      const r = recheck(cert, model);
+      if (r.ok) ctx.io.out(`check-cert: OK: ${r.positions} positions re-checked independently, least margin ${r.minMargin}\n`);
+      else {
+        ctx.io.out(`check-cert: REJECTED\n${r.problems.map((p) => `  ${p}`).join('\n')}\n`);
+        ctx.code = EXIT_CHECK_FAILED;
+      }
+    });
+
+  registerScaling(program, ctx);
+}
