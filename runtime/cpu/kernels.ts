@@ -53,21 +53,27 @@ class F32Kernels implements Kernels {
   }
 }
 
-/** F_s: multiples of 2^-s, ties toward zero, saturating at ±B. */
+/** F_s: multiples of 2^-s, ties toward zero, saturating at ±B. Works on k = x·2^s (exact:
+ * scaling by a power of two), with no division and no branch on the sign in the common case. */
 class FixedKernels implements Kernels {
   private readonly S: number;
+  private readonly invS: number;
+  private readonly K: number;
   private readonly B: number;
   constructor(s: number) {
     this.S = 2 ** s;
-    this.B = (2 ** (2 * s) - 1) / this.S;
+    this.invS = 2 ** -s;
+    this.K = 2 ** (2 * s) - 1;
+    this.B = this.K * this.invS;
   }
   round(x: number): number {
-    const ax = x < 0 ? -x : x;
-    if (ax >= this.B) return x < 0 ? -this.B : this.B;
-    const k = ax * this.S;
+    const k = x * this.S;
+    if (k >= this.K) return this.B;
+    if (k <= -this.K) return -this.B;
     const fl = Math.floor(k);
-    const v = (k - fl > 0.5 ? fl + 1 : fl) / this.S;
-    return x < 0 ? -v : v;
+    const fr = k - fl;
+    // nearest; a tie (fr = 1/2) goes toward zero: down for k > 0, up for k < 0
+    return (fr > 0.5 || (fr === 0.5 && k < 0) ? fl + 1 : fl) * this.invS;
   }
   dot(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, n: number): number {
     let acc = 0;
