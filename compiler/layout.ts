@@ -33,5 +33,5 @@ export function dModelFormula(cot: CotFormat, seqLen: number): number {
 
 /** sbin(i)_b = 2 * bit_b(i) - 1, in {-1, +1}. */
 export function sbin(i: number, b: number): number {
-  return ((i / 2 ** b) & 1) === 1 ? 1 : -1;
+  return ((i >>> b) & 1) === 1 ? 1 : -1;
 }

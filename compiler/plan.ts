@@ -41,8 +41,9 @@ export interface SequencePlan {
   at(p: number): PositionPlan;
 }
 
-const BUF_TABLE = truthTable(Op.BUF);
-const ZERO_TABLE = truthTable(Op.CONST0);
+const TABLES = OP_NAMES.map((_, op) => Object.freeze(truthTable(op as OpCode)));
+const BUF_TABLE = TABLES[Op.BUF]!;
+const ZERO_TABLE = TABLES[Op.CONST0]!;
 
 export function planSequence(c: Circuit, cot: CotFormat): SequencePlan {
   const n = c.nInputs;
@@ -52,6 +53,7 @@ export function planSequence(c: Circuit, cot: CotFormat): SequencePlan {
   const seqLen = start + per * T;
   const vocab = vocabulary(cot);
   const bos = vocab.indexOf(BOS);
+  const typeTokens = OP_NAMES.map((name) => vocab.indexOf(name));
   const na = vocab.indexOf(NA);
   const wirePos = new Int32Array(n + T);
   for (let w = 0; w < n; w++) wirePos[w] = 1 + w;
@@ -65,7 +67,7 @@ export function planSequence(c: Circuit, cot: CotFormat): SequencePlan {
       continue;
     }
     const ar = arity(op);
-    cotTemplate.push(vocab.indexOf(opName(op)));
+    cotTemplate.push(typeTokens[op]!);
     cotTemplate.push(ar >= 1 ? `w${c.a[g]}` : na);
     cotTemplate.push(ar >= 2 ? `w${c.b[g]}` : na);
     cotTemplate.push(`w${n + g}`);
@@ -81,22 +83,18 @@ export function planSequence(c: Circuit, cot: CotFormat): SequencePlan {
     const ar = arity(op);
     const posA = ar >= 1 ? wirePos[c.a[g]!]! : p;
     const posB = ar >= 2 ? wirePos[c.b[g]!]! : posA;
-    if (cot === 'gate') return { mode: 'value', table: truthTable(op), typeToken: -1, targetA: posA, targetB: posB };
+    if (cot === 'gate') return { mode: 'value', table: TABLES[op]!, typeToken: -1, targetA: posA, targetB: posB };
     switch (slot) {
       case 0:
-        return { mode: 'type', table: truthTable(op), typeToken: vocab.indexOf(opName(op)), targetA: p, targetB: p };
+        return { mode: 'type', table: TABLES[op]!, typeToken: typeTokens[op]!, targetA: p, targetB: p };
       case 1:
         return ar >= 1 ? { mode: 'value', table: BUF_TABLE, typeToken: -1, targetA: posA, targetB: posA } : { ...idle(p), mode: 'na' };
       case 2:
         return ar >= 2 ? { mode: 'value', table: BUF_TABLE, typeToken: -1, targetA: posB, targetB: posB } : { ...idle(p), mode: 'na' };
       default:
-        return { mode: 'value', table: truthTable(op), typeToken: -1, targetA: p - 1, targetB: p };
+        return { mode: 'value', table: TABLES[op]!, typeToken: -1, targetA: p - 1, targetB: p };
     }
   };
   const gateAt = (p: number): number => (p < start || p >= seqLen ? -1 : Math.floor((p - start) / per));
   return { cot, vocab, prompt, cotTemplate, seqLen, wirePos, outputs, gateAt, at };
-}
-
-function opName(op: OpCode): string {
-  return OP_NAMES[op];
 }

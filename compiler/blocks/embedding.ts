@@ -3,7 +3,6 @@
 // the truth table to apply, the two positions to fetch, and (4tok) the write mode.
 
 import type { Basis } from '../basis.js';
-import { sbin } from '../layout.js';
 import type { SequencePlan } from '../plan.js';
 
 export function tokenEmbedding(basis: Basis, vocab: string[]): Float32Array {
@@ -32,10 +31,12 @@ export function positionEmbedding(basis: Basis, plan: SequencePlan): Float32Arra
     for (let u = 0; u < 4; u++) e[row + tt + u] = pl.table[u]!;
     if (pl.mode === 'type') e[row + modeType] = 1;
     if (pl.mode === 'na') e[row + modeNa] = 1;
+    const ta = pl.targetA;
+    const tb = pl.targetB;
     for (let i = 0; i < k; i++) {
-      e[row + pos.offset + i] = sbin(p, i);
-      e[row + srcA + i] = sbin(pl.targetA, i);
-      e[row + srcB + i] = sbin(pl.targetB, i);
+      e[row + pos.offset + i] = ((p >>> i) & 1) * 2 - 1; // sbin(p, i)
+      e[row + srcA + i] = ((ta >>> i) & 1) * 2 - 1;
+      e[row + srcB + i] = ((tb >>> i) & 1) * 2 - 1;
     }
   }
   return e;
