@@ -1,0 +1,163 @@
+// What `gatecot fuzz` prints: a progress bar on a terminal (stderr, redrawn at most ten times a
+// second), one JSON object per line with --json, otherwise a line per failure; and a summary.
+
+import type { CampaignSummary, CaseResult, Finding, FindingFiles, ParserCampaignSummary, ParserCase, Shard } from '../../runtime/index.js';
+import { bitString } from '../../runtime/index.js';
+import type { Io } from '../io.js';
+
+const BAR = 24;
+
+export class Progress {
+  private last = 0;
+  private shown = false;
+  private readonly t0 = performance.now();
+
+  constructor(
+    private readonly io: Io,
+    private readonly enabled: boolean,
+    private readonly total: number | undefined,
+    private readonly unit: string,
+  ) {}
+
+  update(done: number, failures: number, force = false): void {
+    if (!this.enabled) return;
+    const now = performance.now();
+    if (!force && now - this.last < 100) return;
+    this.last = now;
+    const secs = (now - this.t0) / 1000;
+    const rate = secs > 0 ? done / secs : 0;
+    let head = `${done} ${this.unit}`;
+    if (this.total !== undefined && this.total > 0) {
+      const filled = Math.min(BAR, Math.round((BAR * done) / this.total));
+      head = `[${'#'.repeat(filled)}${'.'.repeat(BAR - filled)}] ${done}/${this.total} ${this.unit}`;
+    }
+    this.io.err(`\r${head}  ${rate.toFixed(1)} ${this.unit}/s  ${failures} failure${failures === 1 ? '' : 's'}  ${secs.toFixed(0)} s\x1b[K`);
+    this.shown = true;
+  }
+
+  /** Clears the bar so that a normal line can be printed. */
+  clear(): void {
+    if (!this.shown) return;
+    this.io.err('\r\x1b[K');
+    this.shown = false;
+  }
+}
+
+export function extentJson(e: { count?: number; index?: number; timeBudget?: number; shard: Shard }): Record<string, unknown> {
+  return { count: e.count ?? null, index: e.index ?? null, time_budget: e.timeBudget ?? null, shard: `${e.shard.index}/${e.shard.count}` };
+}
+
+export function jsonLine(io: Io, obj: Record<string, unknown>): void {
+  io.out(JSON.stringify(obj, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) + '\n');
+}
+
+export function caseJson(r: CaseResult): Record<string, unknown> {
+  return {
+    event: 'case',
+    index: r.index,
+    ok: r.ok,
+    gates: r.spec.gates,
+    inputs: r.spec.inputs,
+    case_seed: `0x${r.spec.caseSeed.toString(16).padStart(16, '0')}`,
+    circuit_hash: r.circuitHash,
+    inputs_tested: r.inputs,
+    checks: r.checks.map((c) => ({ cot: c.cot, ok: c.ok, positions: c.positions, ...(c.failure ? { signature: c.failure.signature } : {}) })),
+    seconds: Number(r.seconds.toFixed(3)),
+  };
+}
+
+export function findingJson(f: Finding, files: FindingFiles & { report: string }): Record<string, unknown> {
+  const m = f.minimal;
+  return {
+    event: 'finding',
+    index: f.index,
+    cot: f.cot,
+    signature: f.failure.signature,
+    original: { gates: f.circuit.ops.length, inputs: f.circuit.nInputs },
+    ...(m ? { minimal: { gates: m.circuit.ops.length, inputs: m.circuit.nInputs, input: bitString(m.failure.witness) }, shrink_mode: m.mode, reproduced: f.reproduced } : {}),
+    files,
+  };
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** One line about a finding, for the terminal. */
+export function findingText(f: Finding, files: FindingFiles & { report: string }): string {
+  const fl = f.failure;
+  const d = fl.detail;
+  let what: string;
+  if (fl.kind === 'teacher-forcing' && d) what = `position ${d.position + 1} holds '${d.produced}' where '${d.expected}' was due (gate ${d.gate})`;
+  else if (fl.kind === 'generation') what = `generation gave outputs ${fl.outputs?.produced}, direct evaluation ${fl.outputs?.expected}`;
+  else what = `exception: ${(fl.message ?? '').split('\n')[0]}`;
+  const m = f.minimal;
+  const shrunk = m
+    ? `; shrunk ${plural(f.circuit.ops.length, 'gate')}, ${plural(f.circuit.nInputs, 'input')} -> ${plural(m.circuit.ops.length, 'gate')}, ${plural(m.circuit.nInputs, 'input')}${f.reproduced ? '' : ' (the written file does not reproduce it!)'}`
+    : '';
+  return `FAIL case ${f.index} (${f.cot}): ${what}${shrunk}: ${files.minimal ?? files.original} (report ${files.report})\n`;
+}
+
+export function summaryJson(s: CampaignSummary, seed: bigint): Record<string, unknown> {
+  return {
+    event: 'summary',
+    kind: 'circuits',
+    seed: String(seed),
+    cases: s.cases,
+    failed_cases: s.failedCases,
+    findings: s.findings,
+    inputs: s.inputs,
+    positions: s.positions,
+    seconds: Number(s.seconds.toFixed(3)),
+    stopped_by: s.stoppedBy,
+  };
+}
+
+export function parserSummaryJson(s: ParserCampaignSummary, seed: bigint, seedFiles: number): Record<string, unknown> {
+  return {
+    event: 'summary',
+    kind: 'parsers',
+    seed: String(seed),
+    seed_files: seedFiles,
+    cases: s.cases,
+    parsed: s.parsed,
+    rejected: s.rejected,
+    problems: s.problems,
+    seconds: Number(s.seconds.toFixed(3)),
+    stopped_by: s.stoppedBy,
+  };
+}
+
+export function summaryText(s: CampaignSummary, what: string): string {
+  const rate = s.seconds > 0 ? s.cases / s.seconds : 0;
+  const stop = s.stoppedBy === 'count' ? '' : ` (stopped: ${s.stoppedBy})`;
+  return (
+    `fuzz ${what}: ${plural(s.cases, 'case')}, ${plural(s.inputs, 'input')}, ${s.positions} CoT positions checked, ` +
+    `${plural(s.failedCases, 'failing case')} (${plural(s.findings, 'finding')}); ${s.seconds.toFixed(1)} s, ${rate.toFixed(2)} cases/s${stop}\n`
+  );
+}
+
+export function parserCaseJson(c: ParserCase): Record<string, unknown> {
+  return {
+    event: 'case',
+    index: c.index,
+    seed_file: c.seedFile,
+    format: c.format,
+    mutations: c.mutations,
+    bytes: c.bytes.length,
+    status: c.outcome.status,
+    ms: Number(c.outcome.ms.toFixed(2)),
+  };
+}
+
+export function parserFindingText(c: ParserCase, file: string): string {
+  return `PROBLEM mutant ${c.index} (${c.format}, ${c.mutations.join('+')} of ${c.seedFile}): ${c.outcome.status}: ${(c.outcome.message ?? '').slice(0, 200)}: ${file}\n`;
+}
+
+export function parserSummaryText(s: ParserCampaignSummary, what: string): string {
+  const stop = s.stoppedBy === 'count' ? '' : ` (stopped: ${s.stoppedBy})`;
+  return (
+    `fuzz --parsers ${what}: ${plural(s.cases, 'mutant')}: ${s.parsed} parsed, ${s.rejected} rejected with a one-line error, ` +
+    `${plural(s.problems, 'problem')} (crash, hang, bad message or bad circuit); ${s.seconds.toFixed(1)} s${stop}\n`
+  );
+}

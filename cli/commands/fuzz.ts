@@ -1,0 +1,298 @@
+// `gatecot fuzz`: random circuits compiled, verified and shrunk (runtime/fuzz/), or, with
+// --parsers, damaged files of every format through the readers. Exit 0 when nothing failed,
+// 1 when something did, 2 for bad options; an interrupted campaign (Ctrl-C) stops after the
+// current case, prints its summary and exits 1 if it found something, else 130.
+
+import type { Command } from 'commander';
+import { CircuitError } from '../../circuits/index.js';
+import { compile, parseFault, type CotFormat } from '../../compiler/index.js';
+import {
+  builtinSeeds,
+  corpusSeeds,
+  createEngine,
+  DEFAULT_GATES,
+  DEFAULT_INPUTS,
+  FindingWriter,
+  MAX_GATES,
+  MAX_INPUTS,
+  ParserFindingWriter,
+  WHOLE,
+  WorkerParseRunner,
+  campaignKey,
+  checkMix,
+  parseBackend,
+  parseLocality,
+  parseRange,
+  parseShard,
+  runCampaign,
+  runParserCampaign,
+  type CampaignOptions,
+  type ParserCampaignOptions,
+  type Shard,
+} from '../../runtime/index.js';
+import { NetlistBuilder } from '../../circuits/index.js';
+import type { CliContext } from '../context.js';
+import { EXIT_CHECK_FAILED, UsageError } from '../errors.js';
+import {
+  caseJson,
+  extentJson,
+  findingJson,
+  findingText,
+  jsonLine,
+  parserCaseJson,
+  parserFindingText,
+  parserSummaryJson,
+  parserSummaryText,
+  Progress,
+  summaryJson,
+  summaryText,
+} from './fuzz-output.js';
+
+interface FuzzFlags {
+  seed: string;
+  count?: string;
+  index?: string;
+  timeBudget?: string;
+  gates?: string;
+  inputs?: string;
+  gateMix?: string;
+  locality?: string;
+  cot: string;
+  arith: string;
+  backend: string;
+  samples: string;
+  shard?: string;
+  out: string;
+  json?: boolean;
+  injectFault?: string;
+  maxFailures?: string;
+  shrink: boolean;
+  shrinkTime: string;
+  parsers?: boolean;
+  corpus?: string;
+  parseTimeout: string;
+}
+
+const DEFAULT_COUNT = 100;
+const DEFAULT_PARSER_COUNT = 1000;
+const EXIT_INTERRUPTED = 130;
+
+function intFlag(s: string, flag: string, min: number, max: number): number {
+  const v = /^\s*\d+\s*$/.test(s) ? Number(s) : NaN;
+  if (!(v >= min && v <= max)) throw new UsageError(`${flag} must be an integer from ${min} to ${max}, got '${s}'`);
+  return v;
+}
+
+function secondsFlag(s: string, flag: string): number {
+  const v = /^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(s) ? Number(s) : NaN;
+  if (!(v > 0)) throw new UsageError(`${flag} must be a positive number of seconds, got '${s}'`);
+  return v;
+}
+
+function seedFlag(s: string): bigint {
+  if (!/^\s*(\d+|0x[0-9a-f]+)\s*$/i.test(s)) throw new UsageError(`--seed must be a non-negative integer (decimal or 0x hex), got '${s}'`);
+  const v = BigInt(s.trim());
+  if (v >= 1n << 64n) throw new UsageError(`--seed must be below 2^64, got '${s}'`);
+  return v;
+}
+
+function cotsFlag(s: string): CotFormat[] {
+  if (s === 'both') return ['gate', '4tok'];
+  if (s === 'gate' || s === '4tok') return [s];
+  throw new UsageError(`--cot must be 4tok, gate or both, got '${s}'`);
+}
+
+/** Extent shared by both campaigns: count, index, time budget, shard. */
+function extent(o: FuzzFlags, defaultCount: number): { count?: number; index?: number; timeBudget?: number; shard: Shard } {
+  const shard = o.shard !== undefined ? parseShard(o.shard) : WHOLE;
+  const r: { count?: number; index?: number; timeBudget?: number; shard: Shard } = { shard };
+  if (o.index !== undefined) {
+    if (o.shard !== undefined) throw new UsageError('--index runs one case: it cannot be combined with --shard');
+    r.index = intFlag(o.index, '--index', 0, 2 ** 31);
+  }
+  if (o.timeBudget !== undefined) r.timeBudget = secondsFlag(o.timeBudget, '--time-budget');
+  if (o.count !== undefined) r.count = intFlag(o.count, '--count', 0, 2 ** 31);
+  else if (r.timeBudget === undefined) r.count = defaultCount;
+  return r;
+}
+
+function extentText(e: { count?: number; index?: number; shard: Shard }, seed: bigint): string {
+  if (e.index !== undefined) return `seed ${seed}, case ${e.index}`;
+  const range = e.count === undefined ? 'cases 0..' : `cases 0..${e.count - 1}`;
+  return `seed ${seed}, ${range}${e.shard.count > 1 ? `, shard ${e.shard.index}/${e.shard.count}` : ''}`;
+}
+
+/** Fails early, with one line, on a backend or arithmetic that cannot run; returns its notice. */
+async function probeBackend(o: CampaignOptions): Promise<string | undefined> {
+  const nb = new NetlistBuilder();
+  const [x] = nb.addInputGroup('x', ['x'], nb.loc(1, 1));
+  nb.addOutputGroup('y', [{ net: nb.addGate('y', 'NOT', [x!], nb.loc(1, 1)), loc: nb.loc(1, 1) }]);
+  const { engine, notice } = await createEngine(compile(nb.build('probe'), { cot: 'gate' }), o.check.backend, o.check.arith);
+  engine.dispose();
+  return notice;
+}
+
+/** Stops the campaign after the current case on the first Ctrl-C; the second one kills. */
+function interruptible<T>(run: (signal: AbortSignal) => Promise<T>, onStop: () => void): Promise<T> {
+  const ac = new AbortController();
+  const handler = (): void => {
+    if (ac.signal.aborted) process.exit(EXIT_INTERRUPTED);
+    onStop();
+    ac.abort();
+  };
+  process.on('SIGINT', handler);
+  return run(ac.signal).finally(() => process.off('SIGINT', handler));
+}
+
+const CIRCUIT_ONLY: (keyof FuzzFlags)[] = ['gates', 'inputs', 'gateMix', 'locality', 'injectFault', 'maxFailures'];
+
+async function circuitCampaign(ctx: CliContext, o: FuzzFlags): Promise<void> {
+  const e = extent(o, DEFAULT_COUNT);
+  const seed = seedFlag(o.seed);
+  const fault = o.injectFault !== undefined ? parseFault(o.injectFault) : undefined;
+  const opts: CampaignOptions = {
+    seed,
+    ...e,
+    gates: o.gates !== undefined ? parseRange(o.gates, '--gates', 1, MAX_GATES) : DEFAULT_GATES,
+    inputs: o.inputs !== undefined ? parseRange(o.inputs, '--inputs', 0, MAX_INPUTS) : DEFAULT_INPUTS,
+    cots: cotsFlag(o.cot),
+    check: { arith: o.arith, backend: parseBackend(o.backend), ...(fault ? { fault } : {}) },
+    samples: intFlag(o.samples, '--samples', 0, 100_000),
+    shrink: o.shrink,
+    shrinkSeconds: secondsFlag(o.shrinkTime, '--shrink-time'),
+  };
+  if (o.gateMix !== undefined) opts.mix = checkMix(o.gateMix);
+  if (o.locality !== undefined) opts.locality = parseLocality(o.locality);
+  if (o.maxFailures !== undefined) opts.maxFailures = intFlag(o.maxFailures, '--max-failures', 1, 2 ** 31);
+  const notice = await probeBackend(opts);
+  if (notice) ctx.io.err(`gatecot: ${notice}\n`);
+  const what = extentText(e, seed);
+  const io = ctx.io;
+  const total = e.index !== undefined ? 1 : e.count === undefined ? undefined : Math.ceil(Math.max(0, e.count - (e.shard.index - 1)) / e.shard.count);
+  const progress = new Progress(io, io.isTTY && !o.json, total, 'cases');
+  const writer = new FindingWriter(o.out, opts);
+  let done = 0;
+  let failed = 0;
+  if (o.json) {
+    jsonLine(io, { event: 'start', kind: 'circuits', seed: String(seed), ...extentJson(e), options: campaignKey(opts), cot: opts.cots, out: o.out });
+  }
+  const summary = await interruptible(
+    (signal) =>
+      runCampaign(
+        { ...opts, signal },
+        {
+          onCase: (r) => {
+            done++;
+            if (!r.ok) failed++;
+            if (o.json) jsonLine(io, caseJson(r));
+            progress.update(done, failed);
+          },
+          onFailure: (f) => {
+            writer.writeOriginal(f);
+          },
+          onFinding: (f) => {
+            const files = writer.writeFinding(f);
+            progress.clear();
+            if (o.json) jsonLine(io, findingJson(f, files));
+            else io.out(findingText(f, files));
+            progress.update(done, failed, true);
+          },
+        },
+      ),
+    () => io.err('\ngatecot: interrupted: stopping after this case (Ctrl-C again to quit now)\n'),
+  );
+  progress.update(done, failed, true);
+  progress.clear();
+  if (o.json) jsonLine(io, summaryJson(summary, seed));
+  else io.out(summaryText(summary, what));
+  if (summary.failedCases > 0) ctx.code = EXIT_CHECK_FAILED;
+  else if (summary.stoppedBy === 'interrupted') ctx.code = EXIT_INTERRUPTED;
+}
+
+async function parserCampaign(ctx: CliContext, o: FuzzFlags, given: (k: keyof FuzzFlags) => boolean): Promise<void> {
+  const bad = CIRCUIT_ONLY.find(given);
+  if (bad) throw new UsageError(`--${bad.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to circuit campaigns, not to --parsers`);
+  const e = extent(o, DEFAULT_PARSER_COUNT);
+  const seed = seedFlag(o.seed);
+  let seeds = builtinSeeds();
+  if (o.corpus !== undefined) {
+    try {
+      seeds = [...seeds, ...corpusSeeds(o.corpus)];
+    } catch (err) {
+      throw new CircuitError('io', `--corpus: cannot read ${o.corpus}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+  const opts: ParserCampaignOptions = { seed, ...e, seeds };
+  const runner = new WorkerParseRunner({ timeoutMs: 1000 * secondsFlag(o.parseTimeout, '--parse-timeout') });
+  const writer = new ParserFindingWriter(o.out, opts);
+  const io = ctx.io;
+  const total = e.index !== undefined ? 1 : e.count === undefined ? undefined : Math.ceil(Math.max(0, e.count - (e.shard.index - 1)) / e.shard.count);
+  const progress = new Progress(io, io.isTTY && !o.json, total, 'mutants');
+  let done = 0;
+  let problems = 0;
+  if (o.json) jsonLine(io, { event: 'start', kind: 'parsers', seed: String(seed), ...extentJson(e), seed_files: seeds.length, out: o.out });
+  try {
+    const summary = await interruptible(
+      (signal) =>
+        runParserCampaign({ ...opts, signal }, runner, {
+          onCase: (c) => {
+            done++;
+            if (o.json) jsonLine(io, parserCaseJson(c));
+            progress.update(done, problems);
+          },
+          onFinding: (c) => {
+            problems++;
+            const files = writer.write(c);
+            progress.clear();
+            if (o.json) jsonLine(io, { event: 'finding', index: c.index, format: c.format, status: c.outcome.status, message: c.outcome.message ?? null, files });
+            else io.out(parserFindingText(c, files.file));
+          },
+        }),
+      () => io.err('\ngatecot: interrupted: stopping after this mutant\n'),
+    );
+    progress.update(done, problems, true);
+    progress.clear();
+    if (o.json) jsonLine(io, parserSummaryJson(summary, seed, seeds.length));
+    else io.out(parserSummaryText(summary, `${extentText(e, seed)}, ${seeds.length} seed files`));
+    if (summary.problems > 0) ctx.code = EXIT_CHECK_FAILED;
+    else if (summary.stoppedBy === 'interrupted') ctx.code = EXIT_INTERRUPTED;
+  } finally {
+    await runner.close();
+  }
+}
+
+export function registerFuzz(program: Command, ctx: CliContext): void {
+  const cmd = program
+    .command('fuzz')
+    .description('random circuits through compile and verify, failures shrunk to minimal .gc files; --parsers: damaged files through the readers')
+    .option('--seed <S>', 'campaign seed, 0..2^64-1', '1')
+    .option('--count <N>', `cases 0..N-1 (default ${DEFAULT_COUNT}, --parsers ${DEFAULT_PARSER_COUNT}; unbounded with --time-budget alone)`)
+    .option('--index <i>', 'run case i alone (reproduces case i of the campaign)')
+    .option('--time-budget <sec>', 'start no case after this many seconds')
+    .option('--gates <A..B>', `gates per circuit (default ${DEFAULT_GATES.min}..${DEFAULT_GATES.max})`)
+    .option('--inputs <A..B>', `input wires per circuit (default ${DEFAULT_INPUTS.min}..${DEFAULT_INPUTS.max})`)
+    .option('--gate-mix <mix>', 'fixed op weights, AND=3,XOR=1,... (default: drawn per case)')
+    .option('--locality <X>', 'fixed locality in [0,1] (default: drawn per case)')
+    .option('--cot <format>', '4tok, gate or both', 'both')
+    .option('--arith <mode>', 'f32, f64, f16, fixed:s or float:e,s', 'f32')
+    .option('--backend <b>', 'auto, cpu or webgpu', 'cpu')
+    .option('--samples <K>', 'random inputs per case besides all-zeros and all-ones (all inputs up to 5 input wires)', '16')
+    .option('--shard <I/N>', 'run only the cases i with i mod N = I-1')
+    .option('--out <dir>', 'folder for failing circuits and reports', 'fuzz-findings')
+    .option('--json', 'one JSON object per line: start, each case, each finding, summary')
+    .option('--inject-fault <kind>', 'miscompile on purpose (weak-scale, swap-gate, off-by-one) to test the fuzzer')
+    .option('--max-failures <N>', 'stop after N failing cases')
+    .option('--no-shrink', 'write failing circuits as found, without shrinking them')
+    .option('--shrink-time <sec>', 'time budget of each shrink', '60')
+    .option('--parsers', 'fuzz the circuit file readers instead')
+    .option('--corpus <dir>', '--parsers: also mutate the circuit files of this folder')
+    .option('--parse-timeout <sec>', '--parsers: a parse that takes longer is a hang', '10');
+  cmd.action(async (o: FuzzFlags) => {
+    const given = (k: keyof FuzzFlags): boolean => cmd.getOptionValueSource(k) === 'cli';
+    if (o.parsers) await parserCampaign(ctx, o, given);
+    else {
+      if (o.corpus !== undefined) throw new UsageError('--corpus applies to --parsers');
+      await circuitCampaign(ctx, o);
+    }
+  });
+}

@@ -1,0 +1,148 @@
+// A fuzz campaign: for each case index of the shard, build the case's circuit, check it in
+// every CoT format asked for, and shrink each failure to a minimal reproducer. The campaign
+// reports through hooks and awaits them, so that a failure is on disk (artifacts.ts) before
+// the next step starts: an interrupted campaign loses nothing it already found.
+
+import { parseCircuitText, writeCircuit, type Circuit } from '../../circuits/index.js';
+import { sha256, type CotFormat } from '../../compiler/index.js';
+import { buildCase, caseInputs, caseSpec, type CaseSpec } from './cases.js';
+import { checkCot, type CheckConfig, type CotCheck, type Failure } from './check.js';
+import { minimize, sameFailure, type Minimized } from './minimize.js';
+import type { CaseOptions } from './options.js';
+import { shardIndices, type Shard } from './seeds.js';
+
+export interface CampaignOptions extends CaseOptions {
+  seed: bigint;
+  /** Cases 0..count-1 (those of the shard); undefined: until the time budget runs out. */
+  count?: number;
+  /** Run this one case only (shards and count do not apply). */
+  index?: number;
+  /** Start no case after this many seconds. */
+  timeBudget?: number;
+  cots: CotFormat[];
+  check: CheckConfig;
+  /** Random inputs per case besides all-zeros and all-ones. */
+  samples: number;
+  shard: Shard;
+  /** Stop after this many failing cases. */
+  maxFailures?: number;
+  shrink: boolean;
+  /** Budget of each shrink. */
+  shrinkSeconds: number;
+  signal?: AbortSignal;
+}
+
+export interface CaseResult {
+  index: number;
+  spec: CaseSpec;
+  /** sha256 of the circuit's .gc text: equal hashes, equal cases. */
+  circuitHash: string;
+  /** Input vectors checked (in each CoT format). */
+  inputs: number;
+  ok: boolean;
+  checks: CotCheck[];
+  seconds: number;
+}
+
+export interface FoundFailure {
+  index: number;
+  spec: CaseSpec;
+  cot: CotFormat;
+  circuit: Circuit;
+  failure: Failure;
+}
+
+export interface Finding extends FoundFailure {
+  /** Absent when shrinking is off. */
+  minimal?: Minimized;
+  /** The minimal circuit, written as .gc and read back, still fails the same way. */
+  reproduced: boolean;
+}
+
+export interface CampaignHooks {
+  onCase?(r: CaseResult): void | Promise<void>;
+  /** A failure, before shrinking (write it down now: shrinking may take a while). */
+  onFailure?(f: FoundFailure): void | Promise<void>;
+  onFinding?(f: Finding): void | Promise<void>;
+}
+
+export type StopReason = 'count' | 'time-budget' | 'max-failures' | 'interrupted';
+
+export interface CampaignSummary {
+  cases: number;
+  failedCases: number;
+  findings: number;
+  /** Input vectors, each checked in every CoT format. */
+  inputs: number;
+  positions: number;
+  seconds: number;
+  stoppedBy: StopReason;
+}
+
+/** Does the minimal circuit, written as .gc and parsed back, still fail the same way? */
+async function reproduces(m: Minimized, cot: CotFormat, cfg: CheckConfig): Promise<boolean> {
+  const back = parseCircuitText(writeCircuit(m.circuit, 'gc'), { format: 'gc', name: m.circuit.name });
+  return (await sameFailure(cot, cfg, m.failure.signature, m.mode)(back, m.failure.witness)) !== undefined;
+}
+
+async function runCase(o: CampaignOptions, index: number, hooks: CampaignHooks): Promise<{ result: CaseResult; findings: number }> {
+  const t0 = performance.now();
+  const spec = caseSpec(o, o.seed, index);
+  const circuit = buildCase(spec);
+  const inputs = caseInputs(spec, o.samples);
+  const checks: CotCheck[] = [];
+  for (const cot of o.cots) checks.push(await checkCot(circuit, cot, inputs, o.check));
+  const result: CaseResult = {
+    index,
+    spec,
+    circuitHash: sha256(writeCircuit(circuit, 'gc')),
+    inputs: inputs.length,
+    ok: checks.every((c) => c.ok),
+    checks,
+    seconds: (performance.now() - t0) / 1000,
+  };
+  await hooks.onCase?.(result);
+  let findings = 0;
+  for (const ch of checks) {
+    if (!ch.failure) continue;
+    const found: FoundFailure = { index, spec, cot: ch.cot, circuit, failure: ch.failure };
+    await hooks.onFailure?.(found);
+    const finding: Finding = { ...found, reproduced: false };
+    if (o.shrink) {
+      finding.minimal = await minimize(circuit, ch.cot, ch.failure, o.check, { maxSeconds: o.shrinkSeconds, signal: o.signal });
+      finding.reproduced = await reproduces(finding.minimal, ch.cot, o.check);
+    }
+    await hooks.onFinding?.(finding);
+    findings++;
+  }
+  return { result, findings };
+}
+
+export async function runCampaign(o: CampaignOptions, hooks: CampaignHooks = {}): Promise<CampaignSummary> {
+  const t0 = performance.now();
+  const s: CampaignSummary = { cases: 0, failedCases: 0, findings: 0, inputs: 0, positions: 0, seconds: 0, stoppedBy: 'count' };
+  const indices = o.index !== undefined ? [o.index] : shardIndices(o.shard, o.count);
+  for (const i of indices) {
+    if (o.signal?.aborted) {
+      s.stoppedBy = 'interrupted';
+      break;
+    }
+    if (o.timeBudget !== undefined && performance.now() - t0 >= 1000 * o.timeBudget) {
+      s.stoppedBy = 'time-budget';
+      break;
+    }
+    const { result, findings } = await runCase(o, i, hooks);
+    s.cases++;
+    s.findings += findings;
+    s.inputs += result.inputs;
+    for (const c of result.checks) s.positions += c.positions;
+    if (!result.ok) s.failedCases++;
+    if (o.maxFailures !== undefined && s.failedCases >= o.maxFailures) {
+      s.stoppedBy = 'max-failures';
+      break;
+    }
+  }
+  if (o.signal?.aborted) s.stoppedBy = 'interrupted';
+  s.seconds = (performance.now() - t0) / 1000;
+  return s;
+}

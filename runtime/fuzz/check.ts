@@ -1,0 +1,112 @@
+// One check of a fuzz case: compile the circuit in one CoT format, verify the model by teacher
+// forcing on a set of inputs against direct evaluation, then let it generate its chain of
+// thought for one input (true decoding, the KV-cache path) and compare the outputs. Anything
+// thrown on the way is a failure too: compile and verify must never throw on a valid circuit.
+
+import { evalOutputsOne, type Circuit } from '../../circuits/index.js';
+import { compile, type CotFormat, type Fault, type Model } from '../../compiler/index.js';
+import { createEngine, type BackendChoice } from '../backend.js';
+import type { Engine } from '../engine.js';
+import { outputsOfSequence, promptOf } from '../reference.js';
+import { verifyModel, type MismatchDetail } from '../verify.js';
+
+export interface CheckConfig {
+  arith: string;
+  backend: BackendChoice;
+  /** A deliberate miscompile (compiler/faults.ts). */
+  fault?: Fault;
+}
+
+export type FailureKind = 'teacher-forcing' | 'generation' | 'exception';
+
+export interface Failure {
+  kind: FailureKind;
+  /** What "failing the same way" compares (shrink.ts): the kind and the classes of the tokens. */
+  signature: string;
+  /** An input vector (one bit per input wire) that shows the failure. */
+  witness: Uint8Array;
+  /** Wrong tokens over all inputs (teacher forcing). */
+  mismatches: number;
+  /** The first wrong token (teacher forcing). */
+  detail?: MismatchDetail;
+  /** Output bits, expected and generated (generation). */
+  outputs?: { expected: string; produced: string };
+  /** The error (exception). */
+  message?: string;
+}
+
+export interface CotCheck {
+  cot: CotFormat;
+  ok: boolean;
+  inputs: number;
+  positions: number;
+  failure?: Failure;
+}
+
+/** The class of a token: a value (0/1), a gate type, '-' or '<bos>'. */
+export function tokenClass(tok: string): string {
+  if (tok === '0' || tok === '1') return 'value';
+  if (tok === '-') return 'na';
+  if (tok === '<bos>') return 'bos';
+  return 'type';
+}
+
+export function bitString(bits: ArrayLike<number>): string {
+  return Array.from(bits, (x) => (x ? '1' : '0')).join('');
+}
+
+/** An error's signature: its class and its message with numbers blurred (sizes change while shrinking). */
+function exceptionSignature(e: unknown): string {
+  const name = e instanceof Error ? e.name : typeof e;
+  const msg = (e instanceof Error ? e.message : String(e)).replace(/\d+/g, '#').slice(0, 80);
+  return `exception:${name}:${msg}`;
+}
+
+async function generationFailure(model: Model, c: Circuit, engine: Engine, x: Uint8Array): Promise<Failure | undefined> {
+  const [seq] = await engine.generate([promptOf(model.meta, x)], model.meta.cot_length);
+  const produced = outputsOfSequence(model.meta, seq!);
+  const expected = evalOutputsOne(c, x);
+  if (produced.every((v, i) => v === expected[i])) return undefined;
+  return {
+    kind: 'generation',
+    signature: 'generation:outputs',
+    witness: x,
+    mismatches: 0,
+    outputs: { expected: bitString(expected), produced: bitString(produced) },
+  };
+}
+
+/** Compiles `c` in format `cot` and checks it on `inputs` (at least one vector). */
+export async function checkCot(c: Circuit, cot: CotFormat, inputs: Uint8Array[], cfg: CheckConfig): Promise<CotCheck> {
+  let engine: Engine | undefined;
+  try {
+    const model = compile(c, cfg.fault ? { cot, fault: cfg.fault } : { cot });
+    engine = (await createEngine(model, cfg.backend, cfg.arith)).engine;
+    const r = await verifyModel(model, c, engine, inputs);
+    const base = { cot, inputs: r.inputs_tested, positions: r.positions_checked };
+    if (!r.ok) {
+      const f = r.first!;
+      const failure: Failure = {
+        kind: 'teacher-forcing',
+        signature: `teacher-forcing:${tokenClass(f.expected)}>${tokenClass(f.produced)}`,
+        witness: inputs[f.input]!,
+        mismatches: r.mismatches,
+        detail: f,
+      };
+      return { ...base, ok: false, failure };
+    }
+    const gen = await generationFailure(model, c, engine, inputs[inputs.length - 1]!);
+    return gen ? { ...base, ok: false, failure: gen } : { ...base, ok: true };
+  } catch (e) {
+    const failure: Failure = {
+      kind: 'exception',
+      signature: exceptionSignature(e),
+      witness: inputs[0] ?? new Uint8Array(c.nInputs),
+      mismatches: 0,
+      message: e instanceof Error ? e.message : String(e),
+    };
+    return { cot, ok: false, inputs: 0, positions: 0, failure };
+  } finally {
+    engine?.dispose();
+  }
+}
