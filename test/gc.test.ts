@@ -493,3 +493,13 @@ describe('every shared circuit survives writeGc then parseGc', () => {
     });
   }
 });
+
+describe('writer regression (found by gatecot fuzz --parsers --seed 7 --index 8327)', () => {
+  it('does not keep a source name whose index the reader would refuse', async () => {
+    const { parseCircuitText: parse, writeCircuit: write } = await import('../circuits/index.js');
+    const huge = '1' + '0'.repeat(10001);
+    const c = parse(`aag 1 1 0 1 0\n2\n2\ni0 x\no0 y[${huge}]\n`, { format: 'aag', file: 'huge.aag' });
+    const back = parse(write(c, 'gc'), { format: 'gc', file: 'huge.gc' });
+    expect(back.outputs.map((o) => o.wires.length)).toEqual([1]);
+  });
+});

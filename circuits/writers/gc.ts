@@ -39,8 +39,9 @@ function groupIdents(names: string[]): string[] {
   });
 }
 
-/** A net name the parser accepts as an ordinary wire: an identifier, maybe with a decimal index. */
-const NET_NAME = /^([A-Za-z_][A-Za-z0-9_$.]*)(\[(0|[1-9][0-9]*)\])?$/;
+/** A net name the parser accepts as an ordinary wire: an identifier, maybe with a decimal index
+ * (at most 9 digits: the reader refuses very long decimal numbers). */
+const NET_NAME = /^([A-Za-z_][A-Za-z0-9_$.]*)(\[(0|[1-9][0-9]{0,8})\])?$/;
 
 function bitName(group: string, width: number, i: number): string {
   return width === 1 ? group : `${group}[${i}]`;
