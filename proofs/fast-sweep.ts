@@ -15,9 +15,9 @@
 // other [exp] is exactly 0, this proves the exact one-hot attention of Lemma E.3.
 
 import type { CertContext } from './context.js';
-import { inductionStep, setup, type HeadRange } from './induction.js';
+import { setup, type HeadRange } from './induction.js';
 import { rdivOf, spmv } from './kernels.js';
-import { emptyResult, ExactChecker, unsupportedReason, type HeadStat, type SweepOptions, type SweepResult } from './sweep.js';
+import { emptyResult, ExactChecker, recordInduction, recordRetrieval, unsupportedReason, type HeadStat, type SweepOptions, type SweepResult } from './sweep.js';
 
 /** Beyond this many reachable partial scores the automaton is not worth it. */
 const MAX_STATES = 4096;
@@ -150,10 +150,7 @@ export function fastSweep(ctx: CertContext, opts: SweepOptions = {}): SweepResul
       exact.div(eT, zLo, aThi);
       exact.div(eMax, zLo, aOff);
       const elsewhere = i * aOff;
-      const st = stats[h]!;
-      st.minTargetWeight = Math.min(st.minTargetWeight, aTlo);
-      st.maxElsewhere = Math.max(st.maxElsewhere, elsewhere);
-      st.minMargin = Math.min(st.minMargin, aTlo - elsewhere);
+      recordRetrieval(stats[h]!, aTlo, elsewhere);
       const oneHot = eMax === 0 && aTlo === 1 && aThi === 1;
       if (!oneHot) res.oneHot = false;
       if (!res.retrievalFailure && (aTlo - elsewhere <= 0 || (arith.kind === 'fixed' && !oneHot))) {
@@ -180,9 +177,7 @@ export function fastSweep(ctx: CertContext, opts: SweepOptions = {}): SweepResul
       }
       ranges.push(r);
     }
-    const step = inductionStep(s, i, ranges);
-    res.margins[i - first] = step.margin;
-    if (!(step.margin > 0) && !res.inductionFailure) res.inductionFailure = { position: i, detail: `position ${i} (writing position ${i + 1}): ${step.detail}` };
+    recordInduction(res, s, i, ranges);
     if (opts.onProgress && (i - first) % 1024 === 0) opts.onProgress(i - first, total);
   }
   opts.onProgress?.(total, total);

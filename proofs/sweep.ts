@@ -14,7 +14,7 @@
 // lead every other token's logit on the whole box.
 
 import { argmax, rdivOf, spmv } from './kernels.js';
-import { inductionStep, setup, type HeadRange } from './induction.js';
+import { inductionStep, setup, type HeadRange, type Setup } from './induction.js';
 import type { CertContext } from './context.js';
 import { exactDiv, exactExp } from './exact.js';
 
@@ -55,6 +55,20 @@ export function unsupportedReason(ctx: CertContext): string | undefined {
   if (layers.length !== 1) return `the certifier handles 1-layer models; this one has ${layers.length}`;
   if (!layers[0]!.heads.every((h) => h.positionOnly)) return 'a head reads token-embedding coordinates in its query or key: attention would depend on the input';
   return undefined;
+}
+
+/** Claim 4 at position i: runs the induction step and records its margin (and the first failure). */
+export function recordInduction(res: SweepResult, s: Setup, i: number, ranges: HeadRange[]): void {
+  const step = inductionStep(s, i, ranges);
+  res.margins[i - res.firstPosition] = step.margin;
+  if (!(step.margin > 0) && !res.inductionFailure) res.inductionFailure = { position: i, detail: `position ${i} (writing position ${i + 1}): ${step.detail}` };
+}
+
+/** Claim 2 at one (position, head): folds the target weight and the weight elsewhere into the head's statistics. */
+export function recordRetrieval(st: HeadStat, target: number, elsewhere: number): void {
+  st.minTargetWeight = Math.min(st.minTargetWeight, target);
+  st.maxElsewhere = Math.max(st.maxElsewhere, elsewhere);
+  st.minMargin = Math.min(st.minMargin, target - elsewhere);
 }
 
 /** Checks each [exp x] and [x / y] the runtime computes against exact arithmetic (paper modes). */
@@ -151,10 +165,7 @@ export function sweep(ctx: CertContext, opts: SweepOptions = {}): SweepResult {
         elsewhere += al[j]!;
         if (al[j] !== 0) oneHot = false;
       }
-      const st = stats[h]!;
-      st.minTargetWeight = Math.min(st.minTargetWeight, al[t]!);
-      st.maxElsewhere = Math.max(st.maxElsewhere, elsewhere);
-      st.minMargin = Math.min(st.minMargin, al[t]! - elsewhere);
+      recordRetrieval(stats[h]!, al[t]!, elsewhere);
       if (!oneHot) res.oneHot = false;
       if (!res.retrievalFailure && (js !== t || al[t]! - elsewhere <= 0 || (arith.kind === 'fixed' && !oneHot))) {
         res.retrievalFailure = {
@@ -187,9 +198,7 @@ export function sweep(ctx: CertContext, opts: SweepOptions = {}): SweepResult {
       }
       ranges.push(r);
     }
-    const step = inductionStep(s, i, ranges);
-    res.margins[i - first] = step.margin;
-    if (!(step.margin > 0) && !res.inductionFailure) res.inductionFailure = { position: i, detail: `position ${i} (writing position ${i + 1}): ${step.detail}` };
+    recordInduction(res, s, i, ranges);
     if (opts.onProgress && (i - first) % 256 === 0) opts.onProgress(i - first, total);
   }
   opts.onProgress?.(total, total);
