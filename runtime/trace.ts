@@ -8,7 +8,7 @@ import { parseArith } from './arith.js';
 import { prepare } from './cpu/prepared.js';
 import { CpuStepper, type PositionDetail } from './cpu/stepper.js';
 import { outputsOfSequence, promptOf, referenceSequences } from './reference.js';
-import { gateLabel, topPositions } from './verify.js';
+import { gateLabel } from './verify.js';
 
 export const TRACE_VERSION = 1;
 
@@ -76,6 +76,8 @@ export interface TraceData {
     prompt_length: number;
     scale: number;
     arith: string;
+    /** Present only for a deliberately miscompiled model (--inject-fault). */
+    fault?: string;
   };
   input: { bits: string };
   tokens: number[];
@@ -95,6 +97,24 @@ export interface TraceOptions {
 }
 
 const ROLES_4TOK: StepRole[] = ['type', 'in_a', 'in_b', 'value'];
+
+/**
+ * The k largest weights, largest first, ties to the lower position: the order of verify.ts's
+ * topPositions, found in one pass instead of a full sort per traced position (which dominated
+ * the trace time of circuits with thousands of gates).
+ */
+function topK(weights: ArrayLike<number>, k: number): { pos: number; weight: number }[] {
+  const best: { pos: number; weight: number }[] = [];
+  for (let j = 0; j < weights.length; j++) {
+    const w = weights[j]!;
+    if (best.length === k && !(w > best[k - 1]!.weight)) continue;
+    let at = best.length;
+    while (at > 0 && w > best[at - 1]!.weight) at--;
+    best.splice(at, 0, { pos: j, weight: w });
+    if (best.length > k) best.pop();
+  }
+  return best;
+}
 
 function round4(x: number): number {
   if (x === 0 || !Number.isFinite(x)) return x;
@@ -116,15 +136,15 @@ export function traceGeneration(model: Model, c: Circuit, inputBits: Uint8Array,
     const g = plan.gateAt(i + 1);
     return opts.gates ? opts.gates(g) : true;
   };
-  const details: PositionDetail[] = [];
-  const st = new CpuStepper(prepare(model, arith), 1, S, { traceAt: want, onTrace: (d) => details.push(d) });
-  for (let i = 0; i < S - 1; i++) {
-    const am = st.step(i, [seq[i]!]);
-    if (i >= P - 1) seq[i + 1] = am[0]!;
-  }
   const per = meta.cot === 'gate' ? 1 : 4;
   const tok = (id: number) => model.vocab[id] ?? String(id);
-  const steps = details.map((d): TraceStep => {
+  // Each position's detail is turned into its step as soon as the stepper reports it: the
+  // detail holds full-length attention rows, and keeping them all would take O(S²) memory
+  // (gigabytes for a circuit of a few thousand gates). The plain-language line needs the token
+  // written at this step, so it is filled in after generation.
+  const steps: TraceStep[] = [];
+  const onTrace = (d: PositionDetail) => steps.push(stepOfDetail(d));
+  const stepOfDetail = (d: PositionDetail): TraceStep => {
     const p = d.pos;
     const g = plan.gateAt(p + 1);
     const slot = (p + 1 - P) % per;
@@ -141,7 +161,7 @@ export function traceGeneration(model: Model, c: Circuit, inputBits: Uint8Array,
         name: h.name,
         target,
         target_weight: round4(h.weights[target] ?? 0),
-        top: topPositions(h.weights, 3).map((t) => ({ pos: t.pos, weight: round4(t.weight) })),
+        top: topK(h.weights, 3).map((t) => ({ pos: t.pos, weight: round4(t.weight) })),
         strip: { from, weights: w },
         elsewhere: round4(Math.max(0, 1 - inStrip)),
         out: Array.from(h.out, round4),
@@ -154,15 +174,21 @@ export function traceGeneration(model: Model, c: Circuit, inputBits: Uint8Array,
       gate: g,
       slot,
       role,
-      token: tok(seq[p + 1]!),
+      token: tok(d.argmax),
       expected: tok(expected[p + 1]!),
       heads,
       ff: { pre: Array.from(L.ffPre, round4), act: Array.from(L.ffAct, round4) },
       residual: { embed: Array.from(d.embed, round4), attn: Array.from(L.afterAttn, round4), out: Array.from(d.layers[d.layers.length - 1]!.after, round4) },
       logits: Array.from(d.logits, round4),
-      text: stepText(c, plan.wirePos, seq, g, role, tok),
+      text: '',
     };
-  });
+  };
+  const st = new CpuStepper(prepare(model, arith), 1, S, { traceAt: want, onTrace });
+  for (let i = 0; i < S - 1; i++) {
+    const am = st.step(i, [seq[i]!]);
+    if (i >= P - 1) seq[i + 1] = am[0]!;
+  }
+  for (const t of steps) t.text = stepText(c, plan.wirePos, seq, t.gate, t.role, tok);
   const got = outputsOfSequence(meta, seq);
   const want2 = outputsOfSequence(meta, expected);
   const depth = wireDepths(c);
@@ -198,6 +224,7 @@ export function traceGeneration(model: Model, c: Circuit, inputBits: Uint8Array,
       prompt_length: P,
       scale: meta.scale,
       arith: arith.name,
+      ...(meta.fault !== undefined ? { fault: meta.fault } : {}),
     },
     input: { bits: Array.from(inputBits).join('') },
     tokens: Array.from(seq),

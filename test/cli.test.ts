@@ -9,7 +9,8 @@ import { repoRoot, shared } from './shared.js';
 
 function golden(name: string, text: string): void {
   const path = join(repoRoot, 'test', 'golden', name);
-  const normalized = text.replaceAll(repoRoot, '<repo>').replaceAll(shared(''), '<shared>/').replace(/\d+\.\d+ s\b/g, '<t> s');
+  const normalized = text.replaceAll(repoRoot, '<repo>').replaceAll(shared(''), '<shared>/').replace(/\d+\.\d+ s\b/g, '<t> s')
+    .replace(/\S*gatecot-demo-\w+/g, '<tmp>/gatecot-demo-XXXXXX');
   if (process.env.UPDATE_GOLDEN || !existsSync(path)) writeFileSync(path, normalized);
   expect(normalized).toBe(readFileSync(path, 'utf8'));
 }

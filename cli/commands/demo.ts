@@ -1,13 +1,19 @@
 // `gatecot demo`: the whole story on a built-in 8-bit adder: compile it into a transformer,
 // let the model write its chain of thought, show a few gates of the trace, check the outputs
-// against direct evaluation, and verify many inputs in float and paper-exact arithmetic.
+// against direct evaluation, verify many inputs in float and paper-exact arithmetic, and write
+// the HTML trace viewer of the whole run (to a fresh temporary folder unless --html names a file).
 
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { circuitStats, evalOutputsOne, inputBitsFromHex, outputHex, parseCircuitText } from '../../circuits/index.js';
 import { compile } from '../../compiler/index.js';
 import { CpuEngine, outputsOfSequence, promptOf, sampleInputs, traceGeneration, verifyModel } from '../../runtime/index.js';
 import type { CliContext } from '../context.js';
 import { EXIT_CHECK_FAILED } from '../errors.js';
+import { writeOutput } from '../files.js';
+import { htmlWindow, refuseExistingPage, renderTraceHtml } from '../html/index.js';
 import { ADDER8_GC } from '../examples/adder8.js';
 import { parseCot } from '../load.js';
 import { renderTraceText } from '../trace-text.js';
@@ -20,7 +26,10 @@ export function registerDemo(program: Command, ctx: CliContext): void {
     .description('compile a built-in 8-bit adder, run its chain of thought, trace it and verify it')
     .option('--input <hex>', 'a, then b (hex; default 5b and 3c)', collect, [])
     .option('--cot <format>', '4tok or gate', '4tok')
-    .action(async (o: { input: string[]; cot: string }) => {
+    .option('--html <file>', 'where to write the trace viewer page (default: a new file in the temporary folder)')
+    .option('--force', 'overwrite an existing --html file')
+    .action(async (o: { input: string[]; cot: string; html?: string; force?: boolean }) => {
+      refuseExistingPage(o.html, Boolean(o.force));
       const out = (s = '') => ctx.io.out(s + '\n');
       const c = parseCircuitText(ADDER8_GC, { format: 'gc', file: '<built-in adder8.gc>', name: 'adder8' });
       const st = circuitStats(c);
@@ -49,6 +58,12 @@ export function registerDemo(program: Command, ctx: CliContext): void {
       const fixed = await verifyModel(model, c, new CpuEngine(model, 'fixed:2'), inputs);
       out(`verify    f32:     ${f32.inputs_tested} inputs, ${f32.positions_checked} CoT positions, ${f32.mismatches} mismatches`);
       out(`verify    fixed:2: ${fixed.inputs_tested} inputs, ${fixed.positions_checked} CoT positions, ${fixed.mismatches} mismatches (paper-exact, constant precision)`);
+      // The viewer shows every gate, with attention strips over every visible position.
+      const full = traceGeneration(model, c, bits, { window: htmlWindow(model.meta.seq_len) });
+      const page = await renderTraceHtml(full);
+      const path = o.html ?? join(mkdtempSync(join(tmpdir(), 'gatecot-demo-')), 'adder8-trace.html');
+      writeOutput(path, page, Boolean(o.force));
+      out(`viewer    ${path}: open it in a browser to step through the chain of thought`);
       const all = ok && f32.ok && fixed.ok;
       out(all ? 'verdict   OK: the transformer computes the circuit' : 'verdict   FAILED');
       if (!all) ctx.code = EXIT_CHECK_FAILED;

@@ -10,6 +10,7 @@ import type { CliContext } from '../context.js';
 import { EXIT_CHECK_FAILED, UsageError } from '../errors.js';
 import { writeOutput } from '../files.js';
 import { loadCircuitOrModel, type CompileFlags } from '../load.js';
+import { htmlWindow, refuseExistingPage, renderTraceHtml } from '../html/index.js';
 import { renderTraceText } from '../trace-text.js';
 import { inputBitsFromOptions, parseOrder } from './circuit.js';
 import { collect, modelSummaryLine } from './shared.js';
@@ -149,21 +150,32 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
       .option('--order <order>', 'lsb0 or msb0', 'lsb0')
       .option('--gate <g>', 'show only gate G (0-based)')
       .option('--max-gates <n>', 'stop the text view after n gates', '200')
-      .option('--window <w>', 'attention strip half-width in the JSON', '32')
+      .option('--window <w>', 'attention strip half-width in the JSON (default 32; with --html, every position when there are at most 600)')
       .option('--arith <mode>', 'arithmetic of the traced run', 'f32')
-      .option('--json', 'print the trace as JSON'),
-  ).action((file: string, o: CompileFlags & { input: string[]; bits?: string; order: string; gate?: string; maxGates: string; window: string; arith: string; json?: boolean }) => {
+      .option('--json', 'print the trace as JSON')
+      .option('--html <file>', 'write the trace viewer: one self-contained HTML page')
+      .option('--force', 'overwrite an existing --html file'),
+  ).action(async (file: string, o: CompileFlags & { input: string[]; bits?: string; order: string; gate?: string; maxGates: string; window?: string; arith: string; json?: boolean; html?: string; force?: boolean }) => {
+    refuseExistingPage(o.html, Boolean(o.force));
     const { model, circuit } = loadCircuitOrModel(file, o);
     const bits = inputBitsFromOptions(circuit, o);
     const gate = o.gate !== undefined ? parseIntOpt(o.gate, 'gate', 0, circuit.ops.length - 1) : undefined;
     if (gate !== undefined && gate >= circuit.ops.length) throw new UsageError(`--gate must be below ${circuit.ops.length}`);
     const data = traceGeneration(model, circuit, bits, {
       arith: o.arith,
-      window: parseIntOpt(o.window, 'window', 32, 1 << 20),
+      window: parseIntOpt(o.window, 'window', o.html !== undefined ? htmlWindow(model.meta.seq_len) : 32, 1 << 20),
       ...(gate !== undefined ? { gates: (g: number) => g === gate } : {}),
     });
     if (o.json) ctx.io.out(JSON.stringify(data) + '\n');
-    else ctx.io.out(renderTraceText(data, parseIntOpt(o.maxGates, 'max-gates', 200)));
+    if (o.html !== undefined) {
+      // The page embeds exactly the JSON that --json prints (with the same --window).
+      const page = await renderTraceHtml(data);
+      writeOutput(o.html, page, Boolean(o.force));
+      const line = `wrote ${o.html}: trace viewer of ${data.steps.length} steps, ${(page.length / 1e6).toFixed(1)} MB (window ${data.window})\n`;
+      // With --json, stdout is the JSON alone.
+      if (o.json) ctx.io.err(line);
+      else ctx.io.out(line);
+    } else if (!o.json) ctx.io.out(renderTraceText(data, parseIntOpt(o.maxGates, 'max-gates', 200)));
     if (!data.outputs.ok) ctx.code = EXIT_CHECK_FAILED;
   });
 }

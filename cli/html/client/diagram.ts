@@ -1,0 +1,258 @@
+// Client-side circuit diagram: the ELK layout embedded by the generator, drawn on a canvas
+// (thousands of gates stay fast: only what is in view is drawn, in a few batched paths), with
+// an SVG overlay for the highlighted gate, its two input wires and their source nodes (a
+// handful of DOM elements, which tests can inspect). Drag to pan, wheel to zoom, click a gate
+// to jump to it.
+
+export const DIAGRAM_JS = String.raw`
+var DCOL = { one: '#f2b33d', zero: '#5c6f89', bad: '#e03131', unknown: '#ffffff', border: '#98a3b1',
+  wire1: '#d39b2a', wire0: '#8a99ae', wireU: '#dde2e8', text: '#1f2933', textOn0: '#ffffff', level: '#66727f' };
+var TEXT_MIN_SCALE = 0.45;
+
+function createDiagram(box, T, L, M, onPick) {
+  var canvas = box.querySelector('canvas');
+  var svg = box.querySelector('svg');
+  var ctx = canvas.getContext('2d');
+  var n = M.n, gates = M.gates, W = n + gates.length;
+  var xy = L.xy, nw = L.nodeW, nh = L.nodeH, routes = L.routes;
+  var level = new Int32Array(W);
+  gates.forEach(function (g, k) { level[n + k] = g.level; });
+  var rbox = new Float64Array(routes.length * 4);
+  routes.forEach(function (r, i) {
+    var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    for (var j = 0; j < r.length; j += 2) {
+      x0 = Math.min(x0, r[j]); x1 = Math.max(x1, r[j]); y0 = Math.min(y0, r[j + 1]); y1 = Math.max(y1, r[j + 1]);
+    }
+    rbox[4 * i] = x0; rbox[4 * i + 1] = y0; rbox[4 * i + 2] = x1; rbox[4 * i + 3] = y1;
+  });
+  var view = { s: 1, tx: 0, ty: 0, w: 1, h: 1, dpr: 1 };
+  var st = { writes: 0, gate: -1, follow: true, queued: false, placed: false };
+  var layer = svgEl('g', {});
+  svg.appendChild(layer);
+
+  function valueOf(w) { return M.wireValue(w, st.writes); }
+
+  function queueDraw() {
+    if (st.queued) return;
+    st.queued = true;
+    requestAnimationFrame(draw);
+  }
+
+  function draw() {
+    st.queued = false;
+    var s = view.s, dpr = view.dpr;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    ctx.setTransform(dpr * s, 0, 0, dpr * s, dpr * view.tx, dpr * view.ty);
+    var x0 = -view.tx / s, y0 = -view.ty / s, x1 = (view.w - view.tx) / s, y1 = (view.h - view.ty) / s;
+    // Wires, coloured by the value they carry once it is written.
+    var wp = [new Path2D(), new Path2D(), new Path2D()];
+    for (var i = 0; i < routes.length; i++) {
+      var r = routes[i];
+      if (r.length === 0 || rbox[4 * i + 2] < x0 || rbox[4 * i] > x1 || rbox[4 * i + 3] < y0 || rbox[4 * i + 1] > y1) continue;
+      var g = gates[i >> 1];
+      var v = valueOf((i & 1) ? g.b : g.a);
+      var p = wp[v === '1' ? 0 : v === '0' ? 1 : 2];
+      p.moveTo(r[0], r[1]);
+      for (var j = 2; j < r.length; j += 2) p.lineTo(r[j], r[j + 1]);
+    }
+    ctx.lineWidth = 1.2 / s;
+    [[2, DCOL.wireU], [1, DCOL.wire0], [0, DCOL.wire1]].forEach(function (e) { ctx.strokeStyle = e[1]; ctx.stroke(wp[e[0]]); });
+    // Nodes, batched by fill.
+    var fills = { one: new Path2D(), zero: new Path2D(), bad: new Path2D(), unknown: new Path2D() };
+    var all = new Path2D();
+    var shown = [];
+    for (var w = 0; w < W; w++) {
+      var x = xy[2 * w], y = xy[2 * w + 1];
+      if (x > x1 || x + nw < x0 || y > y1 || y + nh < y0) continue;
+      var val = valueOf(w);
+      var key = val === null ? 'unknown' : val === '1' ? 'one' : val === '0' ? 'zero' : 'bad';
+      fills[key].rect(x, y, nw, nh);
+      all.rect(x, y, nw, nh);
+      shown.push(w);
+    }
+    Object.keys(fills).forEach(function (k) { ctx.fillStyle = DCOL[k]; ctx.fill(fills[k]); });
+    ctx.strokeStyle = DCOL.border;
+    ctx.lineWidth = 1 / s;
+    ctx.stroke(all);
+    if (s >= TEXT_MIN_SCALE && shown.length < 4000) drawText(shown);
+    drawLevels();
+  }
+
+  function drawText(shown) {
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    shown.forEach(function (w) {
+      var x = xy[2 * w], y = xy[2 * w + 1];
+      var val = valueOf(w);
+      ctx.fillStyle = val === '0' || (val !== null && val !== '1') ? DCOL.textOn0 : DCOL.text;
+      ctx.font = '600 9px system-ui, sans-serif';
+      var name = w < n ? M.wireLabel(w) : gates[w - n].op;
+      ctx.fillText(name, x + nw / 2, y + 8, nw - 4);
+      ctx.font = '9px system-ui, sans-serif';
+      var sub = val === null ? (w < n ? '' : 'g' + (w - n)) : (w < n ? '= ' : 'g' + (w - n) + ' = ') + val;
+      ctx.fillText(sub, x + nw / 2, y + 18, nw - 4);
+      if (M.outputName.has(w)) {
+        ctx.fillStyle = DCOL.level;
+        ctx.textAlign = 'left';
+        ctx.fillText('\u2192 ' + M.outputName.get(w), x + nw + 3, y + nh / 2);
+        ctx.textAlign = 'center';
+      }
+    });
+  }
+
+  /** Level numbers along the top edge, in screen space so they stay visible while panning. */
+  function drawLevels() {
+    var s = view.s, dpr = view.dpr;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.font = '11px system-ui, sans-serif';
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'top';
+    ctx.fillStyle = 'rgba(251,252,253,0.85)';
+    ctx.fillRect(0, 0, view.w, 16);
+    ctx.fillStyle = DCOL.level;
+    var lastX = -Infinity;
+    L.levels.forEach(function (lx, l) {
+      var sx = (lx + nw / 2) * s + view.tx;
+      if (sx < 0 || sx > view.w || sx - lastX < 44) return;
+      lastX = sx;
+      ctx.fillText(l === 0 ? 'inputs' : 'level ' + l, sx, 3);
+    });
+  }
+
+  /** The overlay: the current gate, its input wires and their sources, in head colours. */
+  function drawOverlay() {
+    layer.setAttribute('transform', 'translate(' + view.tx + ' ' + view.ty + ') scale(' + view.s + ')');
+    layer.replaceChildren();
+    if (st.gate < 0) return;
+    var g = gates[st.gate];
+    [[g.a, 'a'], [g.b, 'b']].forEach(function (e, slot) {
+      var src = e[0];
+      if (src < 0) return;
+      var r = routes[2 * st.gate + slot];
+      if (r.length) {
+        var pts = [];
+        for (var j = 0; j < r.length; j += 2) pts.push(r[j] + ',' + r[j + 1]);
+        layer.appendChild(svgEl('polyline', { points: pts.join(' '), 'class': 'wire-' + e[1], 'data-role': 'wire-' + e[1], 'data-from': src, 'vector-effect': 'non-scaling-stroke' }));
+      }
+      var pad = slot === 0 ? 3 : 6;
+      layer.appendChild(svgEl('rect', { x: xy[2 * src] - pad, y: xy[2 * src + 1] - pad, width: nw + 2 * pad, height: nh + 2 * pad, rx: 3,
+        'class': 'in-' + e[1], 'data-role': 'input-' + e[1], 'data-wire': src, 'vector-effect': 'non-scaling-stroke' }));
+    });
+    var w = n + st.gate;
+    layer.appendChild(svgEl('rect', { x: xy[2 * w] - 4, y: xy[2 * w + 1] - 4, width: nw + 8, height: nh + 8, rx: 4,
+      'class': 'cur', 'data-role': 'current', 'data-gate': st.gate, 'data-wire': w, 'vector-effect': 'non-scaling-stroke' }));
+  }
+
+  function resize() {
+    var r = box.getBoundingClientRect();
+    view.dpr = window.devicePixelRatio || 1;
+    view.w = Math.max(1, r.width);
+    view.h = Math.max(1, r.height);
+    canvas.width = Math.round(view.w * view.dpr);
+    canvas.height = Math.round(view.h * view.dpr);
+    svg.setAttribute('viewBox', '0 0 ' + view.w + ' ' + view.h);
+    if (!st.placed) place(false);
+    drawOverlay();
+    queueDraw();
+  }
+
+  function centerOn(w) {
+    view.tx = view.w / 2 - (xy[2 * w] + nw / 2) * view.s;
+    view.ty = view.h / 2 - (xy[2 * w + 1] + nh / 2) * view.s;
+  }
+
+  /** Whole circuit when it is legible at that size, else readable scale around the current gate. */
+  function place(forceFit) {
+    st.placed = true;
+    var fit = Math.min(view.w / (L.width + 20), (view.h - 18) / (L.height + 20));
+    if (fit >= 0.3 || forceFit || st.gate < 0) {
+      view.s = Math.min(1.5, fit);
+      view.tx = (view.w - L.width * view.s) / 2;
+      view.ty = 18 + (view.h - 18 - L.height * view.s) / 2;
+    } else {
+      view.s = 1;
+      centerOn(n + st.gate);
+    }
+  }
+
+  function fitAll() { place(true); changed(); }
+
+  /** Follows the current gate: re-centres only when it would leave the view (or hide under the level labels). */
+  function ensureVisible(w) {
+    var sx = xy[2 * w] * view.s + view.tx, sy = xy[2 * w + 1] * view.s + view.ty;
+    if (sx < 4 || sy < 20 || sx + nw * view.s > view.w - 4 || sy + nh * view.s > view.h - 4) centerOn(w);
+  }
+
+  function changed() { drawOverlay(); queueDraw(); }
+
+  function zoomAt(px, py, f) {
+    var s2 = clamp(view.s * f, 0.01, 6);
+    view.tx = px - (px - view.tx) * (s2 / view.s);
+    view.ty = py - (py - view.ty) * (s2 / view.s);
+    view.s = s2;
+    changed();
+  }
+
+  function nodeAt(px, py) {
+    var x = (px - view.tx) / view.s, y = (py - view.ty) / view.s;
+    for (var w = 0; w < W; w++) {
+      var nx = xy[2 * w], ny = xy[2 * w + 1];
+      if (x >= nx && x <= nx + nw && y >= ny && y <= ny + nh) return w;
+    }
+    return -1;
+  }
+
+  function describe(w) {
+    var v = valueOf(w);
+    var head = w < n ? 'input ' + M.wireLabel(w) : 'gate ' + (w - n) + ' (' + M.wireLabel(w) + ') = ' + gates[w - n].op + '(' +
+      [gates[w - n].a_label, gates[w - n].b_label].filter(function (x) { return x !== null; }).join(', ') + '), level ' + level[w];
+    var out = M.outputName.has(w) ? ', output ' + M.outputName.get(w) : '';
+    return head + out + (v === null ? ', not computed yet' : ', value ' + v + ' at position ' + T.wire_pos[w]) + (w >= n ? ' (click to jump)' : '');
+  }
+
+  var drag = null;
+  canvas.addEventListener('pointerdown', function (e) {
+    canvas.setPointerCapture(e.pointerId);
+    drag = { x: e.clientX, y: e.clientY, tx: view.tx, ty: view.ty, moved: false };
+  });
+  canvas.addEventListener('pointermove', function (e) {
+    var r = canvas.getBoundingClientRect();
+    if (drag) {
+      var dx = e.clientX - drag.x, dy = e.clientY - drag.y;
+      if (Math.abs(dx) + Math.abs(dy) > 3) drag.moved = true;
+      if (drag.moved) { view.tx = drag.tx + dx; view.ty = drag.ty + dy; changed(); }
+      return;
+    }
+    var w = nodeAt(e.clientX - r.left, e.clientY - r.top);
+    canvas.title = w >= 0 ? describe(w) : '';
+  });
+  canvas.addEventListener('pointerup', function (e) {
+    var d = drag;
+    drag = null;
+    if (!d || d.moved) return;
+    var r = canvas.getBoundingClientRect();
+    var w = nodeAt(e.clientX - r.left, e.clientY - r.top);
+    if (w >= n) onPick(w - n);
+  });
+  canvas.addEventListener('wheel', function (e) {
+    e.preventDefault();
+    var r = canvas.getBoundingClientRect();
+    zoomAt(e.clientX - r.left, e.clientY - r.top, Math.exp(-e.deltaY * 0.0015));
+  }, { passive: false });
+  new ResizeObserver(resize).observe(box);
+
+  return {
+    show: function (step) {
+      st.writes = step.writes;
+      st.gate = step.gate;
+      if (st.placed && st.follow && st.gate >= 0) ensureVisible(n + st.gate);
+      changed();
+    },
+    setFollow: function (f) { st.follow = f; if (f && st.gate >= 0) { centerOn(n + st.gate); changed(); } },
+    zoom: function (f) { zoomAt(view.w / 2, view.h / 2, f); },
+    fit: fitAll,
+    init: function (step) { st.writes = step.writes; st.gate = step.gate; resize(); }
+  };
+}
+`;

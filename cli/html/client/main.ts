@@ -1,0 +1,163 @@
+// Client-side entry: reads the embedded data, builds the panels, and drives navigation
+// (buttons, ← → Home End, space, a slider, jump to a gate, play/pause with a speed). All state
+// lives in main()'s closure. body[data-step] and body[data-ready] let tests follow the page.
+
+export const MAIN_JS = String.raw`
+function renderHeader(T, ui) {
+  var c = T.circuit, m = T.model;
+  ui.title.textContent = 'gatecot trace: ' + c.name;
+  var parts = [
+    [c.n_inputs + ' inputs, ' + c.gates.length + ' gates', ''],
+    [m.cot + ' CoT, ' + m.layers + ' layer \u00d7 ' + m.heads.length + ' heads, d_model ' + m.d_model + ', ' + m.seq_len + ' positions, ' + m.arith + ', key scale ' + m.scale, ''],
+    ['input ' + (T.input.bits.length > 64 ? T.input.bits.slice(0, 61) + '...' : T.input.bits), ''],
+    ['outputs ' + T.outputs.hex.join(' '), '']
+  ];
+  ui.summary.replaceChildren();
+  parts.forEach(function (p, i) {
+    if (i) ui.summary.appendChild(document.createTextNode(' \u00b7 '));
+    ui.summary.appendChild(el('span', '', p[0]));
+  });
+  ui.summary.appendChild(el('span', 'badge ' + (T.outputs.ok ? 'ok' : 'fail'), T.outputs.ok ? 'outputs match direct evaluation' : 'outputs DIFFER from direct evaluation'));
+  if (m.fault) ui.summary.appendChild(el('span', 'badge fail', 'fault injected: ' + m.fault));
+  ui.footer.textContent = 'Trace JSON version ' + T.version + ', attention strips \u00b1' + T.window + ' positions around each target. Layout: ' + ui.layoutSettings + '.';
+}
+
+function main() {
+  var $ = function (id) { return document.getElementById(id); };
+  var ui = { title: $('title'), summary: $('summary'), text: $('text'), why: $('why'), verdict: $('verdict'), where: $('where'),
+    scrub: $('scrub'), play: $('play'), speed: $('speed'), gateInput: $('gate-input'), jumpMsg: $('jump-msg'), tokens: $('tokens'),
+    heads: $('heads'), residual: $('residual'), ff: $('ff'), logits: $('logits'), dcap: $('dcap'), footer: $('footer'), status: $('status'),
+    app: $('app'), follow: $('follow') };
+  performance.mark('gatecot:script');
+  var store = createStepStore();
+  Promise.all([readPayload('gatecot-head'), readPayload('gatecot-layout'), store.ensure(0)]).then(function (d) {
+    performance.mark('gatecot:decoded');
+    start(d[0], d[1], store, ui, $);
+    performance.mark('gatecot:ready');
+  }).catch(function (e) {
+    ui.status.textContent = 'This page could not read its embedded trace: ' + e.message;
+    throw e;
+  });
+}
+
+/** T is the trace without its steps; the steps come from the store. */
+function start(T, L, store, ui, $) {
+  var M = makeModel(T);
+  var N = store.total;
+  var st = { cur: 0, want: 0, playing: false, last: 0, acc: 0 };
+  ui.layoutSettings = L.settings;
+  renderHeader(T, ui);
+  ui.status.hidden = true;
+  ui.app.hidden = false;
+  if (N === 0) { ui.text.textContent = 'This trace has no steps.'; document.body.dataset.ready = '1'; return; }
+  ui.scrub.max = String(N - 1);
+  var diagram = createDiagram($('diagram'), T, L, M, function (g) { jumpToGate(g); });
+
+  function caption(step) {
+    var g = M.gates[step.gate];
+    var done = 0;
+    for (var k = 0; k < M.gates.length; k++) if (T.wire_pos[M.n + k] <= step.writes) done++;
+    var inputs = [[g.a, 'ha', 'fetch_a'], [g.b, 'hb', 'fetch_b']].filter(function (x) { return x[0] >= 0; });
+    ui.dcap.replaceChildren();
+    ui.dcap.appendChild(el('b', 'cur-gate', 'gate ' + step.gate + ' (' + g.label + ') = ' + g.op));
+    ui.dcap.appendChild(document.createTextNode(', level ' + g.level + (inputs.length ? '; inputs ' : '; no inputs')));
+    inputs.forEach(function (x, i) {
+      if (i) ui.dcap.appendChild(document.createTextNode(' and '));
+      var v = M.wireValue(x[0], step.writes);
+      ui.dcap.appendChild(el('span', x[1], M.wireLabel(x[0]) + ' = ' + v));
+    });
+    ui.dcap.appendChild(document.createTextNode('. ' + done + ' of ' + M.gates.length + ' gates computed.'));
+  }
+
+  function render(i, step) {
+    st.cur = i;
+    ui.scrub.value = String(i);
+    ui.where.textContent = 'step ' + (i + 1) + ' / ' + N + ' \u00b7 writes position ' + step.writes + ' \u00b7 gate ' + step.gate + (T.model.cot === '4tok' ? ' \u00b7 ' + step.role : '');
+    renderLine(T, M, step, ui);
+    renderTokens(T, M, step, ui.tokens);
+    renderHeads(T, M, step, ui.heads);
+    renderResidual(T, step, ui.residual);
+    renderFF(T, step, ui.ff);
+    renderLogits(T, step, ui.logits);
+    caption(step);
+    diagram.show(step);
+    document.body.dataset.step = String(i);
+    store.readAhead(i);
+  }
+
+  /** Shows step i: at once when its block is in memory, else as soon as it is read. */
+  function go(i) {
+    var target = clamp(i, 0, N - 1);
+    st.want = target;
+    var step = store.get(target);
+    if (step) { render(target, step); return; }
+    ui.where.textContent = 'reading step ' + (target + 1) + ' \u2026';
+    store.ensure(target).then(function (s) { if (st.want === target) render(target, s); });
+  }
+
+  function jumpToGate(g) {
+    store.firstStepOfGate(g).then(function (i) {
+      if (i < 0) { ui.jumpMsg.textContent = 'gate ' + g + ' is not in this trace'; return; }
+      ui.jumpMsg.textContent = '';
+      go(i);
+    });
+  }
+
+  function setPlaying(p) {
+    st.playing = p && st.want < N - 1;
+    ui.play.textContent = st.playing ? '\u275a\u275a pause' : '\u25b6 play';
+    ui.play.setAttribute('aria-pressed', String(st.playing));
+    if (st.playing) { st.last = performance.now(); st.acc = 0; requestAnimationFrame(tick); }
+  }
+
+  /** Playback advances by whole steps at the chosen rate, driven by animation frames. */
+  function tick(now) {
+    if (!st.playing) return;
+    st.acc += (now - st.last) * Number(ui.speed.value) / 1000;
+    st.last = now;
+    if (st.acc >= 1) {
+      var k = Math.floor(st.acc);
+      st.acc -= k;
+      go(st.want + k);
+      if (st.want >= N - 1) { setPlaying(false); return; }
+    }
+    requestAnimationFrame(tick);
+  }
+
+  $('first').addEventListener('click', function () { go(0); });
+  $('prev').addEventListener('click', function () { go(st.want - 1); });
+  $('next').addEventListener('click', function () { go(st.want + 1); });
+  $('last').addEventListener('click', function () { go(N - 1); });
+  ui.play.addEventListener('click', function () { setPlaying(!st.playing); });
+  ui.scrub.addEventListener('input', function () { go(Number(ui.scrub.value)); });
+  $('jump').addEventListener('submit', function (e) {
+    e.preventDefault();
+    var g = M.findGate(ui.gateInput.value);
+    if (g < 0) { ui.jumpMsg.textContent = 'no gate "' + ui.gateInput.value + '"'; return; }
+    jumpToGate(g);
+  });
+  $('zoom-in').addEventListener('click', function () { diagram.zoom(1.4); });
+  $('zoom-out').addEventListener('click', function () { diagram.zoom(1 / 1.4); });
+  $('zoom-fit').addEventListener('click', function () { diagram.fit(); });
+  ui.follow.addEventListener('change', function () { diagram.setFollow(ui.follow.checked); });
+  document.addEventListener('keydown', function (e) {
+    var t = e.target;
+    if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA')) return;
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    var k = e.key;
+    if (k === 'ArrowRight') go(st.want + 1);
+    else if (k === 'ArrowLeft') go(st.want - 1);
+    else if (k === 'Home') go(0);
+    else if (k === 'End') go(N - 1);
+    else if (k === ' ' && !(t && t.tagName === 'BUTTON')) setPlaying(!st.playing);
+    else return;
+    e.preventDefault();
+  });
+  drawScale($('heat-scale'));
+  diagram.init(store.get(0));
+  render(0, store.get(0));
+  document.body.dataset.ready = '1';
+}
+
+main();
+`;

@@ -1,0 +1,6 @@
+// The HTML trace viewer (issue #7): `gatecot trace ... --html OUT` and `gatecot demo`.
+export { renderTraceHtml, pageHtml, clientScript } from './page.js';
+export { layoutCircuit, type DiagramLayout } from './layout.js';
+export { layoutOfPage, STEP_BLOCK, traceOfPage } from './payload.js';
+export { HTML_FULL_STRIP_MAX, htmlWindow } from './window.js';
+export { refuseExistingPage } from './output.js';

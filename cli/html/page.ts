@@ -1,0 +1,111 @@
+// The trace viewer page: one self-contained HTML file (inline styles, script and data; a
+// Content-Security-Policy that forbids every fetch), generated from the trace JSON of
+// `gatecot trace --json` and a diagram layout computed here with ELK.
+
+import type { TraceData } from '../../runtime/trace.js';
+import { DIAGRAM_JS } from './client/diagram.js';
+import { MAIN_JS } from './client/main.js';
+import { MODEL_JS } from './client/model.js';
+import { PANELS_JS } from './client/panels.js';
+import { STEPS_JS } from './client/steps.js';
+import { UTIL_JS } from './client/util.js';
+import { layoutCircuit, type DiagramLayout } from './layout.js';
+import { payloadElements } from './payload.js';
+import { PAGE_CSS } from './style.js';
+
+/** Scripts run inline, styles inline; nothing may be fetched, connected to or framed. */
+const CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+
+/** The page's script: the client modules in one strict-mode function scope. */
+export function clientScript(): string {
+  const js = `(function () {\n'use strict';\n${UTIL_JS}\n${MODEL_JS}\n${STEPS_JS}\n${DIAGRAM_JS}\n${PANELS_JS}\n${MAIN_JS}\n})();\n`;
+  // Inline script text ends at the first "</script"; the client code must never contain it.
+  if (/<\/script/i.test(js) || /<!--/.test(js)) throw new Error('client script contains "</script" or "<!--"');
+  return js;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+const BODY = `
+<div id="status">Reading the embedded trace…</div>
+<div id="app" hidden>
+<header><h1 id="title"></h1><div id="summary"></div></header>
+<nav id="controls" aria-label="steps">
+  <button id="first" title="first step (Home)">|◀ first</button>
+  <button id="prev" title="previous step (←)">◀ prev</button>
+  <button id="play" title="play / pause (space)" aria-pressed="false">▶ play</button>
+  <button id="next" title="next step (→)">next ▶</button>
+  <button id="last" title="last step (End)">last ▶|</button>
+  <label>speed <select id="speed" title="steps per second">
+    <option value="0.5">0.5/s</option><option value="1">1/s</option><option value="2" selected>2/s</option><option value="4">4/s</option>
+    <option value="8">8/s</option><option value="16">16/s</option><option value="32">32/s</option><option value="60">60/s</option>
+  </select></label>
+  <input id="scrub" type="range" min="0" max="0" value="0" aria-label="step">
+  <span id="where"></span>
+  <form id="jump"><label for="gate-input">gate</label><input id="gate-input" type="text" placeholder="17 or s[3]" autocomplete="off"><button type="submit">go</button><span id="jump-msg"></span></form>
+</nav>
+<section id="line" aria-live="polite"><div id="text"></div><div id="why"></div><div id="verdict"></div></section>
+<main>
+  <section class="panel" id="p-diagram">
+    <div class="ptitle">Circuit <span class="sub">columns are levels; drag to pan, wheel to zoom, click a gate to jump</span>
+      <span class="tools"><label><input type="checkbox" id="follow" checked> follow</label>
+      <button id="zoom-in" title="zoom in">+</button><button id="zoom-out" title="zoom out">−</button><button id="zoom-fit" title="whole circuit">fit</button></span></div>
+    <div id="diagram"><canvas></canvas><svg id="overlay" xmlns="http://www.w3.org/2000/svg"></svg></div>
+    <div id="dcap"></div>
+    <div class="legend"><span><i class="sw" style="background:#f2b33d"></i>value 1</span><span><i class="sw" style="background:#5c6f89"></i>value 0</span>
+      <span><i class="sw" style="background:#fff"></i>not computed yet</span><span><i class="sw" style="background:#e03131"></i>not a bit (wrong token)</span>
+      <span><i class="sw" style="border:3px solid #e03131;background:#fff"></i>current gate</span><span class="ha">━ input a (fetch_a)</span><span class="hb">╍ input b (fetch_b)</span></div>
+  </section>
+  <section class="panel" id="p-heads">
+    <div class="ptitle">Attention <span class="sub">each head's softmax weights, log scale</span></div>
+    <div id="heads"></div>
+    <div class="scale">1e-40 <canvas id="heat-scale"></canvas> 1 <span>(log scale; white: exactly 0; red marks: the target)</span></div>
+  </section>
+  <section class="panel" id="p-out">
+    <div class="ptitle">Feed-forward block <span class="sub">one ReLU unit per minterm</span></div>
+    <div id="ff"></div>
+    <div class="ptitle" style="margin-top:10px">Output logits</div>
+    <div id="logits"></div>
+  </section>
+  <section class="panel" id="p-tokens">
+    <div class="ptitle">Token sequence <span class="sub">prompt, then the chain of thought; red frame: the token written at this step; dashed: the query position; <span class="ha">a</span>/<span class="hb">b</span>: each head's target, underline: where it attended most</span></div>
+    <div id="tokens"></div>
+  </section>
+  <section class="panel" id="p-resid">
+    <div class="ptitle">Residual stream at the query position <span class="sub">by named subspace; highlighted: changed by that layer; ±1 codes shown as signs and decoded</span></div>
+    <table id="residual"></table>
+  </section>
+</main>
+<footer id="footer"></footer>
+</div>`;
+
+export interface PageParts {
+  trace: TraceData;
+  layout: DiagramLayout;
+}
+
+/** The page, given the trace (the object `trace --json` prints, embedded in parts: payload.ts) and a layout. */
+export function pageHtml({ trace, layout }: PageParts): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${CSP}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>gatecot trace: ${escapeHtml(trace.circuit.name)}</title>
+<style>${PAGE_CSS}</style>
+</head>
+<body>${BODY}
+${payloadElements(trace, JSON.stringify(layout))}
+<script>${clientScript()}</script>
+</body>
+</html>
+`;
+}
+
+/** Lays out the trace's circuit and returns the page. */
+export async function renderTraceHtml(trace: TraceData): Promise<string> {
+  return pageHtml({ trace, layout: await layoutCircuit(trace.circuit) });
+}
