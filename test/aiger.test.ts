@@ -1,12 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CircuitError } from '../circuits/errors.js';
 import { evalMany, evalOutputsOne } from '../circuits/eval.js';
 import { Op, type Circuit } from '../circuits/ir.js';
 import { parseAag, parseAig } from '../circuits/parsers/aiger.js';
 import { sourceFromBytes, sourceFromText } from '../circuits/source.js';
 import { expectOnlyCircuitErrors, mutants, rng } from './fixtures/mutate.js';
 import { shared, testVectors } from './shared.js';
+import { errorOf, truthTable } from './fixtures/circuits.js';
 
 function load(rel: string): Circuit {
   const src = sourceFromBytes(readFileSync(shared(rel)), shared(rel));
@@ -21,25 +21,7 @@ function aig(bytes: Uint8Array): Circuit {
   return parseAig(sourceFromBytes(bytes, 'x.aig'));
 }
 
-function errorOf(f: () => unknown): CircuitError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof CircuitError) return e;
-    throw e;
-  }
-  throw new Error('expected a CircuitError');
-}
 
-/** Output bits as a string for every input vector, input bit k = bit k of the row number. */
-function truthTable(c: Circuit): string[] {
-  const rows: string[] = [];
-  for (let x = 0; x < 1 << c.nInputs; x++) {
-    const bits = Array.from({ length: c.nInputs }, (_, k) => (x >> k) & 1);
-    rows.push(Array.from(evalOutputsOne(c, bits)).join(''));
-  }
-  return rows;
-}
 
 function expectedTable(nIn: number, f: (x: number[]) => number[]): string[] {
   return Array.from({ length: 1 << nIn }, (_, x) => f(Array.from({ length: nIn }, (_, k) => (x >> k) & 1)).join(''));

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CircuitError } from '../circuits/errors.js';
 import { evalOutputsOne } from '../circuits/eval.js';
 import { Op, OP_NAMES, type Circuit } from '../circuits/ir.js';
 import { parseBench } from '../circuits/parsers/bench.js';
 import { sourceFromBytes, sourceFromText } from '../circuits/source.js';
 import { expectOnlyCircuitErrors, mutants, rng } from './fixtures/mutate.js';
 import { shared, testVectors } from './shared.js';
+import { errorOf, truthTable } from './fixtures/circuits.js';
 
 function load(name: string): Circuit {
   const path = shared(`iscas85/${name}.bench`);
@@ -17,21 +17,7 @@ function bench(text: string): Circuit {
   return parseBench(sourceFromText(text, 'x.bench'));
 }
 
-function errorOf(f: () => unknown): CircuitError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof CircuitError) return e;
-    throw e;
-  }
-  throw new Error('expected a CircuitError');
-}
 
-function truthTable(c: Circuit): string[] {
-  return Array.from({ length: 1 << c.nInputs }, (_, x) =>
-    Array.from(evalOutputsOne(c, Array.from({ length: c.nInputs }, (_, k) => (x >> k) & 1))).join(''),
-  );
-}
 
 /** SOURCES.md, iscas85 table: PI, PO and the gates of each type. */
 const TABLE: Record<string, { pi: number; po: number; gates: Record<string, number> }> = {

@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CircuitError } from '../circuits/errors.js';
 import { evalMany, evalOutputsOne } from '../circuits/eval.js';
 import { Op, type Circuit } from '../circuits/ir.js';
 import { parseAig } from '../circuits/parsers/aiger.js';
@@ -8,6 +7,7 @@ import { parseBlif } from '../circuits/parsers/blif.js';
 import { sourceFromBytes, sourceFromText } from '../circuits/source.js';
 import { expectOnlyCircuitErrors, mutants, rng } from './fixtures/mutate.js';
 import { shared, testVectors } from './shared.js';
+import { errorOf, truthTable } from './fixtures/circuits.js';
 
 function load(rel: string): Circuit {
   const src = sourceFromBytes(readFileSync(shared(rel)), shared(rel));
@@ -18,21 +18,7 @@ function blif(text: string): Circuit {
   return parseBlif(sourceFromText(text, 'x.blif'));
 }
 
-function errorOf(f: () => unknown): CircuitError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof CircuitError) return e;
-    throw e;
-  }
-  throw new Error('expected a CircuitError');
-}
 
-function truthTable(c: Circuit): string[] {
-  return Array.from({ length: 1 << c.nInputs }, (_, x) =>
-    Array.from(evalOutputsOne(c, Array.from({ length: c.nInputs }, (_, k) => (x >> k) & 1))).join(''),
-  );
-}
 
 /** One cover as BLIF text: `.names` then the rows. */
 function names(ins: string[], out: string, rows: string[]): string {

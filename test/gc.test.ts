@@ -5,7 +5,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CircuitError, type CircuitErrorKind } from '../circuits/errors.js';
+import type { CircuitErrorKind } from '../circuits/errors.js';
 import { evalMany, evalOutputsOne } from '../circuits/eval.js';
 import { readCircuitFile } from '../circuits/formats.js';
 import { Op, outputWires, type Circuit } from '../circuits/ir.js';
@@ -16,20 +16,12 @@ import { wireDepths } from '../circuits/stats.js';
 import { writeGc } from '../circuits/writers/gc.js';
 import { expectOnlyCircuitErrors, mutants, rng } from './fixtures/mutate.js';
 import { sharedCircuits } from './shared.js';
+import { errorOf } from './fixtures/circuits.js';
 
 function gc(text: string, file = 't.gc'): Circuit {
   return parseGc(sourceFromText(text, file));
 }
 
-function errorOf(f: () => unknown): CircuitError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof CircuitError) return e;
-    throw e;
-  }
-  throw new Error('expected a CircuitError');
-}
 
 /** Output bits (concatenated) for input vector x, bit k of x = input wire k. */
 function run(c: Circuit, x: number): number[] {
