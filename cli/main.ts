@@ -3,9 +3,12 @@
 
 import { Command, CommanderError } from 'commander';
 import { registerCircuitCommands } from './commands/circuit.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerDemo } from './commands/demo.js';
+import { registerFuzz } from './commands/fuzz.js';
 import { registerGen } from './commands/gen.js';
 import { registerModelCommands } from './commands/model.js';
+import { registerProofs } from './commands/proofs.js';
 import { registerTest } from './commands/test.js';
 import type { CliContext } from './context.js';
 import { EXIT_BAD_INPUT, oneLine, reportError } from './errors.js';
@@ -28,8 +31,11 @@ function buildProgram(ctx: CliContext): Command {
   registerCircuitCommands(program, ctx);
   registerDemo(program, ctx);
   registerModelCommands(program, ctx);
+  registerProofs(program, ctx);
   registerGen(program, ctx);
   registerTest(program, ctx);
+  registerDoctor(program, ctx);
+  registerFuzz(program, ctx);
   return program;
 }
 

@@ -1,10 +1,16 @@
 // Choosing an executor: the CPU reference, or the WebGPU engine when an adapter exists.
+//   cpu     the CPU reference (every arithmetic mode)
+//   webgpu  the WebGPU engine (f32, or f16 where the adapter offers shader-f16); no adapter, or
+//           an arithmetic it does not run, is an error: never a silent fallback
+//   auto    WebGPU when it can run the model, else the CPU with a one-line notice
 
 import { UserError } from '../circuits/index.js';
 import type { Model } from '../compiler/index.js';
 import { parseArith } from './arith.js';
 import { CpuEngine } from './cpu/engine.js';
 import type { Engine } from './engine.js';
+import { WebGpuEngine, type WebGpuEngineOptions } from './webgpu/engine.js';
+import { WebGpuError } from './webgpu/errors.js';
 
 export type BackendChoice = 'auto' | 'cpu' | 'webgpu';
 
@@ -20,10 +26,20 @@ export interface EngineChoice {
   notice?: string;
 }
 
+export interface EngineOptions {
+  webgpu?: WebGpuEngineOptions;
+}
+
 /** Creates the engine for a model. */
-export async function createEngine(model: Model, backend: BackendChoice, arith: string): Promise<EngineChoice> {
+export async function createEngine(model: Model, backend: BackendChoice, arith: string, opts: EngineOptions = {}): Promise<EngineChoice> {
   const a = parseArith(arith);
-  if (backend === 'webgpu') throw new UserError('--backend webgpu: the WebGPU engine is not available in this build');
-  if (backend === 'auto') return { engine: new CpuEngine(model, a), notice: 'no WebGPU engine in this build: using the CPU reference' };
-  return { engine: new CpuEngine(model, a) };
+  if (backend === 'cpu') return { engine: new CpuEngine(model, a) };
+  if (backend === 'webgpu') return { engine: await WebGpuEngine.create(model, a.name, opts.webgpu) };
+  if (a.kind !== 'f32' && a.kind !== 'f16') return { engine: new CpuEngine(model, a), notice: `WebGPU runs f32 and f16 only: using the CPU reference for --arith ${a.name}` };
+  try {
+    return { engine: await WebGpuEngine.create(model, a.name, opts.webgpu) };
+  } catch (e) {
+    if (!(e instanceof WebGpuError)) throw e;
+    return { engine: new CpuEngine(model, a), notice: `${e.message}: using the CPU reference` };
+  }
 }

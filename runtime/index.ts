@@ -14,8 +14,11 @@ export { circuitOfModel, outputsOfSequence, promptOf, referenceSequences } from 
 export { gateLabel, topPositions, verifyModel } from './verify.js';
 export { allInputs, sampleInputs, MAX_EXHAUSTIVE_INPUTS } from './inputs.js';
 export { createEngine, parseBackend } from './backend.js';
-export type { BackendChoice, EngineChoice } from './backend.js';
+export type { BackendChoice, EngineChoice, EngineOptions } from './backend.js';
+export { WebGpuEngine, WebGpuError, WebGpuUnavailableError, openGpu, requestAdapter } from './webgpu/index.js';
+export type { AdapterSummary, GpuOptions, WebGpuEngineOptions } from './webgpu/index.js';
 export { traceGeneration, TRACE_VERSION } from './trace.js';
 export type { StepRole, TraceData, TraceGate, TraceHead, TraceStep } from './trace.js';
 export type { HeadFocus, MismatchDetail, VerifyOptions, VerifyReport } from './verify.js';
+// The fuzzer's surface is listed in fuzz/index.ts.
 export * from './fuzz/index.js';

@@ -1,0 +1,202 @@
+// Benchmark of the WebGPU engine against the CPU reference, one table, same run, same machine:
+// circuit, sequence length S, backend, teacher-forced verification throughput (positions of all
+// inputs per second), attention pair-evaluations per second, and the WebGPU/CPU ratio.
+// Usage: npm run bench [-- --circuits c880,c6288 --batch 16 --no-cpu --attention tiled --qpi 2
+//                          --sha256 --sha-batch 1]
+//   --attention  force the workgroup-memory (tiled) or subgroup attention kernel; --qpi its queries
+//                per invocation
+//   --sha256  verify bristol/sha256.txt with the 4-token CoT (S ≈ 541k) on WebGPU and print the
+//             time: meant for a real GPU (on a CPU adapter it takes hours).
+// The CPU reference is timed on the whole sequence when S <= 10000, else on two prefixes and
+// extrapolated with t(L) = a·L + c·L² fitted to L = 4096 and 8192 (its cost is the attention,
+// quadratic in L).
+
+import { loadavg } from 'node:os';
+import { readCircuitFile, type Circuit } from '../circuits/index.js';
+import { compile, type CotFormat, type Model } from '../compiler/index.js';
+import { CpuEngine, referenceSequences, sampleInputs } from '../runtime/index.js';
+import { WebGpuEngine, openGpu, type GpuContext, type Tuning } from '../runtime/webgpu/index.js';
+import { sharedPath } from './paths.js';
+
+interface Case {
+  name: string;
+  file: string;
+  cot: CotFormat;
+}
+
+const CASES: Case[] = [
+  { name: 'c880', file: 'iscas85/c880.bench', cot: '4tok' },
+  { name: 'c6288', file: 'iscas85/c6288.bench', cot: '4tok' },
+  { name: 'c7552', file: 'iscas85/c7552.bench', cot: '4tok' },
+  { name: 'aes_128', file: 'bristol/aes_128.txt', cot: 'gate' },
+];
+
+const CPU_FULL_MAX = 10_000;
+
+interface Row {
+  circuit: string;
+  cot: CotFormat;
+  S: number;
+  B: number;
+  backend: string;
+  seconds: number;
+  /** How the seconds were obtained. */
+  how: string;
+  tokensPerSec: number;
+  pairsPerSecPerHead: number;
+  pairsNote: string;
+  ratio?: number;
+  ok: string;
+}
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+const flag = (name: string): boolean => process.argv.includes(`--${name}`);
+
+function load(file: string): Circuit {
+  const r = readCircuitFile(sharedPath(file));
+  if (!r.ok) throw r.error;
+  return r.value;
+}
+
+/** Pairs (query, key) with key <= query in a sequence of length S. */
+const pairs = (S: number): number => (S * (S + 1)) / 2;
+
+function cpuSeconds(m: Model, seqs: Int32Array[]): { seconds: number; how: string } {
+  const cpu = new CpuEngine(m, 'f32');
+  const S = m.meta.seq_len;
+  const time = (L: number): number => {
+    const t0 = performance.now();
+    cpu.forwardSync(seqs.map((s) => s.subarray(0, L)));
+    return (performance.now() - t0) / 1000;
+  };
+  if (S <= CPU_FULL_MAX) return { seconds: time(S), how: 'measured' };
+  const L1 = 4096;
+  const L2 = 8192;
+  const t1 = time(L1);
+  const t2 = time(L2);
+  const c = (t2 / L2 - t1 / L1) / (L2 - L1);
+  const a = t1 / L1 - c * L1;
+  return { seconds: a * S + c * S * S, how: `extrapolated from L=${L1}, ${L2}` };
+}
+
+function tuning(): Partial<Tuning> {
+  const t: Partial<Tuning> = {};
+  const a = arg('attention');
+  if (a === 'auto' || a === 'tiled' || a === 'subgroup') t.attention = a;
+  if (arg('qpi')) t.qpi = Number(arg('qpi'));
+  return t;
+}
+
+async function gpuRun(ctx: GpuContext, m: Model, seqs: Int32Array[]): Promise<{ seconds: number; attention: number; argmax: Int32Array[] }> {
+  const eng = await WebGpuEngine.create(m, 'f32', { context: ctx, profile: ctx.device.features.has('timestamp-query'), tuning: tuning() });
+  try {
+    await eng.forward(seqs.slice(0, seqs.length)); // compiles the kernels of this shape
+    let best = Infinity;
+    let attention = 0;
+    let argmax: Int32Array[] = [];
+    for (let rep = 0; rep < 2; rep++) {
+      const t0 = performance.now();
+      const r = await eng.forward(seqs);
+      const dt = (performance.now() - t0) / 1000;
+      if (dt < best) {
+        best = dt;
+        attention = eng.lastProfile?.attentionSeconds ?? NaN;
+        argmax = r.argmax;
+      }
+    }
+    return { seconds: best, attention, argmax };
+  } finally {
+    eng.dispose();
+  }
+}
+
+function verifies(m: Model, seqs: Int32Array[], argmax: Int32Array[]): boolean {
+  const P = m.meta.prompt.length;
+  return seqs.every((s, b) => {
+    for (let p = P - 1; p < s.length - 1; p++) if (argmax[b]![p] !== s[p + 1]) return false;
+    return true;
+  });
+}
+
+function fmt(x: number): string {
+  if (!Number.isFinite(x)) return '-';
+  if (x >= 1e6) return x.toExponential(2).replace('e+', 'e');
+  return x >= 100 ? x.toFixed(0) : x.toPrecision(3);
+}
+
+function table(rows: Row[]): string {
+  const head = ['circuit', 'cot', 'S', 'B', 'backend', 'verify s', 'verify tokens/s', 'attention pairs/s per head', 'WebGPU/CPU', 'verify ok'];
+  const lines = rows.map((r) => [r.circuit, r.cot, String(r.S), String(r.B), r.backend, `${fmt(r.seconds)}${r.how === 'measured' ? '' : ' (est.)'}`, fmt(r.tokensPerSec), `${fmt(r.pairsPerSecPerHead)}${r.pairsNote}`, r.ratio ? `${r.ratio.toFixed(1)}x` : '', r.ok]);
+  return [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...lines.map((l) => `| ${l.join(' | ')} |`)].join('\n');
+}
+
+async function sha256Run(ctx: GpuContext, B: number): Promise<void> {
+  const c = load('bristol/sha256.txt');
+  const t0 = performance.now();
+  const m = compile(c, { cot: '4tok' });
+  console.log(`sha256 4tok: S ${m.meta.seq_len}, d ${m.d}, compiled in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const seqs = referenceSequences(m.meta, c, sampleInputs(c.nInputs, B, 3n).slice(0, B));
+  const eng = await WebGpuEngine.create(m, 'f32', { context: ctx, tuning: tuning() });
+  try {
+    const t1 = performance.now();
+    const r = await eng.forward(seqs);
+    const dt = (performance.now() - t1) / 1000;
+    console.log(`sha256 4tok verify on WebGPU: ${B} input(s), ${dt.toFixed(1)} s (${fmt((B * m.meta.seq_len) / dt)} tokens/s, ${fmt(pairs(m.meta.seq_len) / (dt / 2))} pairs/s per head, kernel compilation included), ${verifies(m, seqs, r.argmax) ? 'OK' : 'MISMATCH'}`);
+  } finally {
+    eng.dispose();
+  }
+}
+
+async function main(): Promise<void> {
+  const B = Number(arg('batch') ?? 16);
+  const only = arg('circuits')?.split(',');
+  const ctx = await openGpu({ timestamps: true, dawnOptions: ['disable-dawn-features=timestamp_quantization'] });
+  const load0 = loadavg()[0]!;
+  console.log(`adapter: ${ctx.info.line}`);
+  console.log(`date: ${new Date().toISOString()}; node ${process.version}; load average at start ${load0.toFixed(2)}; tuning ${JSON.stringify(tuning())}`);
+  try {
+    if (flag('sha256')) {
+      await sha256Run(ctx, Number(arg('sha-batch') ?? 1));
+      return;
+    }
+    const rows: Row[] = [];
+    for (const k of CASES.filter((x) => !only || only.includes(x.name))) {
+      const c = load(k.file);
+      const m = compile(c, { cot: k.cot });
+      const S = m.meta.seq_len;
+      const H = m.layers[0]!.heads.length;
+      const seqs = referenceSequences(m.meta, c, sampleInputs(c.nInputs, B, 1n).slice(0, B));
+      const g = await gpuRun(ctx, m, seqs);
+      const gpuRow: Row = {
+        circuit: k.name, cot: k.cot, S, B, backend: 'webgpu', seconds: g.seconds, how: 'measured',
+        tokensPerSec: (B * S) / g.seconds,
+        pairsPerSecPerHead: pairs(S) / (g.attention / H),
+        pairsNote: '',
+        ok: verifies(m, seqs, g.argmax) ? 'yes' : 'NO',
+      };
+      if (!flag('no-cpu')) {
+        const cpu = cpuSeconds(m, seqs);
+        rows.push({
+          circuit: k.name, cot: k.cot, S, B, backend: 'cpu', seconds: cpu.seconds, how: cpu.how,
+          tokensPerSec: (B * S) / cpu.seconds,
+          pairsPerSecPerHead: pairs(S) / (cpu.seconds / H),
+          pairsNote: ' (whole pass)',
+          ok: '',
+        });
+        gpuRow.ratio = cpu.seconds / g.seconds;
+      }
+      rows.push(gpuRow);
+      console.log(`${k.name}: done (load average ${loadavg()[0]!.toFixed(2)})`);
+    }
+    console.log('\n' + table(rows));
+    console.log(`\nWebGPU attention pairs/s: timestamp-query time of the attention kernels alone; CPU: the whole pass (an upper bound on its attention time).`);
+    console.log(`load average at end ${loadavg()[0]!.toFixed(2)} (the machine may be shared)`);
+  } finally {
+    ctx.destroy();
+  }
+}
+
+await main();

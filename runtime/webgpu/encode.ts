@@ -1,0 +1,238 @@
+// Recording work into command encoders.
+//   Chunk (teacher forcing, and the prompt prefill of generation): embedding; per layer the
+//   projections of all heads, each head's streaming-softmax attention once per key/value
+//   segment it needs, the output projection and the feed-forward layer; unembedding and argmax.
+//   Step (one generated position): per layer the split-key decoding attention of all heads,
+//   then the fused per-row step kernel (merge, W_O, FF, and the next projections or the argmax
+//   and the next embedding).
+
+import type { ModelBuffers } from './buffers.js';
+import type { GpuContext } from './gpu.js';
+import type { Kernel } from './kernels.js';
+import { kRow, type HeadLayout, type LayerLayout, type ModelLayout } from './layout.js';
+import type { ParamArena } from './params.js';
+import type { Profiler } from './profile.js';
+import { FLAG_FIRST, FLAG_GENERATE, FLAG_LAST, FLAG_LOGITS, WG, type Params } from './shaders/common.js';
+import { decodeSplit, headGroups, headRuns, partialStride } from './shaders/decode.js';
+import { flashGroupsX } from './shaders/flash.js';
+import { projectJobs } from './shaders/project.js';
+import type { Workspace } from './workspace.js';
+
+export interface LayerKernels {
+  project: Kernel;
+  outproj: Kernel;
+  ffn: Kernel;
+  /** Chunk attention, per head. */
+  flash: Kernel[];
+  /** Decoding attention, per run of same-shaped heads (headRuns). */
+  decode?: Kernel[];
+  step?: Kernel;
+}
+
+export interface PassKernels {
+  embed: Kernel;
+  unembed: Kernel;
+  layers: LayerKernels[];
+  start?: Kernel;
+}
+
+export type ChunkMode = { kind: 'verify'; logits: boolean } | { kind: 'generate'; writeFrom: number };
+
+/** Positions [c0, c1) of every chunk of [from, to): no chunk crosses a multiple of a bound. */
+export function chunkRanges(from: number, to: number, C: number, bounds: number[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (let c0 = from; c0 < to; ) {
+    let c1 = Math.min(to, c0 + C);
+    for (const r of bounds) c1 = Math.min(c1, (Math.floor(c0 / r) + 1) * r);
+    out.push([c0, c1]);
+    c0 = c1;
+  }
+  return out;
+}
+
+export class PassEncoder {
+  private readonly ctx: GpuContext;
+  private readonly ml: ModelLayout;
+  private readonly mb: ModelBuffers;
+  private readonly ws: Workspace;
+  private readonly ks: PassKernels;
+  private readonly arena: ParamArena;
+  private readonly profiler: Profiler | undefined;
+
+  constructor(ctx: GpuContext, ml: ModelLayout, mb: ModelBuffers, ws: Workspace, ks: PassKernels, arena: ParamArena, profiler?: Profiler) {
+    this.ctx = ctx;
+    this.profiler = profiler;
+    this.ml = ml;
+    this.mb = mb;
+    this.ws = ws;
+    this.ks = ks;
+    this.arena = arena;
+  }
+
+  private segsUpTo(pos: number): number {
+    return Math.floor(pos / this.ws.plan.kvRows) + 1;
+  }
+
+  /** Parameter slots a chunk ending at c1 uses. */
+  chunkSlots(c1: number): number {
+    const segs = this.segsUpTo(Math.max(1, c1) - 1);
+    return 1 + this.ml.layers.reduce((n, L) => n + L.heads.length * segs, 0);
+  }
+
+  /** Parameter slots the decoding step at position i uses. */
+  stepSlots(i: number): number {
+    return this.ml.layers.reduce((n, L) => n + headRuns(L).length * this.segsUpTo(i) + 1, 0);
+  }
+
+  private grid(n: number): [number, number] {
+    const groups = Math.max(1, Math.ceil(n / WG));
+    const maxX = this.ctx.limits.maxWorkgroupsPerDim;
+    if (groups <= maxX) return [groups, 1];
+    return [maxX, Math.ceil(groups / maxX)];
+  }
+
+  private bind(key: string, k: Kernel, buffers: GPUBuffer[]): GPUBindGroup {
+    return this.ws.bindGroup(`${k.label}|${key}`, () =>
+      this.ctx.device.createBindGroup({
+        label: k.label,
+        layout: k.layout,
+        entries: buffers.map((buffer, i) => ({ binding: i + 1, resource: { buffer } })),
+      }),
+    );
+  }
+
+  private run(pass: GPUComputePassEncoder, k: Kernel, bg: GPUBindGroup, params: GPUBindGroup, x: number, y = 1): void {
+    pass.setPipeline(k.pipeline);
+    pass.setBindGroup(0, bg);
+    pass.setBindGroup(1, params);
+    pass.dispatchWorkgroups(x, y);
+  }
+
+  /** Parameters placing head h of a layer for the attention kernels. */
+  private headParams(Ly: LayerLayout, hl: HeadLayout): Params {
+    const B = this.ws.plan.B;
+    return { hKRow: kRow(Ly, B), hKOff: hl.kSh + hl.kNs * B, hAOff: hl.aOff, hHdv: Ly.hdv };
+  }
+
+  private base(pos0: number, nPos: number, tp: number, flags: number, writeFrom: number): Params {
+    const { plan } = this.ws;
+    return {
+      pos0,
+      nPos,
+      nRows: plan.B,
+      seqLen: plan.L,
+      posBase: Math.floor(tp / this.mb.posRows) * this.mb.posRows,
+      kvBase: Math.floor(tp / plan.kvRows) * plan.kvRows,
+      kvRows: plan.kvRows,
+      chunkCap: plan.C,
+      flags,
+      writeFrom,
+      blockCap: plan.blockCap,
+      dim: this.ml.d,
+    };
+  }
+
+  /** Records the chunk [c0, c1). */
+  encodeChunk(enc: GPUCommandEncoder, c0: number, c1: number, mode: ChunkMode): void {
+    const { ws, mb, ml, ks, arena } = this;
+    const plan = ws.plan;
+    const { B, L, C, kvRows } = plan;
+    const nPos = c1 - c0;
+    const posSeg = Math.floor(c0 / mb.posRows);
+    const kvSeg = Math.floor(c0 / kvRows);
+    const logits = mode.kind === 'verify' && mode.logits;
+    const flags = (logits ? FLAG_LOGITS : 0) | (mode.kind === 'generate' ? FLAG_GENERATE : 0);
+    const base = this.base(c0, nPos, c0, flags, mode.kind === 'generate' ? mode.writeFrom : 0);
+    const pb = arena.alloc(base); // parameter slot of the chunk-wide kernels
+    let pass = enc.beginComputePass();
+    this.run(pass, ks.embed, this.bind(`${posSeg}`, ks.embed, [ws.tokens, mb.weights, mb.pos[posSeg]!, ws.h]), pb, ...this.grid(B * nPos * ml.d));
+    ml.layers.forEach((Ly, l) => {
+      const lk = ks.layers[l]!;
+      this.run(pass, lk.project, this.bind(`${l}.${kvSeg}`, lk.project, [mb.weights, ws.h, ws.q, ws.k[l]![kvSeg]!, ws.v[l]![kvSeg]!]), pb, ...this.grid(projectJobs(Ly, B, nPos)));
+      const nSeg = this.segsUpTo(c1 - 1);
+      Ly.heads.forEach((hl, hi) => {
+        const hp = plan.heads[l]![hi]!;
+        const hpar = this.headParams(Ly, hl);
+        // Profiling: this head's attention in a pass of its own, timestamped at both ends.
+        const tw = this.profiler?.writes('attention');
+        if (tw) {
+          pass.end();
+          pass = enc.beginComputePass({ timestampWrites: tw });
+        }
+        const k = lk.flash[hi]!;
+        for (let s = 0; s < nSeg; s++) {
+          const kStart = s * kvRows;
+          const f = flags | (s === 0 ? FLAG_FIRST : 0) | (s === nSeg - 1 ? FLAG_LAST : 0);
+          const pg = arena.alloc({ ...base, ...hpar, kvBase: kStart, kStart, kEnd: Math.min(kStart + kvRows, c1), flags: f });
+          this.run(pass, k, this.bind(`${l}.${s}`, k, [ws.q, ws.k[l]![s]!, ws.v[l]![s]!, ws.a, ws.state]), pg, flashGroupsX(nPos, hp.qpi), hp.groups);
+        }
+        if (tw) {
+          pass.end();
+          pass = enc.beginComputePass();
+        }
+      });
+      this.run(pass, lk.outproj, this.bind(`${l}`, lk.outproj, [mb.weights, ws.a, ws.h]), pb, ...this.grid(B * nPos * ml.d));
+      this.run(pass, lk.ffn, this.bind(`${l}`, lk.ffn, [mb.weights, ws.h]), pb, ...this.grid(B * nPos));
+    });
+    const lg = logits ? ws.logits() : undefined;
+    const dst = mode.kind === 'verify' ? ws.out : ws.tokens;
+    this.run(pass, ks.unembed, this.bind(`${logits}.${mode.kind}`, ks.unembed, [mb.weights, ws.h, lg ? lg.chunk : ws.dummy, dst]), pb, ...this.grid(B * nPos));
+    pass.end();
+    if (lg) {
+      const rowBytes = nPos * ml.V * 4;
+      for (let b = 0; b < B; b++) enc.copyBufferToBuffer(lg.chunk, b * C * ml.V * 4, lg.staging, (b * L + c0) * ml.V * 4, rowBytes);
+    }
+  }
+
+  /** Embeds position i (its token already in the token buffer) and projects layer 0 there. */
+  encodeStart(pass: GPUComputePassEncoder, i: number): void {
+    const { ws, mb, ks } = this;
+    const k = ks.start!;
+    const pg = this.arena.alloc(this.base(i, 1, i, FLAG_GENERATE, 0));
+    const ps = Math.floor(i / mb.posRows);
+    const s = Math.floor(i / ws.plan.kvRows);
+    this.run(pass, k, this.bind(`${ps}.${s}`, k, [mb.weights, ws.h, ws.q, ws.k[0]![s]!, ws.v[0]![s]!, mb.pos[ps]!, ws.tokens]), pg, ...this.grid(ws.plan.B));
+  }
+
+  /** Records decoding step i: attention of position i, then the argmax written as token i + 1. */
+  encodeStep(pass: GPUComputePassEncoder, i: number): void {
+    const { ws, mb, ml, ks, arena } = this;
+    const plan = ws.plan;
+    const { B, kvRows } = plan;
+    const nL = ml.layers.length;
+    ml.layers.forEach((Ly, l) => {
+      const lk = ks.layers[l]!;
+      const stride = partialStride(Ly, plan.nb);
+      // Per run of same-shaped heads and key segment: n invocations write partials
+      // blockBase .. blockBase + n - 1 of each (head, group) row.
+      let nBlocks = 0;
+      let gBase = 0;
+      headRuns(Ly).forEach((run, ri) => {
+        const hl = Ly.heads[run.h0]!;
+        const dec = lk.decode![ri]!;
+        const groups = headGroups(hl, B, plan.nb);
+        const hpar = { ...this.headParams(Ly, hl), hGBase: gBase, pStride: stride };
+        nBlocks = 0;
+        for (let s = 0; s * kvRows <= i; s++) {
+          const kStart = s * kvRows;
+          const kEnd = Math.min(kStart + kvRows, i + 1);
+          const n = decodeSplit(kEnd - kStart, plan.decodeLanes);
+          const pg = arena.alloc({ ...this.base(i, 1, i, FLAG_GENERATE, 0), ...hpar, kvBase: kStart, kStart, kEnd, blockBase: nBlocks, nBlocks: n });
+          this.run(pass, dec, this.bind(`${l}.${ri}.${s}`, dec, [ws.q, ws.k[l]![s]!, ws.v[l]![s]!, ws.partials()]), pg, Math.ceil(n / WG), groups * run.n);
+          nBlocks += n;
+        }
+        gBase += groups * run.n;
+      });
+      // The step kernel writes the next projections at position tp: i (next layer) or i + 1.
+      const last = l === nL - 1;
+      const tp = last ? Math.min(i + 1, plan.L - 1) : i;
+      const lp = last ? 0 : l + 1;
+      const pg = arena.alloc({ ...this.base(i, 1, tp, FLAG_GENERATE, 0), nBlocks });
+      const ps = Math.floor(tp / mb.posRows);
+      const s = Math.floor(tp / kvRows);
+      const step = lk.step!;
+      const bufs = [mb.weights, ws.h, ws.q, ws.k[lp]![s]!, ws.v[lp]![s]!, ...(last ? [mb.pos[ps]!, ws.tokens] : []), ws.partials()];
+      this.run(pass, step, this.bind(`${ps}.${s}`, step, bufs), pg, ...this.grid(B));
+    });
+  }
+}

@@ -1,0 +1,104 @@
+// Sizing one pass (B sequences of length L) against the adapter's limits: the chunk of positions
+// processed at once, the key/value cache segments, and the batch grouping of the heads. Every
+// buffer a kernel binds must fit one storage binding (lavapipe: 128 MiB), so long sequences are
+// processed in position chunks and their caches split into segments; when not even one position
+// fits, the plan fails with a one-line error.
+
+import { WebGpuError } from './errors.js';
+import type { EngineLimits } from './gpu.js';
+import { kRow, type ModelLayout } from './layout.js';
+import { decodeGroups, partialStride } from './shaders/decode.js';
+import { flashTile } from './shaders/flash.js';
+
+export interface Tuning {
+  /** Queries per invocation of the chunk attention kernel (0: 4 for the subgroup kernel, 2 for the tiled one). */
+  qpi: number;
+  /** Keys per workgroup-memory tile (reduced when the tile would not fit). */
+  tk: number;
+  /** Batch rows that share one score computation (position-only heads). */
+  nbMax: number;
+  /** Target size of the chunk's hidden-state buffer. */
+  chunkBytes: number;
+  /** Decoding: invocations (softmax partials) per head, group and key segment. */
+  decodeLanes: number;
+  /** Chunk attention kernel: workgroup-memory tiles, register tiles with subgroup broadcasts
+   *  (no barriers: for CPU adapters), or auto (the latter on a CPU adapter with subgroups). */
+  attention: 'auto' | 'tiled' | 'subgroup';
+}
+
+export const DEFAULT_TUNING: Tuning = { qpi: 0, tk: 64, nbMax: 16, chunkBytes: 64 << 20, decodeLanes: 512, attention: 'auto' };
+
+export interface HeadPlan {
+  /** Batch rows per group (share one score computation): nb for a shared head, else 1. */
+  nb: number;
+  /** Workgroup rows: value groups of a shared head, or batch rows. */
+  groups: number;
+  tk: number;
+  qpi: number;
+}
+
+export interface PassPlan {
+  B: number;
+  L: number;
+  /** Batch rows per group of the position-only heads. */
+  nb: number;
+  /** Positions per chunk (capacity of the chunk buffers). */
+  C: number;
+  /** Positions per key/value cache segment. */
+  kvRows: number;
+  kvSegs: number;
+  heads: HeadPlan[][];
+  /** Elements of the chunk buffers. */
+  qSize: number;
+  aSize: number;
+  stateSize: number;
+  /** Decoding: invocations per key segment, partials per (head, group), and the buffer's elements. */
+  decodeLanes: number;
+  blockCap: number;
+  partSize: number;
+}
+
+export function planPass(ml: ModelLayout, lim: EngineLimits, B: number, L: number, t: Tuning, subgroupKernel: boolean): PassPlan {
+  const qpi = t.qpi > 0 ? t.qpi : subgroupKernel ? 4 : 2;
+  const by = ml.bytes;
+  const maxB = lim.maxBindingBytes;
+  // Rows per score-sharing group: a power of two (at most nbMax), so that few kernel variants
+  // exist (each is compiled once per shape; a CPU adapter takes seconds per compilation).
+  const need = Math.ceil(B / Math.ceil(B / t.nbMax));
+  let nb = 1;
+  while (nb < need) nb *= 2;
+  nb = Math.min(nb, Math.max(1, t.nbMax));
+  const heads = ml.layers.map((Ly) =>
+    Ly.heads.map((hl): HeadPlan => {
+      const hnb = hl.shared ? nb : 1;
+      return { nb: hnb, groups: hl.shared ? Math.ceil(B / nb) : B, tk: flashTile(hl, hnb, by, lim.maxWorkgroupStorage, t.tk), qpi };
+    }),
+  );
+  const all = ml.layers.flatMap((Ly, l) => Ly.heads.map((hl, h) => ({ hl, hp: heads[l]![h]! })));
+  const max = (xs: number[]): number => Math.max(1, ...xs);
+  const maxKRow = max(ml.layers.map((Ly) => kRow(Ly, B)));
+  const maxHdv = max(ml.layers.map((Ly) => Ly.hdv));
+  const maxState = max(all.map((x) => x.hp.groups * (2 + x.hp.nb * x.hl.dv)));
+  if (B * L * 4 > maxB) throw new WebGpuError('limits', `the token buffer of ${B} x ${L} positions exceeds the adapter's storage binding limit (${maxB} bytes)`);
+  // Chunk: every chunk-sized buffer within one binding, the hidden state within the target size.
+  const perPos = [B * ml.d * by, maxKRow * by, B * maxHdv * by, maxState * by, B * ml.V * 4];
+  const C = Math.min(L, Math.floor(maxB / Math.max(...perPos)), Math.max(1, Math.floor(t.chunkBytes / (B * ml.d * by))));
+  // Key/value segments: a layer's key rows [KROW] and value rows [B][hdv] within one binding.
+  const kvRows = Math.min(L, ...ml.layers.map((Ly) => Math.floor(maxB / (Math.max(1, kRow(Ly, B), B * Ly.hdv) * by))));
+  if (C < 1 || kvRows < 1) {
+    throw new WebGpuError('limits', `one position of ${B} sequences does not fit the adapter's storage binding limit (${maxB} bytes): use a smaller batch`);
+  }
+  const kvSegs = Math.ceil(L / kvRows);
+  // Decoding partials: a segment of n keys uses at most min(lanes, n / 8) of them (decodeSplit).
+  const partRow = max(ml.layers.map((Ly) => decodeGroups(Ly, B, nb) * partialStride(Ly, nb))) * by;
+  const decodeLanes = Math.min(t.decodeLanes, Math.ceil(kvRows / 8), Math.floor(maxB / (partRow * kvSegs)));
+  if (decodeLanes < 1) throw new WebGpuError('limits', `the decoding partials of ${B} sequences of ${L} positions exceed the storage binding limit`);
+  const blockCap = kvSegs * decodeLanes;
+  const partSize = (blockCap * partRow) / by;
+  return { B, L, nb, C, kvRows, kvSegs, heads, qSize: C * maxKRow, aSize: B * C * maxHdv, stateSize: C * maxState, decodeLanes, blockCap, partSize };
+}
+
+/** Largest batch whose token buffer fits one binding (the engine splits larger batches). */
+export function maxBatch(lim: EngineLimits, L: number, cap: number): number {
+  return Math.max(1, Math.min(cap, Math.floor(lim.maxBindingBytes / (Math.max(1, L) * 4))));
+}
