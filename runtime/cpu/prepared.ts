@@ -4,6 +4,7 @@
 
 import type { Model } from '../../compiler/index.js';
 import type { Arith } from '../arith.js';
+import { positionOnlyHeads } from '../position-only.js';
 import { kernelsFor, type Kernels } from './kernels.js';
 
 export interface PreparedHead {
@@ -46,20 +47,9 @@ function rounded(a: Arith, x: Float32Array): Float64Array {
   return out;
 }
 
-/** Columns that some token embedding sets to a non-zero value. */
-function tokenColumns(m: Model): Uint8Array {
-  const used = new Uint8Array(m.d);
-  for (let i = 0; i < m.tokEmb.length; i++) if (m.tokEmb[i] !== 0) used[i % m.d] = 1;
-  return used;
-}
-
-function readsOnly(W: Float32Array, d: number, banned: Uint8Array): boolean {
-  for (let i = 0; i < W.length; i++) if (W[i] !== 0 && banned[i % d]) return false;
-  return true;
-}
 
 export function prepare(m: Model, a: Arith): PreparedModel {
-  const banned = tokenColumns(m);
+  const positionOnly = positionOnlyHeads(m);
   return {
     model: m,
     arith: a,
@@ -69,7 +59,7 @@ export function prepare(m: Model, a: Arith): PreparedModel {
     tok: rounded(a, m.tokEmb),
     unembed: rounded(a, m.unembed),
     layers: m.layers.map((L, l) => ({
-      heads: L.heads.map((h) => ({
+      heads: L.heads.map((h, hi) => ({
         name: h.name,
         dk: h.dk,
         dv: h.dv,
@@ -77,7 +67,7 @@ export function prepare(m: Model, a: Arith): PreparedModel {
         wk: rounded(a, h.wk),
         wv: rounded(a, h.wv),
         wo: rounded(a, h.wo),
-        positionOnly: l === 0 && readsOnly(h.wq, m.d, banned) && readsOnly(h.wk, m.d, banned),
+        positionOnly: positionOnly[l]![hi]!,
       })),
       m: L.ff.m,
       w1: rounded(a, L.ff.w1),

@@ -9,12 +9,13 @@
 // vec4s (zero padding) and sets is 1 for a position-only head, else the batch size B. The
 // offset of head h in a row is kSh + kNs·B. Values: one row per position of [B][Σ dv].
 //
-// Position-only heads (cpu/prepared.ts): their W_Q and W_K read no coordinate that any token
+// Position-only heads (runtime/position-only.ts): their W_Q and W_K read no coordinate that any token
 // embedding touches, so in layer 0 their queries and keys are the same for every input. Such a
 // head keeps ONE key set, computes each score once for the whole batch and applies the softmax
 // weights to every input's values: still dense attention over every visible position.
 
 import type { Model } from '../../compiler/index.js';
+import { positionOnlyHeads } from '../position-only.js';
 
 export type Precision = 'f32' | 'f16';
 
@@ -69,24 +70,13 @@ export interface ModelLayout {
   layers: LayerLayout[];
 }
 
-/** Columns some token embedding sets (the same test as cpu/prepared.ts). */
-function tokenColumns(m: Model): Uint8Array {
-  const used = new Uint8Array(m.d);
-  for (let i = 0; i < m.tokEmb.length; i++) if (m.tokEmb[i] !== 0) used[i % m.d] = 1;
-  return used;
-}
-
-function readsOnly(W: Float32Array, d: number, banned: Uint8Array): boolean {
-  for (let i = 0; i < W.length; i++) if (W[i] !== 0 && banned[i % d]) return false;
-  return true;
-}
 
 const pad4 = (n: number): number => Math.max(4, Math.ceil(n / 4) * 4);
 
 export function layoutOf(m: Model, prec: Precision): ModelLayout {
   const d = m.d;
   const V = m.vocab.length;
-  const banned = tokenColumns(m);
+  const positionOnly = positionOnlyHeads(m);
   let off = 0;
   const take = (n: number): number => {
     const o = off;
@@ -99,9 +89,9 @@ export function layoutOf(m: Model, prec: Precision): ModelLayout {
     let aOff = 0;
     let kSh = 0;
     let kNs = 0;
-    const heads = L.heads.map((h): HeadLayout => {
+    const heads = L.heads.map((h, hi): HeadLayout => {
       const dk4 = pad4(h.dk);
-      const shared = l === 0 && readsOnly(h.wq, d, banned) && readsOnly(h.wk, d, banned);
+      const shared = positionOnly[l]![hi]!;
       const hl: HeadLayout = { dk: h.dk, dk4, dv: h.dv, shared, aOff, kSh, kNs, wq: take(dk4 * d), wk: take(dk4 * d), wv: take(h.dv * d), wo: take(d * h.dv) };
       aOff += h.dv;
       if (shared) kSh += dk4;

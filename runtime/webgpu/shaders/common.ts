@@ -111,3 +111,37 @@ export function vIndex(L: LayerLayout, hl: HeadLayout, pos: string, row: string,
 export function vIndexP(dv: number, pos: string, row: string, e: string, aOff = 'P.hAOff'): string {
   return `((${pos} - P.kvBase) * P.nRows * P.hHdv + P.nRows * ${aOff} + (${row}) * ${dv}u + ${e})`;
 }
+
+/**
+ * The end of both streaming-softmax attention kernels: each of the QPI queries of an invocation
+ * either writes its normalised outputs for the NB rows it covers (last key pass) or saves its
+ * running max, sum and unnormalised accumulators to the state buffer St for the next pass.
+ */
+export function attentionEpilogue(QPI: number, NB: number, DV: number): string {
+  const rows = (r: number) =>
+    range(NB)
+      .map(
+        (n) => `      if (row0 + ${n}u < P.nRows) {
+        let ab = ((row0 + ${n}u) * P.chunkCap + qc${r}) * P.hHdv + P.hAOff;
+${range(DV)
+  .map((e) => `        A[ab + ${e}u] = a${r}_${n * DV + e} / l${r};`)
+  .join('\n')}
+      }`,
+      )
+      .join('\n');
+  return range(QPI)
+    .map(
+      (r) => `  if (qc${r} < P.nPos) {
+    if (last) {
+${rows(r)}
+    } else {
+      St[st${r}] = m${r};
+      St[st${r} + 1u] = l${r};
+${range(NB * DV)
+  .map((k) => `      St[st${r} + ${2 + k}u] = a${r}_${k};`)
+  .join('\n')}
+    }
+  }`,
+    )
+    .join('\n');
+}

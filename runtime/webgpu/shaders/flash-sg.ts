@@ -10,7 +10,7 @@
 // Batch sharing (position-only heads), key segments and the state buffer work as in flash.ts.
 
 import type { HeadShape, Precision } from '../layout.js';
-import { FLAG_FIRST, FLAG_LAST, WG, header, range, vIndexP, zero, type ShaderSource } from './common.js';
+import { FLAG_FIRST, FLAG_LAST, WG, attentionEpilogue, header, range, vIndexP, zero, type ShaderSource } from './common.js';
 import type { FlashConfig } from './flash.js';
 
 export interface FlashSgConfig extends FlashConfig {
@@ -103,26 +103,7 @@ ${Kk.map((k) => `        a${r}_${k} = a${r}_${k} + p * v${c}_${k};`).join('\n')}
     }`,
 ).join('\n')}
   }
-${R.map(
-  (r) => `  if (qc${r} < P.nPos) {
-    if (last) {
-${range(NB)
-  .map(
-    (n) => `      if (row0 + ${n}u < P.nRows) {
-        let ab = ((row0 + ${n}u) * P.chunkCap + qc${r}) * P.hHdv + P.hAOff;
-${range(DV)
-  .map((e) => `        A[ab + ${e}u] = a${r}_${n * DV + e} / l${r};`)
-  .join('\n')}
-      }`,
-  )
-  .join('\n')}
-    } else {
-      St[st${r}] = m${r};
-      St[st${r} + 1u] = l${r};
-${Kk.map((k) => `      St[st${r} + ${2 + k}u] = a${r}_${k};`).join('\n')}
-    }
-  }`,
-).join('\n')}
+${attentionEpilogue(QPI, NB, DV)}
 }
 `;
   return {
