@@ -15,7 +15,7 @@ import {
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { loadCircuit, writeOutput } from '../files.js';
-import { collect } from './shared.js';
+import { inputOptions } from './shared.js';
 
 export function parseOrder(s: string | undefined): BitOrder {
   if (s === undefined || s === 'lsb0' || s === 'msb0') return s ?? 'lsb0';
@@ -61,13 +61,7 @@ export function registerCircuitCommands(program: Command, ctx: CliContext): void
       );
     });
 
-  program
-    .command('eval')
-    .description('evaluate a circuit directly on one input')
-    .argument('<file>', 'circuit file')
-    .option('--input <hex>', 'value of the next input group, in hex (repeat once per group)', collect, [])
-    .option('--bits <bits>', 'all input wires as a 0/1 string, first character = first wire')
-    .option('--order <order>', 'lsb0 (wire k = bit k) or msb0 (wire k = bit width-1-k)', 'lsb0')
+  inputOptions(program.command('eval').description('evaluate a circuit directly on one input').argument('<file>', 'circuit file'))
     .option('--format <fmt>', 'input format')
     .action((file: string, o: { input: string[]; bits?: string; order: string; format?: string }) => {
       const c = loadCircuit(file, o.format);

@@ -13,7 +13,7 @@ import { loadCircuitOrModel, type CompileFlags } from '../load.js';
 import { htmlWindow, refuseExistingPage, renderTraceHtml } from '../html/index.js';
 import { renderTraceText } from '../trace-text.js';
 import { inputBitsFromOptions, parseOrder } from './circuit.js';
-import { collect, modelSummaryLine } from './shared.js';
+import { inputOptions, modelSummaryLine } from './shared.js';
 
 function compileOptions(cmd: Command): Command {
   return cmd
@@ -63,14 +63,10 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
 
   runOptions(
     compileOptions(
-      program
-        .command('run')
-        .description('generate the chain of thought for one input and print the outputs')
-        .argument('<file>', 'circuit or model file')
-        .option('--input <hex>', 'value of the next input group (repeat once per group)', collect, [])
-        .option('--bits <bits>', 'all input wires as a 0/1 string')
-        .option('--order <order>', 'lsb0 or msb0', 'lsb0')
-        .option('--show-cot', 'print the generated chain of thought'),
+      inputOptions(program.command('run').description('generate the chain of thought for one input and print the outputs').argument('<file>', 'circuit or model file')).option(
+        '--show-cot',
+        'print the generated chain of thought',
+      ),
     ),
   ).action(async (file: string, o: CompileFlags & { input: string[]; bits?: string; order: string; showCot?: boolean; backend: string; arith: string }) => {
     const { model, circuit } = loadCircuitOrModel(file, o);
@@ -141,13 +137,7 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
   });
 
   compileOptions(
-    program
-      .command('trace')
-      .description('the chain of thought step by step: gate, tokens, attention, feed-forward')
-      .argument('<file>', 'circuit or model file')
-      .option('--input <hex>', 'value of the next input group (repeat once per group)', collect, [])
-      .option('--bits <bits>', 'all input wires as a 0/1 string')
-      .option('--order <order>', 'lsb0 or msb0', 'lsb0')
+    inputOptions(program.command('trace').description('the chain of thought step by step: gate, tokens, attention, feed-forward').argument('<file>', 'circuit or model file'))
       .option('--gate <g>', 'show only gate G (0-based)')
       .option('--max-gates <n>', 'stop the text view after n gates', '200')
       .option('--window <w>', 'attention strip half-width in the JSON (default 32; with --html, every position when there are at most 600)')
