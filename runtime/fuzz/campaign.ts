@@ -9,7 +9,7 @@ import { buildCase, caseInputs, caseSpec, type CaseSpec } from './cases.js';
 import { checkCot, type CheckConfig, type CotCheck, type Failure } from './check.js';
 import { minimize, sameFailure, type Minimized } from './minimize.js';
 import type { CaseOptions } from './options.js';
-import { shardIndices, type Shard } from './seeds.js';
+import { shardIndices, stopReason, type Shard } from './seeds.js';
 
 export interface CampaignOptions extends CaseOptions {
   seed: bigint;
@@ -123,12 +123,9 @@ export async function runCampaign(o: CampaignOptions, hooks: CampaignHooks = {})
   const s: CampaignSummary = { cases: 0, failedCases: 0, findings: 0, inputs: 0, positions: 0, seconds: 0, stoppedBy: 'count' };
   const indices = o.index !== undefined ? [o.index] : shardIndices(o.shard, o.count);
   for (const i of indices) {
-    if (o.signal?.aborted) {
-      s.stoppedBy = 'interrupted';
-      break;
-    }
-    if (o.timeBudget !== undefined && performance.now() - t0 >= 1000 * o.timeBudget) {
-      s.stoppedBy = 'time-budget';
+    const stop = stopReason(o, t0);
+    if (stop) {
+      s.stoppedBy = stop;
       break;
     }
     const { result, findings } = await runCase(o, i, hooks);

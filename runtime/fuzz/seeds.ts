@@ -52,3 +52,10 @@ export function parseShard(text: string): Shard {
   }
   return { index, count };
 }
+
+/** Why a campaign must not start another case now (interrupted, or out of time), if it must not. */
+export function stopReason(o: { signal?: AbortSignal; timeBudget?: number }, t0: number): 'interrupted' | 'time-budget' | undefined {
+  if (o.signal?.aborted) return 'interrupted';
+  if (o.timeBudget !== undefined && performance.now() - t0 >= 1000 * o.timeBudget) return 'time-budget';
+  return undefined;
+}

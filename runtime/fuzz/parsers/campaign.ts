@@ -5,7 +5,7 @@
 
 import type { FormatName } from '../../../circuits/index.js';
 import { Rng } from '../../../circuits/gen/prng.js';
-import { caseSeed, shardIndices, type Shard } from '../seeds.js';
+import { caseSeed, shardIndices, stopReason, type Shard } from '../seeds.js';
 import { isProblem, type ParseOutcome } from './examine.js';
 import { mutate, type Mutation } from './mutate.js';
 import type { ParseRunner } from './runner.js';
@@ -63,12 +63,9 @@ export async function runParserCampaign(o: ParserCampaignOptions, runner: ParseR
   const s: ParserCampaignSummary = { cases: 0, parsed: 0, rejected: 0, problems: 0, seconds: 0, stoppedBy: 'count' };
   const indices = o.index !== undefined ? [o.index] : shardIndices(o.shard, o.count);
   for (const i of indices) {
-    if (o.signal?.aborted) {
-      s.stoppedBy = 'interrupted';
-      break;
-    }
-    if (o.timeBudget !== undefined && performance.now() - t0 >= 1000 * o.timeBudget) {
-      s.stoppedBy = 'time-budget';
+    const stop = stopReason(o, t0);
+    if (stop) {
+      s.stoppedBy = stop;
       break;
     }
     const m = parserCase(o, i);
