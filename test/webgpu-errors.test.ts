@@ -12,34 +12,15 @@ import { captureIo } from '../cli/io.js';
 import { runCli } from '../cli/main.js';
 import { compile } from '../compiler/index.js';
 import { createEngine } from '../runtime/index.js';
-import { WebGpuEngine, WebGpuError, WebGpuUnavailableError, openGpu, type GpuContext } from '../runtime/webgpu/index.js';
+import { WebGpuEngine, WebGpuError, WebGpuUnavailableError, openGpu } from '../runtime/webgpu/index.js';
 import { buildKernel } from '../runtime/webgpu/kernels.js';
+import { gpuOrSkip } from './fixtures/gpu.js';
 import { shared } from './shared.js';
 
 const LONG = 300_000;
 const c17 = shared('iscas85/c17.bench');
 
-async function probe(): Promise<{ ctx?: GpuContext; why?: string }> {
-  try {
-    return { ctx: await openGpu() };
-  } catch (e) {
-    return { why: (e as Error).message };
-  }
-}
-
-const gpu = await probe();
-const ctx = gpu.ctx;
-if (!ctx) {
-  if (process.env.CI === 'true') {
-    describe('WebGPU', () => {
-      it('has an adapter (CI=true)', () => {
-        throw new Error(`CI=true but ${gpu.why}`);
-      });
-    });
-  } else {
-    console.warn(`WebGPU error tests that need an adapter skipped: ${gpu.why}`);
-  }
-}
+const ctx = await gpuOrSkip('WebGPU error tests that need an adapter');
 afterAll(() => ctx?.destroy());
 const withGpu = ctx ? describe : describe.skip;
 

@@ -13,34 +13,15 @@ import { readCircuitFile, type Circuit } from '../circuits/index.js';
 import { generate } from '../circuits/gen/index.js';
 import { compile, type CotFormat, type Model } from '../compiler/index.js';
 import { CpuEngine, promptOf, referenceSequences, sampleInputs } from '../runtime/index.js';
-import { WebGpuEngine, openGpu, type GpuContext, type WebGpuEngineOptions } from '../runtime/webgpu/index.js';
+import { WebGpuEngine, openGpu, type WebGpuEngineOptions } from '../runtime/webgpu/index.js';
 import { layoutOf } from '../runtime/webgpu/layout.js';
 import { DEFAULT_TUNING, planPass } from '../runtime/webgpu/plan.js';
+import { gpuOrSkip } from './fixtures/gpu.js';
 import { shared } from './shared.js';
 
 const LONG = 900_000;
 
-async function probe(): Promise<{ ctx?: GpuContext; why?: string }> {
-  try {
-    return { ctx: await openGpu({ wantF16: true }) };
-  } catch (e) {
-    return { why: (e as Error).message };
-  }
-}
-
-const gpu = await probe();
-const ctx = gpu.ctx;
-if (!ctx) {
-  if (process.env.CI === 'true') {
-    describe('WebGPU', () => {
-      it('has an adapter (CI=true)', () => {
-        throw new Error(`CI=true but ${gpu.why}`);
-      });
-    });
-  } else {
-    console.warn(`WebGPU tests skipped: ${gpu.why}`);
-  }
-}
+const ctx = await gpuOrSkip('WebGPU tests', { wantF16: true });
 afterAll(() => ctx?.destroy());
 const suite = ctx ? describe : describe.skip;
 
