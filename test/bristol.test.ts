@@ -1,19 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { evalOutputsOne, inputBitsFromHex, outputHex, parseCircuitText, readCircuitFile, writeCircuit, type Circuit } from '../circuits/index.js';
-import { shared, testVectors } from './shared.js';
+import { evalOutputsOne, inputBitsFromHex, outputHex, parseCircuitText, writeCircuit, type Circuit } from '../circuits/index.js';
+import { loadShared, testVectors } from './shared.js';
 
-function load(rel: string): Circuit {
-  const r = readCircuitFile(shared(rel));
-  if (!r.ok) throw r.error;
-  return r.value;
-}
 
 describe('Bristol readers on the published vectors', () => {
   const vs = testVectors().vectors.filter((v) => v.file.startsWith('bristol'));
   const cache = new Map<string, Circuit>();
   for (const v of vs) {
     it(`${v.file} ${v.inputs.map((x) => x.slice(0, 8)).join(',')}`, () => {
-      if (!cache.has(v.file)) cache.set(v.file, load(v.file));
+      if (!cache.has(v.file)) cache.set(v.file, loadShared(v.file));
       const c = cache.get(v.file)!;
       const out = outputHex(c, evalOutputsOne(c, inputBitsFromHex(c, v.inputs, v.encoding)), v.encoding);
       expect(out).toEqual(v.outputs.map((o) => o.toLowerCase()));

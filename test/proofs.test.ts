@@ -2,20 +2,15 @@
 // on real circuits, miscompiles caught, and the independent certificate checker.
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { evalMany, readCircuitFile, type Circuit } from '../circuits/index.js';
+import { evalMany } from '../circuits/index.js';
 import { generate } from '../circuits/gen/index.js';
 import { compile, modelFromBytes, modelToBytes, type CotFormat, type Fault } from '../compiler/index.js';
 import { certContext, certify, exactDiv, exactExp, gateClaim, structureClaim, type Certificate } from '../proofs/index.js';
 import { certificateDigest, recheck } from '../proofs/check/index.js';
 import { runScaling } from '../proofs/scaling.js';
 import { allInputs, CpuEngine, fixedArith, floatArith, parseArith, prepare, verifyModel } from '../runtime/index.js';
-import { shared } from './shared.js';
+import { loadShared, shared } from './shared.js';
 
-function load(rel: string): Circuit {
-  const r = readCircuitFile(shared(rel));
-  if (!r.ok) throw r.error;
-  return r.value;
-}
 
 const claim = (c: Certificate, name: string) => c.claims.find((x) => x.claim === name)!;
 
@@ -110,7 +105,7 @@ describe('claim 4: all inputs (the certificate)', () => {
   const iscas = readdirSync(shared('iscas85')).filter((f) => f.endsWith('.bench'));
   for (const f of iscas) {
     it(`ISCAS ${f}: f32 and fixed:2`, () => {
-      const c = load(`iscas85/${f}`);
+      const c = loadShared(`iscas85/${f}`);
       for (const arith of ['f32', 'fixed:2']) {
         const cert = certify(compile(c, { cot: 'gate' }), c, arith);
         expect(cert.verdict, JSON.stringify(cert.claims.filter((x) => !x.holds))).toBe(true);
@@ -118,13 +113,13 @@ describe('claim 4: all inputs (the certificate)', () => {
     });
   }
   it('ISCAS c7552 with the 4-token CoT, f32 and fixed:2', () => {
-    const c = load('iscas85/c7552.bench');
+    const c = loadShared('iscas85/c7552.bench');
     const m = compile(c, { cot: '4tok' });
     for (const arith of ['f32', 'fixed:2']) expect(certify(m, c, arith).verdict).toBe(true);
   });
   for (const f of ['adder64', 'sub64', 'neg64', 'zero_equal']) {
     it(`Bristol ${f}: f32 and fixed:2, both CoT formats`, () => {
-      const c = load(`bristol/${f}.txt`);
+      const c = loadShared(`bristol/${f}.txt`);
       for (const cot of ['gate', '4tok'] as CotFormat[]) {
         const m = compile(c, { cot });
         for (const arith of ['f32', 'fixed:2']) expect(certify(m, c, arith).verdict).toBe(true);

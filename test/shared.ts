@@ -2,6 +2,7 @@
 // (GATECOT_SHARED overrides). Tests need them; a missing folder fails loudly.
 
 import { existsSync, readFileSync } from 'node:fs';
+import { readCircuitFile, type Circuit } from '../circuits/index.js';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -34,4 +35,11 @@ export interface TestVectors {
 
 export function testVectors(): TestVectors {
   return JSON.parse(readFileSync(shared('test-vectors.json'), 'utf8')) as TestVectors;
+}
+
+/** A shared circuit file, parsed (the test fails with the reader's error if it cannot be). */
+export function loadShared(rel: string): Circuit {
+  const r = readCircuitFile(shared(rel));
+  if (!r.ok) throw r.error;
+  return r.value;
 }

@@ -2,20 +2,15 @@
 // ISCAS-85, random circuits, exhaustive small circuits; float and paper-exact arithmetic.
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { evalOutputsOne, readCircuitFile, type Circuit } from '../circuits/index.js';
+import { evalOutputsOne, type Circuit } from '../circuits/index.js';
 import { generate } from '../circuits/gen/index.js';
 import { compile, type CotFormat } from '../compiler/index.js';
 import { certify } from '../proofs/index.js';
 import { CpuEngine, allInputs, outputsOfSequence, promptOf, sampleInputs, verifyModel } from '../runtime/index.js';
-import { shared } from './shared.js';
+import { loadShared, shared } from './shared.js';
 
 const COTS: CotFormat[] = ['gate', '4tok'];
 
-function load(rel: string): Circuit {
-  const r = readCircuitFile(shared(rel));
-  if (!r.ok) throw r.error;
-  return r.value;
-}
 
 function random(gates: number, inputs: number, seed: number, locality = '0.5'): Circuit {
   return generate('random', { gates: String(gates), inputs: String(inputs), seed: String(seed), locality });
@@ -31,7 +26,7 @@ describe('ISCAS-85, f32, both CoT formats', () => {
   for (const f of files) {
     for (const cot of COTS) {
       it(`${f} ${cot}`, async () => {
-        const c = load(`iscas85/${f}`);
+        const c = loadShared(`iscas85/${f}`);
         const samples = c.ops.length > 2000 && cot === '4tok' ? 1 : 6;
         const r = await verify(c, cot, 'f32', sampleInputs(c.nInputs, samples, 11n));
         expect(r.mismatches).toBe(0);
@@ -56,7 +51,7 @@ describe('random circuits up to 3000 gates, f32', () => {
 
 describe('exhaustive on circuits with at most 12 inputs', () => {
   const cases: [string, () => Circuit][] = [
-    ['c17', () => load('iscas85/c17.bench')],
+    ['c17', () => loadShared('iscas85/c17.bench')],
     ['adder 6', () => generate('adder', { width: '6' })],
     ['random 12 inputs', () => random(60, 12, 9)],
     ['comparator 4', () => generate('comparator', { width: '4' })],

@@ -9,7 +9,7 @@
 
 import { readdirSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readCircuitFile, type Circuit } from '../circuits/index.js';
+import { type Circuit } from '../circuits/index.js';
 import { generate } from '../circuits/gen/index.js';
 import { compile, type CotFormat, type Model } from '../compiler/index.js';
 import { CpuEngine, promptOf, referenceSequences, sampleInputs } from '../runtime/index.js';
@@ -17,7 +17,7 @@ import { WebGpuEngine, openGpu, type WebGpuEngineOptions } from '../runtime/webg
 import { layoutOf } from '../runtime/webgpu/layout.js';
 import { DEFAULT_TUNING, planPass } from '../runtime/webgpu/plan.js';
 import { gpuOrSkip } from './fixtures/gpu.js';
-import { shared } from './shared.js';
+import { loadShared, shared } from './shared.js';
 
 const LONG = 900_000;
 
@@ -25,11 +25,6 @@ const ctx = await gpuOrSkip('WebGPU tests', { wantF16: true });
 afterAll(() => ctx?.destroy());
 const suite = ctx ? describe : describe.skip;
 
-function load(rel: string): Circuit {
-  const r = readCircuitFile(shared(rel));
-  if (!r.ok) throw r.error;
-  return r.value;
-}
 
 function random(gates: number, inputs: number, seed: number, locality = '0.5'): Circuit {
   return generate('random', { gates: String(gates), inputs: String(inputs), seed: String(seed), locality });
@@ -94,7 +89,7 @@ suite('WebGPU = CPU reference on every ISCAS-85 circuit (f32)', () => {
   for (const f of files) {
     for (const cot of ['gate', '4tok'] as CotFormat[]) {
       it(`${f} ${cot}: verify and generate`, async () => {
-        const c = load(`iscas85/${f}`);
+        const c = loadShared(`iscas85/${f}`);
         // Two inputs: the CPU reference's cost is the attention scores, shared by a batch.
         await agreeOn(c, cot, 2);
       }, LONG);
@@ -113,7 +108,7 @@ suite('WebGPU = CPU reference on random circuits (f32)', () => {
 suite('WebGPU f16 = CPU reference in f16 emulation', () => {
   it.skipIf(!ctx?.hasF16)('c432 and a random circuit, both CoT formats', async () => {
     for (const cot of ['gate', '4tok'] as CotFormat[]) {
-      await agreeOn(load('iscas85/c432.bench'), cot, 3, { arith: 'f16' });
+      await agreeOn(loadShared('iscas85/c432.bench'), cot, 3, { arith: 'f16' });
       await agreeOn(random(400, 16, 9), cot, 2, { arith: 'f16' });
     }
   }, LONG);
@@ -121,7 +116,7 @@ suite('WebGPU f16 = CPU reference in f16 emulation', () => {
 
 suite('WebGPU kernels and batch shapes', () => {
   it('forced small storage bindings: position-embedding, key/value segments and chunks split', async () => {
-    const c = load('iscas85/c880.bench');
+    const c = loadShared('iscas85/c880.bench');
     const m = compile(c, { cot: '4tok' });
     // 32 KiB: the weights (24 KB) still fit one binding; the rest must be split.
     const maxBindingBytes = 32 << 10;
@@ -138,14 +133,14 @@ suite('WebGPU kernels and batch shapes', () => {
   }, LONG);
 
   it('the workgroup-memory tiled kernel and the subgroup kernel agree with the CPU', async () => {
-    const c = load('iscas85/c499.bench');
+    const c = loadShared('iscas85/c499.bench');
     await agreeOn(c, '4tok', 3, { engine: { tuning: { attention: 'tiled' } } });
-    if (ctx!.hasF16) await agreeOn(load('iscas85/c17.bench'), '4tok', 3, { arith: 'f16', engine: { tuning: { attention: 'tiled' } } });
+    if (ctx!.hasF16) await agreeOn(loadShared('iscas85/c17.bench'), '4tok', 3, { arith: 'f16', engine: { tuning: { attention: 'tiled' } } });
     if (ctx!.subgroupSize) await agreeOn(c, 'gate', 3, { engine: { tuning: { attention: 'subgroup', qpi: 1 } } });
   }, LONG);
 
   it('a batch larger than one score-sharing group, and a batch split into passes', async () => {
-    const c = load('iscas85/c432.bench');
+    const c = loadShared('iscas85/c432.bench');
     await agreeOn(c, 'gate', 19, { engine: { tuning: { nbMax: 8 } } });
     await agreeOn(c, 'gate', 5, { engine: { maxBatch: 2 }, generate: false });
   }, LONG);
