@@ -2,9 +2,12 @@
 // circuit, sequence length S, backend, teacher-forced verification throughput (positions of all
 // inputs per second), attention pair-evaluations per second, and the WebGPU/CPU ratio.
 // Usage: npm run bench [-- --circuits c880,c6288 --batch 16 --no-cpu --attention tiled --qpi 2
-//                          --sha256 --sha-batch 1]
+//                          --sha256 --sha-batch 1 --peak-gflops 66900]
 //   --attention  force the workgroup-memory (tiled) or subgroup attention kernel; --qpi its queries
 //                per invocation
+//   --peak-gflops  the card's f32 peak (GFLOP/s): adds the attention kernel's share of it, counting
+//                  2·dk flops per pair for the score and 2·B·dv for the values (the exp and the
+//                  online-softmax bookkeeping are not counted)
 //   --sha256  verify bristol/sha256.txt with the 4-token CoT (S ≈ 541k) on WebGPU and print the
 //             time: meant for a real GPU (on a CPU adapter it takes hours).
 // The CPU reference is timed on the whole sequence when S <= 10000, else on two prefixes and
@@ -45,6 +48,8 @@ interface Row {
   tokensPerSec: number;
   pairsPerSecPerHead: number;
   pairsNote: string;
+  /** Flops per (query, key) pair: 2·dk for the score, 2·B·dv for the values. */
+  flopsPerPair: number;
   ratio?: number;
   ok: string;
 }
@@ -127,24 +132,35 @@ function fmt(x: number): string {
   return x >= 100 ? x.toFixed(0) : x.toPrecision(3);
 }
 
-function table(rows: Row[]): string {
-  const head = ['circuit', 'cot', 'S', 'B', 'backend', 'verify s', 'verify tokens/s', 'attention pairs/s per head', 'WebGPU/CPU', 'verify ok'];
-  const lines = rows.map((r) => [r.circuit, r.cot, String(r.S), String(r.B), r.backend, `${fmt(r.seconds)}${r.how === 'measured' ? '' : ' (est.)'}`, fmt(r.tokensPerSec), `${fmt(r.pairsPerSecPerHead)}${r.pairsNote}`, r.ratio ? `${r.ratio.toFixed(1)}x` : '', r.ok]);
+/** The attention's share of the card's f32 peak, as a percentage. */
+function peakShare(r: Row, peakGflops: number): string {
+  return `${((100 * r.pairsPerSecPerHead * r.flopsPerPair) / (peakGflops * 1e9)).toFixed(1)}%`;
+}
+
+function table(rows: Row[], peakGflops?: number): string {
+  const head = ['circuit', 'cot', 'S', 'B', 'backend', 'verify s', 'verify tokens/s', 'attention pairs/s per head', ...(peakGflops ? ['attention % of f32 peak'] : []), 'WebGPU/CPU', 'verify ok'];
+  const lines = rows.map((r) => [r.circuit, r.cot, String(r.S), String(r.B), r.backend, `${fmt(r.seconds)}${r.how === 'measured' ? '' : ' (est.)'}`, fmt(r.tokensPerSec), `${fmt(r.pairsPerSecPerHead)}${r.pairsNote}`, ...(peakGflops ? [r.backend === 'webgpu' ? peakShare(r, peakGflops) : ''] : []), r.ratio ? `${r.ratio.toFixed(1)}x` : '', r.ok]);
   return [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...lines.map((l) => `| ${l.join(' | ')} |`)].join('\n');
 }
 
-async function sha256Run(ctx: GpuContext, B: number): Promise<void> {
+async function sha256Run(ctx: GpuContext, B: number, peakGflops?: number): Promise<void> {
   const c = load('bristol/sha256.txt');
   const t0 = performance.now();
   const m = compile(c, { cot: '4tok' });
-  console.log(`sha256 4tok: S ${m.meta.seq_len}, d ${m.d}, compiled in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const S = m.meta.seq_len;
+  const head0 = m.layers[0]!.heads[0]!;
+  const H = m.layers[0]!.heads.length;
+  console.log(`sha256 4tok: S ${S}, d ${m.d}, dk ${head0.dk}, compiled in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const seqs = referenceSequences(m.meta, c, sampleInputs(c.nInputs, B, 3n).slice(0, B));
-  const eng = await WebGpuEngine.create(m, 'f32', { context: ctx, tuning: tuning() });
+  const eng = await WebGpuEngine.create(m, 'f32', { context: ctx, profile: ctx.device.features.has('timestamp-query'), tuning: tuning() });
   try {
     const t1 = performance.now();
     const r = await eng.forward(seqs);
     const dt = (performance.now() - t1) / 1000;
-    console.log(`sha256 4tok verify on WebGPU: ${B} input(s), ${dt.toFixed(1)} s (${fmt((B * m.meta.seq_len) / dt)} tokens/s, ${fmt(pairs(m.meta.seq_len) / (dt / 2))} pairs/s per head, kernel compilation included), ${verifies(m, seqs, r.argmax) ? 'OK' : 'MISMATCH'}`);
+    const att = eng.lastProfile?.attentionSeconds ?? NaN;
+    const pps = pairs(S) / (att / H);
+    const share = peakGflops ? `, ${((100 * pps * (2 * head0.dk + 2 * B * head0.dv)) / (peakGflops * 1e9)).toFixed(1)}% of f32 peak` : '';
+    console.log(`sha256 4tok verify on WebGPU: ${B} input(s), ${dt.toFixed(1)} s with kernel compilation (${fmt((B * S) / dt)} tokens/s); attention kernels ${att.toFixed(2)} s: ${fmt(pps)} pairs/s per head${share}; ${verifies(m, seqs, r.argmax) ? 'OK' : 'MISMATCH'}`);
   } finally {
     eng.dispose();
   }
@@ -159,7 +175,7 @@ async function main(): Promise<void> {
   console.log(`date: ${new Date().toISOString()}; node ${process.version}; load average at start ${load0.toFixed(2)}; tuning ${JSON.stringify(tuning())}`);
   try {
     if (flag('sha256')) {
-      await sha256Run(ctx, Number(arg('sha-batch') ?? 1));
+      await sha256Run(ctx, Number(arg('sha-batch') ?? 1), arg('peak-gflops') ? Number(arg('peak-gflops')) : undefined);
       return;
     }
     const rows: Row[] = [];
@@ -168,6 +184,8 @@ async function main(): Promise<void> {
       const m = compile(c, { cot: k.cot });
       const S = m.meta.seq_len;
       const H = m.layers[0]!.heads.length;
+      const head0 = m.layers[0]!.heads[0]!;
+      const flopsPerPair = 2 * head0.dk + 2 * B * head0.dv;
       const seqs = referenceSequences(m.meta, c, sampleInputs(c.nInputs, B, 1n).slice(0, B));
       const g = await gpuRun(ctx, m, seqs);
       const gpuRow: Row = {
@@ -175,6 +193,7 @@ async function main(): Promise<void> {
         tokensPerSec: (B * S) / g.seconds,
         pairsPerSecPerHead: pairs(S) / (g.attention / H),
         pairsNote: '',
+        flopsPerPair,
         ok: verifies(m, seqs, g.argmax) ? 'yes' : 'NO',
       };
       if (!flag('no-cpu')) {
@@ -184,6 +203,7 @@ async function main(): Promise<void> {
           tokensPerSec: (B * S) / cpu.seconds,
           pairsPerSecPerHead: pairs(S) / (cpu.seconds / H),
           pairsNote: ' (whole pass)',
+          flopsPerPair,
           ok: '',
         });
         gpuRow.ratio = cpu.seconds / g.seconds;
@@ -191,7 +211,8 @@ async function main(): Promise<void> {
       rows.push(gpuRow);
       console.log(`${k.name}: done (load average ${loadavg()[0]!.toFixed(2)})`);
     }
-    console.log('\n' + table(rows));
+    const peak = arg('peak-gflops') ? Number(arg('peak-gflops')) : undefined;
+    console.log('\n' + table(rows, peak));
     console.log(`\nWebGPU attention pairs/s: timestamp-query time of the attention kernels alone; CPU: the whole pass (an upper bound on its attention time).`);
     console.log(`load average at end ${loadavg()[0]!.toFixed(2)} (the machine may be shared)`);
   } finally {

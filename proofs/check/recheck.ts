@@ -171,6 +171,25 @@ export function recomputeMargins(m: Model, c: Circuit, arith: CheckArith): { fir
   return { first: P - 1, margins };
 }
 
+/**
+ * The margins prove that every position holds the value of the wire its metadata entry names;
+ * the answer is then right only if each output of the circuit is read from a position that holds
+ * that output's wire. Returns what is wrong, if anything.
+ */
+function outputsProblem(m: Model, c: Circuit): string | undefined {
+  const meta = m.meta;
+  const entries = [...meta.prompt, ...meta.cot_template];
+  const wires = c.outputs.flatMap((o) => Array.from(o.wires));
+  if (!Array.isArray(meta.outputs) || meta.outputs.length !== wires.length) return `the model reads ${Array.isArray(meta.outputs) ? meta.outputs.length : 0} outputs, the circuit has ${wires.length}`;
+  for (let k = 0; k < wires.length; k++) {
+    const p = meta.outputs[k]!;
+    const e = entries[p];
+    const w = typeof e === 'string' && /^[xw]\d+$/.test(e) ? Number(e.slice(1)) : undefined;
+    if (w !== wires[k]) return `output ${k} is read at position ${p}, which holds ${e === undefined ? 'nothing' : typeof e === 'string' ? `wire ${e.slice(1)}` : `the fixed token ${meta.vocab[e]}`}, not wire ${wires[k]}`;
+  }
+  return undefined;
+}
+
 /** Re-checks a parsed certificate against a loaded model. */
 export function recheck(cert: Record<string, unknown>, m: Model): RecheckResult {
   const problems: string[] = [];
@@ -183,6 +202,8 @@ export function recheck(cert: Record<string, unknown>, m: Model): RecheckResult 
   if (m.layers.length !== 1) problems.push('the checker handles 1-layer models only');
   if (problems.length > 0) return { ok: false, problems, positions: 0, minMargin: null };
   const c = parseCircuitText(meta.circuit, { format: 'gc', name: meta.circuit_name });
+  const outputProblem = outputsProblem(m, c);
+  if (outputProblem) return { ok: false, problems: [outputProblem], positions: 0, minMargin: null };
   const arith = checkArith(String(cert.arith));
   const { first, margins } = recomputeMargins(m, c, arith);
   const recorded = cert.margins as (number | null)[];
