@@ -138,3 +138,48 @@ describe('bad input: one line, exit 2', () => {
     expect(ok.stdout).toBe('10\n');
   });
 });
+
+describe('certify, check-cert and scaling from the command line', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gatecot-cert-'));
+  const c432 = shared('iscas85/c432.bench');
+  it('certify prints the claims, exits 0 and writes a certificate that check-cert accepts', async () => {
+    const cert = join(dir, 'c432.cert.json');
+    const model = join(dir, 'c432.safetensors');
+    expect((await cli('compile', c432, '-o', model)).code).toBe(0);
+    const r = await cli('certify', model, '--arith', 'fixed:2', '-o', cert);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/retrieval lemma +yes/);
+    expect(r.stdout).toContain('verdict: CERTIFIED for every input');
+    const j = JSON.parse(readFileSync(cert, 'utf8'));
+    expect(j.verdict).toBe(true);
+    expect(j.margins.length).toBe(j.seq_len - j.first_position - 1);
+    const ok = await cli('check-cert', cert, model);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^check-cert: OK/);
+    // edit one margin: rejected, exit 1
+    j.margins[3] += 1;
+    writeFileSync(join(dir, 'edited.json'), JSON.stringify(j));
+    const bad = await cli('check-cert', join(dir, 'edited.json'), model);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain('REJECTED');
+    // certify refuses to overwrite the certificate without --force
+    const again = await cli('certify', model, '-o', cert);
+    expect(again.code).toBe(2);
+  });
+  it('certify exits 1 on a miscompiled model and names the first failing claim and position', async () => {
+    const r = await cli('certify', c432, '--inject-fault', 'off-by-one');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/retrieval lemma fails at position \d+/);
+    expect(r.stdout).toContain('verdict: NOT CERTIFIED');
+  });
+  it('scaling writes a table and SVG plots', async () => {
+    const out = join(dir, 'scaling');
+    const r = await cli('scaling', '--sizes', '16,64', '-o', out);
+    expect(r.code).toBe(0);
+    for (const f of ['scaling.md', 'scaling.json', 'dmodel.svg', 'margin.svg', 'precision.svg']) expect(existsSync(join(out, f))).toBe(true);
+    expect(readFileSync(join(out, 'dmodel.svg'), 'utf8')).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    const rows = JSON.parse(readFileSync(join(out, 'scaling.json'), 'utf8')) as { d_model: number; d_formula: number; min_fixed_s: number }[];
+    expect(rows.map((x) => x.min_fixed_s)).toEqual([2, 2]);
+    for (const x of rows) expect(x.d_model).toBe(x.d_formula);
+  });
+});
