@@ -17,8 +17,8 @@ export { createEngine, parseBackend } from './backend.js';
 export type { BackendChoice, EngineChoice, EngineOptions } from './backend.js';
 export { WebGpuEngine, WebGpuError, WebGpuUnavailableError, openGpu, requestAdapter } from './webgpu/index.js';
 export type { AdapterSummary, GpuOptions, WebGpuEngineOptions } from './webgpu/index.js';
-export { traceGeneration, TRACE_VERSION } from './trace.js';
-export type { StepRole, TraceData, TraceGate, TraceHead, TraceStep } from './trace.js';
+export { defaultTraceWindow, FULL_STRIP_MAX, traceGeneration, TRACE_VERSION } from './trace.js';
+export type { EngineName, StepRole, TraceData, TraceEngines, TraceGate, TraceHead, TraceStep } from './trace.js';
 export type { HeadFocus, MismatchDetail, VerifyOptions, VerifyReport } from './verify.js';
 // The fuzzer's surface is listed in fuzz/index.ts.
 export * from './fuzz/index.js';

@@ -1,6 +1,10 @@
 // The trace of one generation, position by position: which gate, the token the model wrote
 // (its argmax), where each head looked, what the feed-forward layer computed, the residual
 // stream and the logits. This JSON is the single source of the terminal and HTML views.
+// The CPU reference computes every detail. By default it also generates the tokens (one pass);
+// given a sequence another engine generated (`generated`), it is teacher-forced on that
+// sequence instead, and every position where its own argmax differs from that engine's token
+// is recorded (`engines.disagreements`, a step's `cpu_token`).
 
 import { OP_NAMES, evalOne, outputHex, wireDepths, wireLabel, type Circuit, type OpCode } from '../circuits/index.js';
 import { planSequence, subspacesOfLabels, type Model, type Subspace } from '../compiler/index.js';
@@ -8,11 +12,24 @@ import { parseArith } from './arith.js';
 import { prepare } from './cpu/prepared.js';
 import { CpuStepper, type PositionDetail } from './cpu/stepper.js';
 import { outputsOfSequence, promptOf, referenceSequences } from './reference.js';
-import { gateLabel } from './verify.js';
+import { stepText, type StepRole } from './trace-line.js';
+
+export type { StepRole } from './trace-line.js';
 
 export const TRACE_VERSION = 1;
 
-export type StepRole = 'type' | 'in_a' | 'in_b' | 'value';
+/**
+ * The default half-width of the attention strips, for `trace --json` and `--html` alike: every
+ * position a head can see while the sequence has at most FULL_STRIP_MAX positions, else ±32
+ * around each target (the rest summed in `elsewhere`), which keeps the trace of a 16k-position
+ * circuit to ~30 MB of JSON.
+ */
+export const FULL_STRIP_MAX = 600;
+const NARROW_WINDOW = 32;
+
+export function defaultTraceWindow(seqLen: number): number {
+  return seqLen <= FULL_STRIP_MAX ? seqLen : NARROW_WINDOW;
+}
 
 export interface TraceHead {
   name: string;
@@ -34,8 +51,11 @@ export interface TraceStep {
   gate: number;
   slot: number;
   role: StepRole;
+  /** The token written at `writes`: the generating engine's argmax. */
   token: string;
   expected: string;
+  /** The CPU reference's argmax here, present only where it differs from `token` (another engine generated it). */
+  cpu_token?: string;
   heads: TraceHead[];
   ff: { pre: number[]; act: number[] };
   residual: { embed: number[]; attn: number[]; out: number[] };
@@ -86,14 +106,33 @@ export interface TraceData {
   steps: TraceStep[];
   outputs: { bits: string; expected_bits: string; hex: string[]; ok: boolean };
   window: number;
+  /** Present only when another engine than the CPU reference generated the tokens. */
+  engines?: TraceEngines;
+}
+
+export interface EngineName {
+  backend: string;
+  arith: string;
+  description: string;
+}
+
+export interface TraceEngines {
+  /** The engine whose argmax chose the tokens. */
+  tokens: EngineName;
+  /** The engine that computed the details (attention, feed-forward, logits), teacher-forced on those tokens. */
+  details: EngineName;
+  /** Written positions where the details engine's argmax differs from the token there. */
+  disagreements: number[];
 }
 
 export interface TraceOptions {
   arith?: string;
   /** Only these gates' steps (default: all). */
   gates?: (g: number) => boolean;
-  /** Half-width of the attention strips. */
+  /** Half-width of the attention strips (default: defaultTraceWindow). */
   window?: number;
+  /** A full sequence (prompt and CoT) that another engine generated for this input. */
+  generated?: { tokens: Int32Array; engine: EngineName };
 }
 
 const ROLES_4TOK: StepRole[] = ['type', 'in_a', 'in_b', 'value'];
@@ -124,13 +163,14 @@ function round4(x: number): number {
 export function traceGeneration(model: Model, c: Circuit, inputBits: Uint8Array, opts: TraceOptions = {}): TraceData {
   const meta = model.meta;
   const arith = parseArith(opts.arith ?? 'f32');
-  const window = opts.window ?? 32;
+  const window = opts.window ?? defaultTraceWindow(meta.seq_len);
   const plan = planSequence(c, meta.cot);
   const P = meta.prompt.length;
   const S = meta.seq_len;
   const expected = referenceSequences(meta, c, [inputBits])[0]!;
-  const seq = new Int32Array(S);
-  seq.set(promptOf(meta, inputBits));
+  const gen = opts.generated;
+  const seq = gen ? givenSequence(gen.tokens, promptOf(meta, inputBits), S) : new Int32Array(S);
+  if (!gen) seq.set(promptOf(meta, inputBits));
   const want = (i: number) => {
     if (i < P - 1 || i >= S - 1) return false;
     const g = plan.gateAt(i + 1);
@@ -141,7 +181,8 @@ export function traceGeneration(model: Model, c: Circuit, inputBits: Uint8Array,
   // Each position's detail is turned into its step as soon as the stepper reports it: the
   // detail holds full-length attention rows, and keeping them all would take O(S²) memory
   // (gigabytes for a circuit of a few thousand gates). The plain-language line needs the token
-  // written at this step, so it is filled in after generation.
+  // written at this step, so it is filled in after generation. With a given sequence the token
+  // is that sequence's; the CPU's own argmax is kept where it differs.
   const steps: TraceStep[] = [];
   const onTrace = (d: PositionDetail) => steps.push(stepOfDetail(d));
   const stepOfDetail = (d: PositionDetail): TraceStep => {
@@ -168,14 +209,16 @@ export function traceGeneration(model: Model, c: Circuit, inputBits: Uint8Array,
       };
     });
     const L = d.layers[0]!;
+    const written = gen ? seq[p + 1]! : d.argmax;
     return {
       pos: p,
       writes: p + 1,
       gate: g,
       slot,
       role,
-      token: tok(d.argmax),
+      token: tok(written),
       expected: tok(expected[p + 1]!),
+      ...(written !== d.argmax ? { cpu_token: tok(d.argmax) } : {}),
       heads,
       ff: { pre: Array.from(L.ffPre, round4), act: Array.from(L.ffAct, round4) },
       residual: { embed: Array.from(d.embed, round4), attn: Array.from(L.afterAttn, round4), out: Array.from(d.layers[d.layers.length - 1]!.after, round4) },
@@ -184,11 +227,15 @@ export function traceGeneration(model: Model, c: Circuit, inputBits: Uint8Array,
     };
   };
   const st = new CpuStepper(prepare(model, arith), 1, S, { traceAt: want, onTrace });
+  const disagreements: number[] = [];
   for (let i = 0; i < S - 1; i++) {
     const am = st.step(i, [seq[i]!]);
-    if (i >= P - 1) seq[i + 1] = am[0]!;
+    if (i < P - 1) continue;
+    if (!gen) seq[i + 1] = am[0]!;
+    else if (am[0] !== seq[i + 1]) disagreements.push(i + 1);
   }
-  for (const t of steps) t.text = stepText(c, plan.wirePos, seq, t.gate, t.role, tok);
+  const line = { c, cot: meta.cot, wirePos: plan.wirePos, seq, expected, tok };
+  for (const t of steps) t.text = stepText(line, t);
   const got = outputsOfSequence(meta, seq);
   const want2 = outputsOfSequence(meta, expected);
   const depth = wireDepths(c);
@@ -238,31 +285,15 @@ export function traceGeneration(model: Model, c: Circuit, inputBits: Uint8Array,
       ok: got.every((x, i) => x === want2[i]),
     },
     window,
+    ...(gen ? { engines: { tokens: gen.engine, details: { backend: 'cpu', arith: arith.name, description: `CPU reference (${arith.name})` }, disagreements } } : {}),
   };
 }
 
-/** The plain-language line of a step, from the tokens the model wrote. */
-function stepText(c: Circuit, wirePos: Int32Array, seq: Int32Array, g: number, role: StepRole, tok: (id: number) => string): string {
-  const n = c.nInputs;
-  const op = OP_NAMES[c.ops[g] as OpCode];
-  const val = (w: number) => tok(seq[wirePos[w]!]!);
-  const args = [c.a[g]!, c.b[g]!].filter((w) => w >= 0);
-  const name = `gate ${g}`;
-  switch (role) {
-    case 'type':
-      return `${name} is ${gateLabel(c, g).replace(/^.* = /, '')}: write its type ${op}`;
-    case 'in_a':
-    case 'in_b': {
-      const w = role === 'in_a' ? args[0] : args[1];
-      if (w === undefined) return `${name} has no ${role === 'in_a' ? 'first' : 'second'} input: write -`;
-      return `${name}: input ${role === 'in_a' ? 'a' : 'b'} is ${wireLabel(c, w)} = ${val(w)} (from position ${wirePos[w]})`;
-    }
-    default: {
-      const shown = args.map((w) => wireLabel(c, w)).join(', ');
-      const vals = args.map((w) => val(w)).join(', ');
-      return `${name} = ${op}(${shown}) = ${op}(${vals}) = ${val(n + g)}`;
-    }
-  }
+/** A copy of a sequence another engine generated, checked against the model's length and this input's prompt. */
+function givenSequence(tokens: Int32Array, prompt: Int32Array, S: number): Int32Array {
+  if (tokens.length !== S) throw new RangeError(`the generated sequence has ${tokens.length} positions, the model ${S}`);
+  if (prompt.some((t, i) => tokens[i] !== t)) throw new RangeError('the generated sequence does not start with this input\'s prompt');
+  return Int32Array.from(tokens);
 }
 
 /** Direct evaluation of one input (for the trace's verdict lines). */

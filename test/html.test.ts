@@ -15,7 +15,10 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientScript, layoutOfPage, STEP_BLOCK, traceOfPage, type DiagramLayout } from '../cli/html/index.js';
+import { generate } from '../circuits/gen/index.js';
+import { clientScript, layoutOfPage, renderTraceHtml, STEP_BLOCK, traceOfPage, type DiagramLayout } from '../cli/html/index.js';
+import { compile } from '../compiler/index.js';
+import { CpuEngine, promptOf, traceGeneration } from '../runtime/index.js';
 import type { TraceData } from '../runtime/trace.js';
 import { cli } from './cli-helpers.js';
 import { repoRoot, shared } from './shared.js';
@@ -66,6 +69,21 @@ describe('the page (no browser)', () => {
     ] as [string, string[], number][]) {
       const { html, json } = await pageAndJson(name, args, code);
       expect(traceOfPage(html)).toEqual(json);
+    }
+  });
+
+  it('with the default window, embeds exactly the default `trace --json` (one default for both)', async () => {
+    for (const [name, args] of [
+      ['c17-default', [c17, '--bits', '10110']],
+      ['c17-gate-default', [c17, '--bits', '01101', '--cot', 'gate']],
+    ] as [string, string[]][]) {
+      const file = join(dir, `${name}.html`);
+      expect((await cli('trace', ...args, '--html', file)).code).toBe(0);
+      const j = await cli('trace', ...args, '--json');
+      expect(j.code).toBe(0);
+      const json = JSON.parse(j.stdout) as TraceData;
+      expect(json.window).toBe(json.model.seq_len);
+      expect(traceOfPage(readFileSync(file, 'utf8'))).toEqual(json);
     }
   });
 
@@ -337,6 +355,34 @@ describe.runIf(hasChromium)('in headless Chromium', () => {
     expect(w2.errors).toEqual([]);
     expect(w2.requests).toEqual([w2.url]);
     await w2.page.close();
+  });
+
+  it('names the engines of a trace whose tokens another engine generated, and shows where they disagree', async () => {
+    // The tokens of "another engine": the CPU's own, with gate 1's value flipped.
+    const c = generate('adder', { width: '2' });
+    const m = compile(c, { cot: '4tok' });
+    const bits = Uint8Array.from([1, 1, 1, 0]);
+    const [seq] = new CpuEngine(m, 'f32').generateSync([promptOf(m.meta, bits)], m.meta.cot_length);
+    const flip = m.meta.prompt.length + 7;
+    seq![flip] = seq![flip] === m.vocab.indexOf('1') ? m.vocab.indexOf('0') : m.vocab.indexOf('1');
+    const t = traceGeneration(m, c, bits, { generated: { tokens: seq!, engine: { backend: 'webgpu', arith: 'f32', description: 'test' } } });
+    const file = join(dir, 'engines.html');
+    writeFileSync(file, await renderTraceHtml(t));
+    const w = await open(browser, file);
+    const summary = await w.page.textContent('#summary');
+    expect(summary).toContain('tokens: webgpu f32 argmax; details: cpu f32, teacher-forced on those tokens');
+    expect(summary).toContain(`engines disagree at ${t.engines!.disagreements.length} positions`);
+    const at = t.steps.findIndex((s) => s.writes === flip);
+    await w.page.fill('#gate-input', '1');
+    await w.page.press('#gate-input', 'Enter');
+    await w.page.click('#controls #where');
+    for (let i = firstStepOf(t, 1); i < at; i++) await w.page.keyboard.press('ArrowRight');
+    await expectStep(w.page, t, at);
+    expect(await w.page.textContent('#verdict')).toContain(`Engine disagreement: webgpu chose "${t.steps[at]!.token}", the CPU reference's argmax (whose details are shown) is "${t.steps[at]!.cpu_token}"`);
+    expect(await w.page.textContent('#logits')).toContain(`whose argmax is ${t.steps[at]!.cpu_token}`);
+    expect(w.errors).toEqual([]);
+    expect(w.requests).toEqual([w.url]);
+    await w.page.close();
   });
 
   describe.runIf(Boolean(process.env.GATECOT_HTML_BIG))('c7552 (GATECOT_HTML_BIG=1)', () => {

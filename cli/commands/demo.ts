@@ -13,7 +13,7 @@ import { CpuEngine, outputsOfSequence, promptOf, sampleInputs, traceGeneration, 
 import type { CliContext } from '../context.js';
 import { EXIT_CHECK_FAILED } from '../errors.js';
 import { writeOutput } from '../files.js';
-import { htmlWindow, refuseExistingPage, renderTraceHtml } from '../html/index.js';
+import { refuseExistingPage, renderTraceHtml } from '../html/index.js';
 import { ADDER8_GC } from '../examples/adder8.js';
 import { parseCot } from '../load.js';
 import { renderTraceText } from '../trace-text.js';
@@ -58,8 +58,8 @@ export function registerDemo(program: Command, ctx: CliContext): void {
       const fixed = await verifyModel(model, c, new CpuEngine(model, 'fixed:2'), inputs);
       out(`verify    f32:     ${f32.inputs_tested} inputs, ${f32.positions_checked} CoT positions, ${f32.mismatches} mismatches`);
       out(`verify    fixed:2: ${fixed.inputs_tested} inputs, ${fixed.positions_checked} CoT positions, ${fixed.mismatches} mismatches (paper-exact, constant precision)`);
-      // The viewer shows every gate, with attention strips over every visible position.
-      const full = traceGeneration(model, c, bits, { window: htmlWindow(model.meta.seq_len) });
+      // The viewer shows every gate, with the default strips (every visible position here).
+      const full = traceGeneration(model, c, bits);
       const page = await renderTraceHtml(full);
       const path = o.html ?? join(mkdtempSync(join(tmpdir(), 'gatecot-demo-')), 'adder8-trace.html');
       writeOutput(path, page, Boolean(o.force));

@@ -1,42 +1,21 @@
-// Commands on compiled models: compile, run, verify, trace.
+// Commands on compiled models: compile, run, verify (trace: trace.ts).
 
 import type { Command } from 'commander';
 import { evalOutputsOne, outputHex, type Circuit } from '../../circuits/index.js';
 import { modelToBytes, type Model } from '../../compiler/index.js';
 import { allInputs, sampleInputs } from '../../runtime/inputs.js';
 import { createEngine, parseBackend } from '../../runtime/backend.js';
-import { outputsOfSequence, promptOf, traceGeneration, verifyModel, type VerifyReport } from '../../runtime/index.js';
+import { outputsOfSequence, promptOf, verifyModel, type VerifyReport } from '../../runtime/index.js';
 import type { CliContext } from '../context.js';
 import { EXIT_CHECK_FAILED, UsageError } from '../errors.js';
 import { writeOutput } from '../files.js';
 import { loadCircuitOrModel, type CompileFlags } from '../load.js';
-import { htmlWindow, refuseExistingPage, renderTraceHtml } from '../html/index.js';
-import { renderTraceText } from '../trace-text.js';
 import { inputBitsFromOptions, parseOrder } from './circuit.js';
-import { inputOptions, modelSummaryLine } from './shared.js';
-
-function compileOptions(cmd: Command): Command {
-  return cmd
-    .option('--cot <format>', '4tok (4 tokens per gate, default) or gate (1 token per gate, as in the theorem)')
-    .option('--scale <L>', 'key scale λ of the retrieval heads (default 10)')
-    .option('--inject-fault <kind>', 'miscompile on purpose: weak-scale, swap-gate or off-by-one (to test the testers)')
-    .option('--format <fmt>', 'circuit format (default: from the extension or the content)');
-}
-
-function runOptions(cmd: Command): Command {
-  return cmd
-    .option('--backend <b>', 'auto, cpu or webgpu', 'cpu')
-    .option('--arith <mode>', 'f32, f64, f16, fixed:s or float:e,s', 'f32');
-}
+import { compileOptions, inputOptions, modelSummaryLine, parseIntOpt, runOptions } from './shared.js';
+import { registerTrace } from './trace.js';
 
 export function modelSummary(m: Model): { layers: number; heads: number; d_model: number; seq_len: number; vocab_size: number } {
   return { layers: m.meta.n_layers, heads: m.meta.heads[0] ?? 0, d_model: m.d, seq_len: m.meta.seq_len, vocab_size: m.vocab.length };
-}
-
-function parseIntOpt(s: string | undefined, name: string, def: number, max = 1e9): number {
-  if (s === undefined) return def;
-  if (!/^\d+$/.test(s) || Number(s) > max) throw new UsageError(`--${name} must be an integer from 0 to ${max}, got '${s}'`);
-  return Number(s);
 }
 
 function parseSeed(s: string | undefined): bigint {
@@ -136,38 +115,7 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
     if (!report.ok) ctx.code = EXIT_CHECK_FAILED;
   });
 
-  compileOptions(
-    inputOptions(program.command('trace').description('the chain of thought step by step: gate, tokens, attention, feed-forward').argument('<file>', 'circuit or model file'))
-      .option('--gate <g>', 'show only gate G (0-based)')
-      .option('--max-gates <n>', 'stop the text view after n gates', '200')
-      .option('--window <w>', 'attention strip half-width in the JSON (default 32; with --html, every position when there are at most 600)')
-      .option('--arith <mode>', 'arithmetic of the traced run', 'f32')
-      .option('--json', 'print the trace as JSON')
-      .option('--html <file>', 'write the trace viewer: one self-contained HTML page')
-      .option('--force', 'overwrite an existing --html file'),
-  ).action(async (file: string, o: CompileFlags & { input: string[]; bits?: string; order: string; gate?: string; maxGates: string; window?: string; arith: string; json?: boolean; html?: string; force?: boolean }) => {
-    refuseExistingPage(o.html, Boolean(o.force));
-    const { model, circuit } = loadCircuitOrModel(file, o);
-    const bits = inputBitsFromOptions(circuit, o);
-    const gate = o.gate !== undefined ? parseIntOpt(o.gate, 'gate', 0, circuit.ops.length - 1) : undefined;
-    if (gate !== undefined && gate >= circuit.ops.length) throw new UsageError(`--gate must be below ${circuit.ops.length}`);
-    const data = traceGeneration(model, circuit, bits, {
-      arith: o.arith,
-      window: parseIntOpt(o.window, 'window', o.html !== undefined ? htmlWindow(model.meta.seq_len) : 32, 1 << 20),
-      ...(gate !== undefined ? { gates: (g: number) => g === gate } : {}),
-    });
-    if (o.json) ctx.io.out(JSON.stringify(data) + '\n');
-    if (o.html !== undefined) {
-      // The page embeds exactly the JSON that --json prints (with the same --window).
-      const page = await renderTraceHtml(data);
-      writeOutput(o.html, page, Boolean(o.force));
-      const line = `wrote ${o.html}: trace viewer of ${data.steps.length} steps, ${(page.length / 1e6).toFixed(1)} MB (window ${data.window})\n`;
-      // With --json, stdout is the JSON alone.
-      if (o.json) ctx.io.err(line);
-      else ctx.io.out(line);
-    } else if (!o.json) ctx.io.out(renderTraceText(data, parseIntOpt(o.maxGates, 'max-gates', 200)));
-    if (!data.outputs.ok) ctx.code = EXIT_CHECK_FAILED;
-  });
+  registerTrace(program, ctx);
 }
 
 function printOutputs(ctx: CliContext, c: Circuit, bits: Uint8Array, o: { bits?: string; order: string }): void {

@@ -2,5 +2,4 @@
 export { renderTraceHtml, pageHtml, clientScript } from './page.js';
 export { layoutCircuit, type DiagramLayout } from './layout.js';
 export { layoutOfPage, STEP_BLOCK, traceOfPage } from './payload.js';
-export { HTML_FULL_STRIP_MAX, htmlWindow } from './window.js';
 export { refuseExistingPage } from './output.js';

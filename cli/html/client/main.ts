@@ -19,6 +19,12 @@ function renderHeader(T, ui) {
   });
   ui.summary.appendChild(el('span', 'badge ' + (T.outputs.ok ? 'ok' : 'fail'), T.outputs.ok ? 'outputs match direct evaluation' : 'outputs DIFFER from direct evaluation'));
   if (m.fault) ui.summary.appendChild(el('span', 'badge fail', 'fault injected: ' + m.fault));
+  var e = T.engines;
+  if (e) {
+    ui.summary.appendChild(el('span', '', ' \u00b7 tokens: ' + e.tokens.backend + ' ' + e.tokens.arith + ' argmax; details: ' + e.details.backend + ' ' + e.details.arith + ', teacher-forced on those tokens'));
+    ui.summary.appendChild(el('span', 'badge ' + (e.disagreements.length ? 'fail' : 'ok'), e.disagreements.length
+      ? 'engines disagree at ' + e.disagreements.length + ' positions' : 'engines agree'));
+  }
   ui.footer.textContent = 'Trace JSON version ' + T.version + ', attention strips \u00b1' + T.window + ' positions around each target. Layout: ' + ui.layoutSettings + '.';
 }
 

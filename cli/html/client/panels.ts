@@ -35,8 +35,11 @@ function renderLine(T, M, step, ui) {
   ui.text.textContent = step.text;
   ui.text.classList.toggle('wrong', step.token !== step.expected);
   ui.why.textContent = whyText(T, M, step);
-  ui.verdict.textContent = step.token !== step.expected
-    ? 'The model wrote "' + step.token + '" here; direct evaluation expects "' + step.expected + '".' : '';
+  ui.verdict.textContent = (step.token !== step.expected
+    ? 'The model wrote "' + step.token + '" here; direct evaluation expects "' + step.expected + '".' : '') +
+    (step.cpu_token !== undefined
+      ? (step.token !== step.expected ? ' ' : '') + 'Engine disagreement: ' + T.engines.tokens.backend + ' chose "' + step.token +
+        '", the CPU reference\'s argmax (whose details are shown) is "' + step.cpu_token + '".' : '');
 }
 
 /** Position ranges to show: the prompt's start, the last TOKENS_BEFORE positions, and around each head's target. */
@@ -243,7 +246,9 @@ function renderLogits(T, step, box) {
     r.appendChild(el('span', 'lval', fmt(ls[i])));
     rows.push(r);
   });
-  rows.push(el('div', 'note', 'chosen (argmax): ' + step.token + ', margin ' + fmt(Math.round((sorted[0] - sorted[1]) * 1e4) / 1e4) + ' over the runner-up'));
+  var margin = ', margin ' + fmt(Math.round((sorted[0] - sorted[1]) * 1e4) / 1e4) + ' over the runner-up';
+  rows.push(el('div', 'note', step.cpu_token === undefined ? 'chosen (argmax): ' + step.token + margin
+    : 'chosen by ' + T.engines.tokens.backend + ': ' + step.token + '; these are the CPU reference\'s logits, whose argmax is ' + step.cpu_token + margin));
   box.replaceChildren.apply(box, rows);
 }
 `;
