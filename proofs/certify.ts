@@ -12,6 +12,7 @@ import { certContext } from './context.js';
 import { gateClaim } from './gate.js';
 import { structureClaim } from './structure.js';
 import { fastSweep } from './fast-sweep.js';
+import { enclosureSweep } from './enclosure.js';
 import { sweep, type SweepOptions, type SweepResult } from './sweep.js';
 import { CERT_VERSION, type Certificate, type ClaimResult } from './types.js';
 
@@ -27,6 +28,10 @@ export interface CertifyOptions extends SweepOptions {
    * cannot establish the claims, exhaustive (up to maxExhaustive positions) for exact diagnostics. */
   method?: CertifyMethod;
   maxExhaustive?: number;
+  /** f32 only. outward (default): claim 4's margins enclose every binary32 evaluation (any
+   * summation order, faithful rounding, WGSL's exp and division accuracy; enclosure.ts);
+   * nearest: the CPU reference's own round-to-nearest operations in its own order, exactly. */
+  rounding?: 'outward' | 'nearest';
 }
 
 function runSweep(ctx: ReturnType<typeof certContext>, opts: CertifyOptions): { sw: SweepResult; method: string } {
@@ -44,6 +49,7 @@ export function certify(model: Model, circuit: Circuit, arith: string, opts: Cer
   const structure = structureClaim(model);
   const { sw, method } = runSweep(ctx, opts);
   const claims: ClaimResult[] = [structure];
+  let margins = sw.margins;
   if (!sw.supported) {
     const reason = sw.reason ?? 'unsupported model';
     claims.push({ claim: 'retrieval lemma', holds: false, evidence: { reason }, failure: { position: -1, detail: reason } });
@@ -69,18 +75,31 @@ export function certify(model: Model, circuit: Circuit, arith: string, opts: Cer
     else if (sw.exactChecks.firstMismatch) retrieval.failure = { position: -1, detail: sw.exactChecks.firstMismatch };
     claims.push(retrieval);
     claims.push(gateClaim(ctx.pm, maxElsewhere));
-    const finite = Array.from(sw.margins).filter((x) => !Number.isNaN(x));
+    const nearest = Array.from(sw.margins).filter((x) => !Number.isNaN(x));
+    const rounding = ctx.arith.kind === 'f32' ? (opts.rounding ?? 'outward') : ctx.arith.kind === 'f64' ? 'nearest' : 'exact';
+    const enc = rounding === 'outward' ? enclosureSweep(ctx) : undefined;
+    const outward = enc?.supported ? enc : undefined;
+    margins = outward ? outward.margins : sw.margins;
+    const finite = Array.from(margins).filter((x) => !Number.isNaN(x));
+    const failure = outward ? outward.failure : sw.inductionFailure;
     const induction: ClaimResult = {
       claim: 'all inputs',
-      holds: !sw.inductionFailure && finite.length === sw.margins.length,
+      holds: !sw.inductionFailure && !failure && finite.length === margins.length && finite.every((x) => x > 0),
       evidence: {
-        positions: sw.margins.length,
+        positions: margins.length,
         inputs_covered: `2^${circuit.nInputs}`,
         min_margin: finite.length ? Math.min(...finite) : null,
         first_position: sw.firstPosition,
+        rounding: outward ? 'outward' : rounding === 'outward' ? 'nearest' : rounding,
+        ...(outward
+          ? { min_margin_nearest: nearest.length ? Math.min(...nearest) : null, outward_min_target_weight: outward.minTargetWeight, outward_max_weight_elsewhere: outward.maxElsewhere }
+          : enc
+            ? { outward_unsupported: enc.reason ?? 'unsupported' }
+            : {}),
       },
     };
     if (sw.inductionFailure) induction.failure = sw.inductionFailure;
+    else if (failure) induction.failure = failure;
     claims.push(induction);
   }
   const cert: Omit<Certificate, 'digest'> = {
@@ -93,7 +112,7 @@ export function certify(model: Model, circuit: Circuit, arith: string, opts: Cer
     seq_len: model.meta.seq_len,
     claims,
     first_position: sw.firstPosition,
-    margins: Array.from(sw.margins, (x) => (Number.isNaN(x) ? null : x)),
+    margins: Array.from(margins, (x) => (Number.isNaN(x) ? null : x)),
     verdict: claims.every((c) => c.holds),
     seconds: (performance.now() - t0) / 1000,
   };

@@ -6,6 +6,7 @@ export { gateClaim } from './gate.js';
 export { certContext } from './context.js';
 export { sweep } from './sweep.js';
 export { fastSweep } from './fast-sweep.js';
+export { enclosureSweep } from './enclosure.js';
 export type { CertifyMethod, CertifyOptions } from './certify.js';
 export { exactDiv, exactExp } from './exact.js';
 export { CERT_VERSION } from './types.js';

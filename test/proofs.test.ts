@@ -200,8 +200,14 @@ describe('check-cert (independent re-check)', () => {
       return recheck(f, m).problems.join(' ');
     };
     expect(forge(() => undefined)).toBe('');
-    expect(forge((f) => (f.margins[7] = 0.01))).toMatch(/position \d+: the certificate records margin 0.01, more than 0.1% below the exact margin/);
+    expect(forge((f) => (f.margins[7] = 0.01))).toMatch(/position \d+: the certificate records margin 0.01, more than [\d.]+% below the exact margin/);
     expect(forge((f) => (f.claims.find((x) => x.claim === 'structure')!.evidence.d_model = 999))).toMatch(/structure evidence/);
+    // round-to-nearest margins are exact up to the fast method's bound: 1% lower is already too low
+    const near = JSON.parse(JSON.stringify(certify(m, c, 'f32', { method: 'fast', rounding: 'nearest' }))) as Certificate & Record<string, unknown>;
+    expect(recheck(near, m).ok).toBe(true);
+    const lowered = { ...near, margins: near.margins.map((x, i) => (i === 4 ? (x as number) * 0.99 : x)), digest: '' };
+    lowered.digest = certificateDigest(lowered);
+    expect(recheck(lowered, m).problems.join(' ')).toMatch(/more than 0.1% below the exact margin/);
     expect(forge((f) => (f.claims.find((x) => x.claim === 'retrieval lemma')!.evidence.min_target_weight = 0.1))).toMatch(/least target weight of 0.1/);
     expect(
       forge((f) => {

@@ -11,7 +11,7 @@ import { loadCircuitOrModel, readBytes, type CompileFlags } from '../load.js';
 import { registerScaling } from './scaling.js';
 
 function fmt(x: unknown): string {
-  if (typeof x === 'number') return Number.isInteger(x) ? String(x) : Math.abs(x) < 1e-3 && x !== 0 ? x.toExponential(2) : x.toFixed(4).replace(/0+$/, '').replace(/\.$/, '');
+  if (typeof x === 'number') return Number.isInteger(x) ? String(x) : Math.abs(x) < 1e-3 && x !== 0 ? x.toExponential(2) : String(Number(x.toPrecision(Math.abs(x) > 0.999 && Math.abs(x) < 1 ? 7 : 4)));
   return String(x);
 }
 
@@ -29,7 +29,10 @@ function summary(c: Certificate['claims'][number]): string {
     case 'gate lemma':
       return e.reason !== undefined ? String(e.reason) : `every gate type, all 4 input pairs, bits off by ${fmt(e.epsilon)}: margin ${fmt(e.min_margin)}`;
     default:
-      return e.reason !== undefined ? String(e.reason) : `margin >= ${fmt(e.min_margin)} at all ${e.positions} CoT positions, for all ${e.inputs_covered} inputs`;
+      return e.reason !== undefined
+        ? String(e.reason)
+        : `margin >= ${fmt(e.min_margin)} at all ${e.positions} CoT positions, for all ${e.inputs_covered} inputs` +
+            (e.rounding === 'outward' ? ` (outward rounding; nearest: ${fmt(e.min_margin_nearest)})` : e.rounding === 'nearest' ? ' (round-to-nearest, the CPU reference\'s order)' : '');
   }
 }
 
@@ -53,6 +56,7 @@ export function registerProofs(program: Command, ctx: CliContext): void {
     .argument('<file>', 'circuit or model file')
     .option('--arith <mode>', 'f32, f64, fixed:s or float:e,s', 'f32')
     .option('--method <m>', 'auto, fast (automaton bound) or exhaustive (every attention weight)', 'auto')
+    .option('--rounding <r>', 'f32: outward (every binary32 evaluation order, faithful rounding) or nearest (the CPU reference exactly)', 'outward')
     .option('--cot <format>', '4tok or gate (circuit files)')
     .option('--scale <L>', 'key scale λ (circuit files)')
     .option('--inject-fault <kind>', 'miscompile on purpose: weak-scale, swap-gate, off-by-one')
@@ -60,12 +64,13 @@ export function registerProofs(program: Command, ctx: CliContext): void {
     .option('-o, --output <cert>', 'write the certificate (JSON)')
     .option('--force', 'overwrite an existing certificate file')
     .option('--json', 'print the certificate as JSON')
-    .action((file: string, o: CompileFlags & { arith: string; method: string; output?: string; force?: boolean; json?: boolean }) => {
+    .action((file: string, o: CompileFlags & { arith: string; method: string; rounding: string; output?: string; force?: boolean; json?: boolean }) => {
       if (!['auto', 'fast', 'exhaustive'].includes(o.method)) throw new UsageError(`--method must be auto, fast or exhaustive, got '${o.method}'`);
+      if (o.rounding !== 'outward' && o.rounding !== 'nearest') throw new UsageError(`--rounding must be outward or nearest, got '${o.rounding}'`);
       if (o.arith === 'f16') throw new UsageError('certify supports f32, f64, fixed:s and float:e,s');
       const { model, circuit } = loadCircuitOrModel(file, o);
       const progress = ctx.io.isTTY ? (done: number, total: number) => ctx.io.err(`\rcertify: ${done}/${total} positions`) : undefined;
-      const cert = certify(model, circuit, o.arith, { method: o.method as CertifyMethod, ...(progress ? { onProgress: progress } : {}) });
+      const cert = certify(model, circuit, o.arith, { method: o.method as CertifyMethod, rounding: o.rounding, ...(progress ? { onProgress: progress } : {}) });
       if (progress) ctx.io.err('\n');
       if (o.output) writeOutput(o.output, JSON.stringify(cert) + '\n', Boolean(o.force));
       ctx.io.out(o.json ? JSON.stringify(cert) + '\n' : certificateTable(cert));
