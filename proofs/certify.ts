@@ -74,7 +74,9 @@ export function certify(model: Model, circuit: Circuit, arith: string, opts: Cer
     if (sw.retrievalFailure) retrieval.failure = sw.retrievalFailure;
     else if (sw.exactChecks.firstMismatch) retrieval.failure = { position: -1, detail: sw.exactChecks.firstMismatch };
     claims.push(retrieval);
-    claims.push(gateClaim(ctx.pm, maxElsewhere));
+    // a fetched bit is off by the weight missing from its target or the weight elsewhere, whichever is larger
+    const minTarget = Math.min(...sw.heads.map((h) => h.minTargetWeight));
+    claims.push(gateClaim(ctx.pm, Math.max(maxElsewhere, 1 - minTarget)));
     const nearest = Array.from(sw.margins).filter((x) => !Number.isNaN(x));
     const rounding = ctx.arith.kind === 'f32' ? (opts.rounding ?? 'outward') : ctx.arith.kind === 'f64' ? 'nearest' : 'exact';
     const enc = rounding === 'outward' ? enclosureSweep(ctx) : undefined;
@@ -99,7 +101,7 @@ export function certify(model: Model, circuit: Circuit, arith: string, opts: Cer
       },
     };
     if (sw.inductionFailure) induction.failure = sw.inductionFailure;
-    else if (failure) induction.failure = failure;
+    else if (failure) induction.failure = { ...failure, detail: `${failure.detail} (the round-to-nearest margins all hold: the outward enclosure, which covers every evaluation order, is too wide here; --rounding nearest certifies the CPU reference's own order)` };
     claims.push(induction);
   }
   const cert: Omit<Certificate, 'digest'> = {

@@ -8,8 +8,9 @@
 //   - sums and dot products are taken in any order and association (sequential, tree, tiled);
 //   - exp(x) is within (3 + 2|x|) ulp (WGSL's accuracy bound for f32 exp), x / y within 2.5 ulp
 //     (WGSL's bound for f32 division);
-//   - softmax subtracts the row maximum of the computed scores (or not at all: then the lemma's
-//     scores are used as they are);
+//   - softmax subtracts the row maximum of the computed scores, at once or as an online softmax
+//     whose running sums are rescaled by exp(m_old - m_new) whenever its running maximum grows
+//     (the WebGPU engine's tiled kernels);
 // and, with every error term set to zero, the exact real-number computation. Each quantity is an
 // interval [lo, hi] computed in float64; every sum or dot product of n terms is widened by the
 // classical bound γ_n·Σ|terms| with γ_n = n·u/(1 - n·u), u = 2^-23 (a faithful rounding errs by
@@ -260,15 +261,21 @@ export function enclosureSweep(ctx: CertContext): EnclosureResult {
       const m = shift ? { lo: sTlo, hi: sThi } : { lo: 0, hi: 0 };
       const xTlo = shift ? 0 : sTlo;
       const xThi = shift ? 0 : sThi;
-      const eTlo = expLo(xTlo);
-      const eThi = expHi(xThi);
+      // An online softmax (the WebGPU engine's) rescales its running sums by exp(m_old - m_new) each
+      // time its running maximum grows: at most n times, with exponents adding up to at most the
+      // score range, each factor within (3 + 2|Δ|) ulp and its subtraction and product within one
+      // ulp. Every term's exp then errs by a further factor within 1 ± ρ.
+      const range = shift && off.size ? sThi - offLo : 0;
+      const rho = shift ? Math.exp((4 * (i + 1) + 4 * range) * U) - 1 : 0;
+      const eTlo = expLo(xTlo) * (1 - rho);
+      const eThi = expHi(xThi) * (1 + rho);
       // s_j - shift, one faithful subtraction: within one ulp of the exact difference
       const dHi = offHi - m.lo;
       const dLo = offLo - m.hi;
       const xOffHi = off.size ? dHi + U * Math.abs(dHi) : -Infinity;
       const xOffLo = off.size ? dLo - U * Math.abs(dLo) : 0;
-      const eOffHi = off.size ? expHi(xOffHi) : 0;
-      const eOffLo = off.size ? expLo(xOffLo) : 0;
+      const eOffHi = off.size ? expHi(xOffHi) * (1 + rho) : 0;
+      const eOffLo = off.size ? Math.max(0, expLo(xOffLo) * (1 - rho)) : 0;
       const n = i + 1;
       const zLo = Math.max(0, (eTlo + (n - 1) * eOffLo) * (1 - gamma(n)) - n * TINY);
       const zHi = (eThi + (n - 1) * eOffHi) * (1 + gamma(n) + n * F64) + n * TINY;
