@@ -2,7 +2,7 @@
 
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { isFormatName, readCircuitFile, type Circuit, type FormatName } from '../circuits/index.js';
+import { isFormatName, readCircuitFile, type Circuit, type FormatName, type WritableFormat } from '../circuits/index.js';
 import { UsageError } from './errors.js';
 
 export function parseFormat(s: string | undefined): FormatName | undefined {
@@ -30,4 +30,14 @@ export function writeOutput(path: string, data: string | Uint8Array, force: bool
   } catch (e) {
     throw new UsageError(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+}
+
+/**
+ * The gates of a circuit as written in `format`: "N gates", or both counts when the Bristol
+ * writer wrote more (it lowers OR, NOR, NAND and XNOR into 2-3 gates and copies some output bits).
+ */
+export function writtenGates(c: Circuit, format: WritableFormat, text: string): string {
+  // .gc keeps one statement per gate; Bristol Fashion states its gate count first.
+  const n = format === 'gc' ? c.ops.length : Number(/^\s*(\d+)/.exec(text)?.[1]);
+  return n === c.ops.length ? `${n} gates` : `${n} gates: the circuit's ${c.ops.length}, lowered to XOR, AND, INV, EQ and EQW`;
 }

@@ -43,7 +43,7 @@ export async function runCli(argv: string[], io: Io = processIo): Promise<number
   const ctx: CliContext = { io, code: 0 };
   const program = buildProgram(ctx);
   if (argv.length === 0) {
-    io.err(program.helpInformation());
+    io.err(`gatecot: missing command; run 'gatecot --help' for the list\n`);
     return EXIT_BAD_INPUT;
   }
   try {

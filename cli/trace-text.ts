@@ -1,4 +1,5 @@
-// The terminal view of a trace: one block per gate, one line per CoT token, within 80 columns.
+// The terminal view of a trace: one block per gate, one line per CoT token (and, under a head
+// that missed its target, a line of where its attention went), within 80 columns.
 
 import type { TraceData, TraceStep } from '../runtime/trace.js';
 
@@ -9,10 +10,42 @@ function fmtW(w: number): string {
   return w.toExponential(0);
 }
 
-function headCell(h: TraceStep['heads'][number]): string {
-  const top = h.top[0];
-  const mark = top && top.pos === h.target ? '' : '!';
-  return `${h.name.replace('fetch_', '')}@${h.target}:${fmtW(h.target_weight)}${mark}`;
+type Head = TraceStep['heads'][number];
+
+/** Below this weight on its target, a head's top positions are shown too. */
+const WEAK = 0.9;
+/** Indent of the top-positions lines: the token column of the step line above. */
+const TOP_INDENT = 10;
+
+function shortName(h: Head): string {
+  return h.name.replace('fetch_', '');
+}
+
+function offTarget(h: Head): boolean {
+  return h.top[0]?.pos !== h.target;
+}
+
+function headCell(h: Head): string {
+  return `${shortName(h)}@${h.target}:${fmtW(h.target_weight)}${offTarget(h) ? '!' : ''}`;
+}
+
+/**
+ * Where the heads that missed went: for each head below WEAK on its target or whose top
+ * position is another, its top positions with their weights (`a top @5:0.13 @1:0.12 @4:0.12`),
+ * packed into lines of at most 80 columns under the step line.
+ */
+function topLines(t: TraceStep): string[] {
+  const cells = t.heads
+    .filter((h) => h.target_weight < WEAK || offTarget(h))
+    .map((h) => `${shortName(h)} top ${h.top.map((p) => `@${p.pos}:${fmtW(p.weight)}`).join(' ')}`);
+  const indent = ' '.repeat(TOP_INDENT);
+  const lines: string[] = [];
+  for (const cell of cells) {
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last]!.length + 2 + cell.length <= 80) lines[last] += `; ${cell}`;
+    else lines.push(clip(indent + cell, 80));
+  }
+  return lines;
 }
 
 function stepLine(t: TraceStep, data: TraceData): string {
@@ -44,13 +77,18 @@ function engineLines(data: TraceData): string[] {
   ];
 }
 
+const LEGEND = [
+  'columns: written position, token, head@target:weight (! = not the top position),',
+  `    y = FF output; a head below ${WEAK} or off target also lists its top positions`,
+];
+
 export function renderTraceText(data: TraceData, maxGates = Infinity): string {
   const out: string[] = [];
   const m = data.model;
-  out.push(`trace of ${data.circuit.name}: ${m.cot} CoT, ${m.layers} layer x ${m.heads.length} heads, d_model ${m.d_model}, S ${m.seq_len}, ${m.arith}`);
+  out.push(...wrapLine(`trace of ${data.circuit.name}: ${m.cot} CoT, ${m.layers} layer x ${m.heads.length} heads, d_model ${m.d_model}, S ${m.seq_len}, ${m.arith}`, 80));
   out.push(`input bits ${clip(data.input.bits, 60)}`);
   out.push(...engineLines(data));
-  out.push(`columns: written position, token, head@target:weight (! = not the top position), y = FF output`);
+  out.push(...LEGEND);
   let gate = -1;
   let shown = 0;
   for (const t of data.steps) {
@@ -64,10 +102,10 @@ export function renderTraceText(data: TraceData, maxGates = Infinity): string {
       const last = data.steps.filter((s) => s.gate === gate).pop()!;
       out.push(...wrapLine(last.text, 80));
     }
-    out.push(stepLine(t, data));
+    out.push(stepLine(t, data), ...topLines(t));
   }
   const verdict = data.outputs.ok ? 'outputs match direct evaluation' : `OUTPUTS DIFFER: direct evaluation gives ${clip(data.outputs.expected_bits, 40)}`;
-  out.push(`outputs ${data.outputs.hex.join(' ')}: ${verdict}`);
+  out.push(...wrapLine(`outputs ${data.outputs.hex.join(' ')}: ${verdict}`, 80));
   return out.join('\n') + '\n';
 }
 

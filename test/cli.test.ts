@@ -4,8 +4,11 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { GENERATORS } from '../circuits/gen/index.js';
+import { compile, type CompileOptions } from '../compiler/index.js';
+import { CpuEngine, promptOf, sampleInputs } from '../runtime/index.js';
 import { cli, cliProcess } from './cli-helpers.js';
-import { repoRoot, shared } from './shared.js';
+import { loadShared, repoRoot, shared } from './shared.js';
 
 function golden(name: string, text: string): void {
   const path = join(repoRoot, 'test', 'golden', name);
@@ -16,6 +19,7 @@ function golden(name: string, text: string): void {
 }
 
 const c17 = shared('iscas85/c17.bench');
+const FAMILIES = GENERATORS.map((g) => g.family).join(', ');
 
 describe('golden transcripts', () => {
   const cases: [string, string[]][] = [
@@ -60,6 +64,31 @@ describe('verify --json', () => {
     expect(j.first_mismatch.position).toBeGreaterThan(0);
     expect(j.first_mismatch.heads).toHaveLength(2);
   });
+  it('first_mismatch: the wrong token lands at token_position = position + 1, the position the text names', async () => {
+    const c = loadShared('iscas85/c17.bench');
+    const cases: [string[], CompileOptions, string][] = [
+      [['--arith', 'fixed:1'], {}, 'fixed:1'],
+      [['--cot', 'gate', '--inject-fault', 'off-by-one'], { cot: 'gate', fault: 'off-by-one' }, 'f32'],
+    ];
+    for (const [flags, opts, arith] of cases) {
+      const r = await cli('verify', c17, '--json', ...flags);
+      expect(r.code).toBe(1);
+      const f = JSON.parse(r.stdout).first_mismatch;
+      expect(f.token_position).toBe(f.position + 1);
+      const text = await cli('verify', c17, ...flags);
+      expect(text.stdout).toContain(`first: input ${f.input}, position ${f.token_position} holds '${f.produced}' where '${f.expected}' was expected`);
+      // The model, generating freely on that input, writes the wrong token at token_position
+      // after agreeing with the correct model on everything before.
+      const bits = sampleInputs(c.nInputs, 16, 1n)[f.input]!;
+      const bad = compile(c, opts);
+      const good = compile(c, { cot: opts.cot ?? '4tok' });
+      const [b] = new CpuEngine(bad, arith).generateSync([promptOf(bad.meta, bits)], bad.meta.cot_length);
+      const [g] = new CpuEngine(good, 'f32').generateSync([promptOf(good.meta, bits)], good.meta.cot_length);
+      expect(Array.from(b!.slice(0, f.token_position))).toEqual(Array.from(g!.slice(0, f.token_position)));
+      expect(bad.vocab[b![f.token_position]!]).toBe(f.produced);
+      expect(good.vocab[g![f.token_position]!]).toBe(f.expected);
+    }
+  });
 });
 
 describe('embedded tests and writing files', () => {
@@ -84,12 +113,25 @@ describe('embedded tests and writing files', () => {
     expect(again.stderr).toMatch(/exists; pass --force/);
     expect((await cli('convert', c17, '-o', out, '--force')).code).toBe(0);
     const bristol = join(dir, 'c17.txt');
-    expect((await cli('convert', out, '-o', bristol)).code).toBe(0);
+    const wrote = await cli('convert', out, '-o', bristol);
+    expect(wrote.code).toBe(0);
     for (const bits of ['00000', '10110', '11111', '01001']) {
       const a = await cli('eval', c17, '--bits', bits);
       const b = await cli('eval', bristol, '--bits', bits);
       expect(b.stdout).toBe(a.stdout);
     }
+    // The gate counts reported are those of the files written (Bristol lowers NAND into AND + INV).
+    const gates = async (f: string): Promise<number> => JSON.parse((await cli('stats', f, '--json')).stdout).total_gates;
+    expect(await gates(bristol)).toBe(12);
+    expect(wrote.stdout).toBe(`wrote ${bristol} (bristol, 12 gates: the circuit's 6, lowered to XOR, AND, INV, EQ and EQW)\n`);
+    const gc = join(dir, 'c17-again.gc');
+    expect((await cli('convert', bristol, '-o', gc)).stdout).toBe(`wrote ${gc} (gc, 12 gates)\n`);
+    expect(await gates(gc)).toBe(12);
+    const add = join(dir, 'add4.txt');
+    const gen = await cli('gen', 'adder', '--width', '4', '-o', add);
+    expect(gen.stdout).toBe(`wrote ${add} (adder, 8 inputs, ${await gates(add)} gates: the circuit's 17, lowered to XOR, AND, INV, EQ and EQW)\n`);
+    const addGc = join(dir, 'add4.gc');
+    expect((await cli('gen', 'adder', '--width', '4', '-o', addGc)).stdout).toBe(`wrote ${addGc} (adder, 8 inputs, ${await gates(addGc)} gates)\n`);
   });
   it('compile writes a model that run and verify accept', async () => {
     const m = join(dir, 'c17.safetensors');
@@ -112,6 +154,11 @@ describe('bad input: one line, exit 2', () => {
     [['eval', c17, '--order', 'big'], /--order must be lsb0 or msb0/],
     [['stats', c17, '--format', 'vhdl'], /unknown --format 'vhdl'/],
     [['frobnicate'], /unknown command 'frobnicate'/],
+    [[], /^gatecot: missing command; run 'gatecot --help' for the list\n$/],
+    [['gen', 'bogus'], new RegExp(`^gatecot: unknown family 'bogus'; the families are ${FAMILIES}\n$`)],
+    [['gen', 'bogus', '--width', '3'], /unknown family 'bogus'/],
+    [['gen'], new RegExp(`^gatecot: gen needs a family: ${FAMILIES}\n$`)],
+    [['gen', '--width', '3', 'adder'], /gen needs a family before its options/],
     [['stats'], /missing required argument 'file'/],
     [['verify', c17, '--arith', 'fixed:x'], /unknown arithmetic 'fixed:x'/],
     [['verify', c17, '--cot', '3tok'], /--cot must be 4tok or gate/],
@@ -129,10 +176,25 @@ describe('bad input: one line, exit 2', () => {
       expect(r.stderr).not.toMatch(/\bat .*\.js:\d+/);
     });
   }
+  it('help: --help prints every command and exits 0; so does gen help FAMILY', async () => {
+    const h = await cli('--help');
+    expect(h.code).toBe(0);
+    expect(h.stderr).toBe('');
+    for (const cmd of ['stats', 'eval', 'convert', 'compile', 'run', 'verify', 'trace', 'gen', 'demo']) expect(h.stdout).toMatch(new RegExp(`^  ${cmd} `, 'm'));
+    const g = await cli('gen', 'help', 'adder');
+    expect(g.code).toBe(0);
+    expect(g.stdout).toMatch(/^Usage: gatecot gen adder \[options\]/);
+    expect(g.stdout).toContain('--width');
+    expect(FAMILIES.split(', ').length).toBeGreaterThan(7);
+  });
   it('the binary itself exits 2 with one line and no stack trace', () => {
     const r = cliProcess(['eval', c17, '--input', 'nothex']);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    const none = cliProcess([]);
+    expect(none.code).toBe(2);
+    expect(none.stdout).toBe('');
+    expect(none.stderr).toBe("gatecot: missing command; run 'gatecot --help' for the list\n");
     const ok = cliProcess(['eval', c17, '--bits', '10110']);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toBe('10\n');

@@ -257,6 +257,81 @@ describe('the plain-language line', () => {
   });
 });
 
+/** Terminal columns of a line (every character the trace prints is one column wide). */
+function width(line: string): number {
+  return [...line].length;
+}
+
+/**
+ * Checks the top-positions lines of a text trace against its JSON: under each step, one cell
+ * `h top @p:w ...` for each head whose weight on its target is below 0.9 or whose most-attended
+ * position is another, naming that head's top positions and weights; nothing under the others.
+ * Returns the number of cells.
+ */
+function checkTopLines(text: string, data: TraceData): number {
+  const byPos = new Map(data.steps.map((s) => [s.writes, s]));
+  let step: TraceData['steps'][number] | undefined;
+  const cells = new Map<number, string[]>();
+  for (const line of text.split('\n')) {
+    const m = /^  [ ✗]\s*(\d+) /.exec(line);
+    if (m) {
+      step = byPos.get(Number(m[1]));
+      expect(step, line).toBeDefined();
+      cells.set(step!.writes, []);
+    } else if (/^ {10}\S/.test(line)) cells.get(step!.writes)!.push(...line.trim().split('; '));
+    else if (!/^ {4}\S/.test(line)) step = undefined; // a gate line, the legend, the outputs
+  }
+  let n = 0;
+  for (const s of data.steps) {
+    const missed = s.heads.filter((h) => h.target_weight < 0.9 || h.top[0]!.pos !== h.target);
+    const got = cells.get(s.writes)!;
+    expect(got.length, `step ${s.writes}`).toBe(missed.length);
+    missed.forEach((h, i) => {
+      const m = /^(\w+) top((?: @\d+:\S+)+)$/.exec(got[i]!);
+      expect(m, got[i]).not.toBeNull();
+      expect(m![1]).toBe(h.name.replace('fetch_', ''));
+      const shown = m![2]!.trim().split(' ').map((c) => c.slice(1).split(':').map(Number) as [number, number]);
+      expect(shown.map((x) => x[0])).toEqual(h.top.map((t) => t.pos));
+      shown.forEach(([, w], k) => expect(Math.abs(w - h.top[k]!.weight)).toBeLessThanOrEqual(0.005));
+      n++;
+    });
+  }
+  return n;
+}
+
+describe('the terminal view', () => {
+  it('fits 80 columns and shows where the heads that missed looked, on normal, weak and faulty models', async () => {
+    const rnd = await genFile('rnd.gc', ['random', '--inputs', '8', '--gates', '20', '--seed', '3']);
+    const add = await genFile('add16.gc', ['adder', '--width', '16']);
+    const cases: [string[], 'none' | 'some' | 'all'][] = [
+      [[c17, '--bits', '10110'], 'none'],
+      [[c17, '--bits', '10110', '--cot', 'gate'], 'none'],
+      [[add, '--input', 'beef', '--input', '1234'], 'none'],
+      [[rnd, '--bits', '10110011', '--cot', 'gate', '--scale', '0.05'], 'all'],
+      [[rnd, '--bits', '10110011', '--scale', '0.05'], 'all'],
+      [[rnd, '--bits', '10110011', '--scale', '2'], 'some'], // 32 of 160 weights in 0.5..0.9, the rest above
+      [[add, '--input', 'beef', '--input', '1234', '--scale', '0.05', '--max-gates', '1000'], 'all'],
+      [[rnd, '--bits', '10110011', '--cot', 'gate', '--inject-fault', 'off-by-one'], 'some'],
+    ];
+    for (const [args, missed] of cases) {
+      const r = await cli(['trace', ...args]);
+      expect([0, 1], r.err).toContain(r.code);
+      const lines = r.out.trimEnd().split('\n');
+      expect(Math.max(...lines.map(width)), args.join(' ')).toBeLessThanOrEqual(80);
+      expect(lines.slice(0, 4).join('\n')).toMatch(/\ncolumns: written position, token, head@target:weight \(! = not the top position\),\n    y = FF output; a head below 0\.9 or off target also lists its top positions$/);
+      const data = JSON.parse((await cli(['trace', ...args, '--json'])).out) as TraceData;
+      const cells = checkTopLines(r.out, data);
+      const heads = data.steps.length * data.model.heads.length;
+      if (missed === 'none') expect(cells, args.join(' ')).toBe(0);
+      else if (missed === 'all') expect(cells, args.join(' ')).toBe(heads);
+      else expect(cells, args.join(' ')).toBeGreaterThan(0);
+    }
+    // Off by one: head a's weight is all on the position before its target, and says so.
+    const off = await cli(['trace', rnd, '--bits', '10110011', '--cot', 'gate', '--inject-fault', 'off-by-one', '--gate', '4']);
+    expect(off.out).toContain('\n  ✗    13 0      a@1:2e-9! b@9:1.00             y=0.00\n          a top @0:1.00 @1:2e-9 @2:2e-9\n');
+  }, LONG);
+});
+
 describe('the default attention window', () => {
   it('is one rule for --json and --html: every position up to 600, else ±32', async () => {
     expect(defaultTraceWindow(30)).toBe(30);

@@ -14,7 +14,7 @@ import {
 } from '../../circuits/index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { loadCircuit, writeOutput } from '../files.js';
+import { loadCircuit, writeOutput, writtenGates } from '../files.js';
 import { inputOptions } from './shared.js';
 
 export function parseOrder(s: string | undefined): BitOrder {
@@ -89,7 +89,8 @@ export function registerCircuitCommands(program: Command, ctx: CliContext): void
         if (!fmt) throw new UsageError(`cannot tell the output format from '${o.output}': use a .gc or .txt name, or --to`);
       }
       const c = loadCircuit(input, o.format);
-      writeOutput(o.output, writeCircuit(c, fmt), Boolean(o.force));
-      ctx.io.out(`wrote ${o.output} (${fmt}, ${c.ops.length} gates)\n`);
+      const text = writeCircuit(c, fmt);
+      writeOutput(o.output, text, Boolean(o.force));
+      ctx.io.out(`wrote ${o.output} (${fmt}, ${writtenGates(c, fmt, text)})\n`);
     });
 }

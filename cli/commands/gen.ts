@@ -6,10 +6,24 @@ import { writableFormatOf, writeCircuit, type WritableFormat } from '../../circu
 import { GENERATORS } from '../../circuits/gen/index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { writeOutput } from '../files.js';
+import { writeOutput, writtenGates } from '../files.js';
 
 export function registerGen(program: Command, ctx: CliContext): void {
-  const gen = program.command('gen').description('generate a circuit family (random, adder, multiplier, comparator, modadd, s5, itersq, cvp)');
+  const families = GENERATORS.map((g) => g.family).join(', ');
+  const gen = program
+    .command('gen')
+    .description(`generate a circuit family (${families})`)
+    .usage('<family> [options]')
+    .argument('[family]')
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .helpCommand(true)
+    // Reached only when the first argument names no family (the families are subcommands).
+    .action((family: string | undefined) => {
+      if (family === undefined) throw new UsageError(`gen needs a family: ${families}`);
+      if (family.startsWith('-')) throw new UsageError(`gen needs a family before its options: ${families}`);
+      throw new UsageError(`unknown family '${family}'; the families are ${families}`);
+    });
   for (const g of GENERATORS) {
     const sub = gen.command(g.family).description(g.summary);
     for (const opt of g.options) {
@@ -35,8 +49,9 @@ export function registerGen(program: Command, ctx: CliContext): void {
         }
         const fmt: WritableFormat | undefined = writableFormatOf(out);
         if (!fmt) throw new UsageError(`cannot tell the output format from '${out}': use a .gc or .txt name`);
-        writeOutput(out, writeCircuit(c, fmt), o.force === true);
-        ctx.io.out(`wrote ${out} (${g.family}, ${c.nInputs} inputs, ${c.ops.length} gates)\n`);
+        const text = writeCircuit(c, fmt);
+        writeOutput(out, text, o.force === true);
+        ctx.io.out(`wrote ${out} (${g.family}, ${c.nInputs} inputs, ${writtenGates(c, fmt, text)})\n`);
       });
   }
 }

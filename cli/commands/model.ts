@@ -5,7 +5,7 @@ import { evalOutputsOne, outputHex, type Circuit } from '../../circuits/index.js
 import { modelToBytes, type Model } from '../../compiler/index.js';
 import { allInputs, sampleInputs } from '../../runtime/inputs.js';
 import { createEngine, parseBackend } from '../../runtime/backend.js';
-import { outputsOfSequence, promptOf, verifyModel, type VerifyReport } from '../../runtime/index.js';
+import { outputsOfSequence, promptOf, verifyModel, type MismatchDetail, type VerifyReport } from '../../runtime/index.js';
 import type { CliContext } from '../context.js';
 import { EXIT_CHECK_FAILED, UsageError } from '../errors.js';
 import { writeOutput } from '../files.js';
@@ -106,7 +106,7 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
           cot: model.meta.cot,
           circuit: { name: circuit.name, inputs: n, gates: circuit.ops.length },
           ...(engine.backend === 'webgpu' ? { adapter: engine.description } : {}),
-          ...(report.first ? { first_mismatch: report.first } : {}),
+          ...(report.first ? { first_mismatch: mismatchJson(report.first) } : {}),
         }) + '\n',
       );
     } else {
@@ -133,6 +133,15 @@ export function cotText(m: Model, seq: Int32Array): string {
   const groups: string[] = [];
   for (let i = 0; i < cot.length; i += 4) groups.push(cot.slice(i, i + 4).join(' '));
   return `${prompt} | ${groups.join(' | ')}`;
+}
+
+/**
+ * The first mismatch as JSON: `position` is where the argmax was wrong, `token_position` where
+ * that wrong token lands (position + 1: the position the text report names).
+ */
+function mismatchJson(f: MismatchDetail): MismatchDetail & { token_position: number } {
+  const { input, position, ...rest } = f;
+  return { input, position, token_position: position + 1, ...rest };
 }
 
 function verifyText(m: Model, c: Circuit, r: VerifyReport, engine: string): string {
