@@ -90,11 +90,11 @@ export function certify(model: Model, circuit: Circuit, arith: string, opts: Cer
       evidence: {
         positions: margins.length,
         inputs_covered: `2^${circuit.nInputs}`,
-        min_margin: finite.length ? Math.min(...finite) : null,
+        min_margin: finite.length ? finite.reduce((a, b) => Math.min(a, b)) : null,
         first_position: sw.firstPosition,
         rounding: outward ? 'outward' : rounding === 'outward' ? 'nearest' : rounding,
         ...(outward
-          ? { min_margin_nearest: nearest.length ? Math.min(...nearest) : null, outward_min_target_weight: outward.minTargetWeight, outward_max_weight_elsewhere: outward.maxElsewhere }
+          ? { min_margin_nearest: nearest.length ? nearest.reduce((a, b) => Math.min(a, b)) : null, outward_min_target_weight: outward.minTargetWeight, outward_max_weight_elsewhere: outward.maxElsewhere }
           : enc
             ? { outward_unsupported: enc.reason ?? 'unsupported' }
             : {}),

@@ -141,6 +141,13 @@ function nearestMatvec(W: ArrayLike<number>, rows: number, cols: number, x: Arra
   return out;
 }
 
+/** The least or greatest of a[x * stride + e] over x < n (a loop: spreading n values overflows the stack). */
+function extreme(a: Float64Array, e: number, stride: number, n: number, pick: (x: number, y: number) => number): number {
+  let r = a[e]!;
+  for (let x = 1; x < n; x++) r = pick(r, a[x * stride + e]!);
+  return r;
+}
+
 function firstDuplicateKey(K: Float64Array, S: number, dk: number): number {
   const seen = new Set<string>();
   for (let j = 0; j < S; j++) {
@@ -208,8 +215,8 @@ export function enclosureSweep(ctx: CertContext): EnclosureResult {
   // column values of the key centres, and global value ranges (other positions' terms)
   const columns = heads.map((h, hi) => Array.from({ length: h.dk }, (_, c) => [...new Set(Array.from({ length: S }, (_, j) => keyC[hi]![j * h.dk + c]!))]));
   const kMax = heads.map((h, hi) => Array.from({ length: h.dk }, (_, c) => Math.max(...columns[hi]![c]!.map(Math.abs)) + keyR[hi]![c]!));
-  const vMin = heads.map((h, hi) => Array.from({ length: h.dv }, (_, e) => Math.min(...Array.from({ length: 2 * S }, (_, x) => vals[hi]!.lo[x * h.dv + e]!))));
-  const vMax = heads.map((h, hi) => Array.from({ length: h.dv }, (_, e) => Math.max(...Array.from({ length: 2 * S }, (_, x) => vals[hi]!.hi[x * h.dv + e]!))));
+  const vMin = heads.map((h, hi) => Array.from({ length: h.dv }, (_, e) => extreme(vals[hi]!.lo, e, h.dv, 2 * S, Math.min)));
+  const vMax = heads.map((h, hi) => Array.from({ length: h.dv }, (_, e) => extreme(vals[hi]!.hi, e, h.dv, 2 * S, Math.max)));
   for (let i = first; i < S - 1; i++) {
     const pl = ctx.plan.at(i);
     const targets = [pl.targetA, pl.targetB];

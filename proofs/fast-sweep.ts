@@ -86,8 +86,8 @@ export function fastSweep(ctx: CertContext, opts: SweepOptions = {}): SweepResul
     }
   }
   // Global range of every value coordinate (other positions' terms are bounded by it).
-  const vmin = heads.map((hd, h) => Array.from({ length: hd.dv }, (_, e) => Math.min(...Array.from({ length: S }, (_, j) => s.vlo[h]![j * hd.dv + e]!))));
-  const vmax = heads.map((hd, h) => Array.from({ length: hd.dv }, (_, e) => Math.max(...Array.from({ length: S }, (_, j) => s.vhi[h]![j * hd.dv + e]!))));
+  const vmin = heads.map((hd, h) => Array.from({ length: hd.dv }, (_, e) => s.vlo[h]!.reduce((m, x, k) => (k % hd.dv === e ? Math.min(m, x) : m), Infinity)));
+  const vmax = heads.map((hd, h) => Array.from({ length: hd.dv }, (_, e) => s.vhi[h]!.reduce((m, x, k) => (k % hd.dv === e ? Math.max(m, x) : m), -Infinity)));
   const hbuf = new Float64Array(d);
   const q = new Float64Array(Math.max(...heads.map((hd) => hd.dk)));
   const first = res.firstPosition;

@@ -159,5 +159,5 @@ export function recheck(cert: Record<string, unknown>, m: Model): RecheckResult 
   if (cert.verdict !== allHold) problems.push(`the verdict ${String(cert.verdict)} does not follow from the claims`);
   if (cert.verdict === true && !r.margins.every((x) => x > 0)) problems.push('the verdict is true but a recomputed margin is not positive');
   const finite = r.margins.filter((x) => Number.isFinite(x));
-  return { ok: problems.length === 0, problems, positions: r.margins.length, minMargin: finite.length ? Math.min(...finite) : null };
+  return { ok: problems.length === 0, problems, positions: r.margins.length, minMargin: finite.length ? finite.reduce((a, b) => Math.min(a, b)) : null };
 }
