@@ -2,7 +2,11 @@
 //   cpu     the CPU reference (every arithmetic mode)
 //   webgpu  the WebGPU engine (f32, or f16 where the adapter offers shader-f16); no adapter, or
 //           an arithmetic it does not run, is an error: never a silent fallback
-//   auto    WebGPU when it can run the model, else the CPU with a one-line notice
+//   auto    WebGPU when it is available here, else the CPU with a one-line notice. "Not
+//           available" is no adapter, WebGPU disabled, or an arithmetic or feature it lacks
+//           (fixed:s, f64, f16 without shader-f16): isUnavailable(). Any other WebGPU error (a
+//           shader the driver rejects, validation, limits, out of memory, a lost device) is the
+//           engine failing on this model: it propagates, never hidden behind the CPU.
 
 import { UserError } from '../circuits/index.js';
 import type { Model } from '../compiler/index.js';
@@ -10,7 +14,7 @@ import { parseArith } from './arith.js';
 import { CpuEngine } from './cpu/engine.js';
 import type { Engine } from './engine.js';
 import { WebGpuEngine, type WebGpuEngineOptions } from './webgpu/engine.js';
-import { WebGpuError } from './webgpu/errors.js';
+import { isUnavailable } from './webgpu/errors.js';
 
 export type BackendChoice = 'auto' | 'cpu' | 'webgpu';
 
@@ -39,7 +43,7 @@ export async function createEngine(model: Model, backend: BackendChoice, arith: 
   try {
     return { engine: await WebGpuEngine.create(model, a.name, opts.webgpu) };
   } catch (e) {
-    if (!(e instanceof WebGpuError)) throw e;
+    if (!isUnavailable(e)) throw e;
     return { engine: new CpuEngine(model, a), notice: `${e.message}: using the CPU reference` };
   }
 }

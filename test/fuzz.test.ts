@@ -33,6 +33,9 @@ import {
 import { cli } from './cli-helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gatecot-fuzz-'));
+/** These campaigns test the fuzzer, not an engine: on the CPU reference, whatever fuzz's default
+ *  (auto) would find on this machine (test/webgpu-errors.test.ts fuzzes on WebGPU). */
+const CPU = ['--backend', 'cpu'];
 
 function jsonLines(stdout: string): Record<string, unknown>[] {
   return stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -105,14 +108,14 @@ describe('shrinking', () => {
 
 describe('gatecot fuzz on correct compilers', () => {
   it('finds nothing in a small campaign and prints a summary', async () => {
-    const r = await cli('fuzz', '--seed', '3', '--count', '12', '--gates', '1..40', '--out', join(tmp, 'clean'));
+    const r = await cli('fuzz', '--seed', '3', '--count', '12', '--gates', '1..40', ...CPU, '--out', join(tmp, 'clean'));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^fuzz seed 3, cases 0\.\.11: 12 cases, \d+ inputs, \d+ CoT positions checked, 0 failing cases \(0 findings\)/);
     expect(existsSync(join(tmp, 'clean'))).toBe(false);
   });
 
   it('in fixed:2 too, with JSON lines', async () => {
-    const r = await cli('fuzz', '--seed', '4', '--count', '6', '--gates', '1..30', '--arith', 'fixed:2', '--json', '--out', join(tmp, 'clean2'));
+    const r = await cli('fuzz', '--seed', '4', '--count', '6', '--gates', '1..30', '--arith', 'fixed:2', ...CPU, '--json', '--out', join(tmp, 'clean2'));
     expect(r.code, r.stderr).toBe(0);
     const lines = jsonLines(r.stdout);
     expect(lines[0]!.event).toBe('start');
@@ -123,7 +126,7 @@ describe('gatecot fuzz on correct compilers', () => {
   });
 
   it('shards 1/3, 2/3, 3/3 together run exactly the cases of the whole campaign', async () => {
-    const args = ['fuzz', '--seed', '9', '--count', '10', '--gates', '1..12', '--inputs', '0..8', '--cot', 'gate', '--json', '--out', join(tmp, 'sh')];
+    const args = ['fuzz', '--seed', '9', '--count', '10', '--gates', '1..12', '--inputs', '0..8', '--cot', 'gate', ...CPU, '--json', '--out', join(tmp, 'sh')];
     const key = (e: Record<string, unknown>): string => `${String(e.index)}:${String(e.circuit_hash)}`;
     const whole = events((await cli(...args)).stdout, 'case').map(key);
     expect(whole).toHaveLength(10);
@@ -134,7 +137,7 @@ describe('gatecot fuzz on correct compilers', () => {
   });
 
   it('--index i reruns case i of the campaign alone', async () => {
-    const args = ['fuzz', '--seed', '9', '--gates', '1..12', '--inputs', '0..8', '--cot', 'gate', '--json', '--out', join(tmp, 'ix')];
+    const args = ['fuzz', '--seed', '9', '--gates', '1..12', '--inputs', '0..8', '--cot', 'gate', ...CPU, '--json', '--out', join(tmp, 'ix')];
     const whole = events((await cli(...args, '--count', '8')).stdout, 'case');
     const one = events((await cli(...args, '--index', '6')).stdout, 'case');
     expect(one).toHaveLength(1);
@@ -143,7 +146,7 @@ describe('gatecot fuzz on correct compilers', () => {
   });
 
   it('--time-budget alone runs until the time is spent', async () => {
-    const r = await cli('fuzz', '--time-budget', '1', '--gates', '1..4', '--inputs', '1..4', '--json', '--out', join(tmp, 'tb'));
+    const r = await cli('fuzz', '--time-budget', '1', '--gates', '1..4', '--inputs', '1..4', ...CPU, '--json', '--out', join(tmp, 'tb'));
     expect(r.code).toBe(0);
     const s = events(r.stdout, 'summary')[0]!;
     expect(s.stopped_by).toBe('time-budget');
@@ -169,13 +172,28 @@ describe('gatecot fuzz on correct compilers', () => {
       expect(r.stderr.trimEnd().split('\n'), args.join(' ')).toHaveLength(1);
     }
   });
+
+  it('a bad op mix is named by the flag of the command: --gate-mix for fuzz, --mix for gen random', async () => {
+    for (const [mix, why] of [
+      ['AND=0', /^gatecot: --gate-mix gives every op weight 0$/],
+      ['FOO=1', /^gatecot: --gate-mix: unknown op/],
+      ['AND', /^gatecot: --gate-mix must look like/],
+    ] as const) {
+      const r = await cli('fuzz', '--gate-mix', mix);
+      expect(r.code, mix).toBe(2);
+      expect(r.stderr.trimEnd(), mix).toMatch(why);
+    }
+    const g = await cli('gen', 'random', '--mix', 'AND=0');
+    expect(g.code).toBe(2);
+    expect(g.stderr.trimEnd()).toMatch(/^gatecot: --mix gives every op weight 0$/);
+  });
 });
 
 describe('gatecot fuzz --inject-fault: the fuzzer catches real miscompiles', () => {
   for (const fault of FAULTS) {
     it(`${fault}: found within 200 cases, shrunk to at most 6 gates, and the .gc reproduces it`, async () => {
       const out = join(tmp, `fault-${fault}`);
-      const r = await cli('fuzz', '--seed', '1', '--count', '200', '--gates', '1..300', '--inject-fault', fault, '--max-failures', '1', '--json', '--out', out);
+      const r = await cli('fuzz', '--seed', '1', '--count', '200', '--gates', '1..300', '--inject-fault', fault, '--max-failures', '1', ...CPU, '--json', '--out', out);
       expect(r.code, r.stderr).toBe(1);
       const findings = events(r.stdout, 'finding');
       expect(findings.length).toBeGreaterThan(0);
@@ -186,7 +204,9 @@ describe('gatecot fuzz --inject-fault: the fuzzer catches real miscompiles', () 
         const files = f.files as { minimal: string; original: string; report: string };
         const cot = String(f.cot);
         const report = JSON.parse(readFileSync(files.report, 'utf8')) as Record<string, any>;
-        expect(report).toMatchObject({ seed: '1', index: f.index, cot, options: { inject_fault: fault, arith: 'f32' } });
+        expect(report).toMatchObject({ seed: '1', index: f.index, cot, backend: 'cpu', options: { inject_fault: fault, arith: 'f32' } });
+        expect(f.backend).toBe('cpu');
+        expect(report.reproduce.case).toMatch(/ --backend cpu$/);
         expect(report.failure.wrong_position).toBeGreaterThan(0);
         expect(['0', '1']).toContain(report.failure.expected);
         expect(report.failure.produced).not.toBe(report.failure.expected);
@@ -207,7 +227,7 @@ describe('gatecot fuzz --inject-fault: the fuzzer catches real miscompiles', () 
 
   it('in fixed:2 arithmetic too, without --json; a rerun writes nothing new', async () => {
     const out = join(tmp, 'fault-fixed');
-    const args = ['fuzz', '--seed', '2', '--count', '50', '--gates', '1..80', '--cot', 'gate', '--arith', 'fixed:2', '--inject-fault', 'off-by-one', '--max-failures', '1', '--out', out];
+    const args = ['fuzz', '--seed', '2', '--count', '50', '--gates', '1..80', '--cot', 'gate', '--arith', 'fixed:2', ...CPU, '--inject-fault', 'off-by-one', '--max-failures', '1', '--out', out];
     const r = await cli(...args);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^FAIL case \d+ \(gate\): position \d+ holds '[01]' where '[01]' was due/m);
@@ -224,7 +244,7 @@ describe('gatecot fuzz --inject-fault: the fuzzer catches real miscompiles', () 
 
   it('--no-shrink writes the failing circuit as found', async () => {
     const out = join(tmp, 'noshrink');
-    const r = await cli('fuzz', '--count', '3', '--gates', '20..30', '--cot', 'gate', '--inject-fault', 'swap-gate', '--no-shrink', '--max-failures', '1', '--json', '--out', out);
+    const r = await cli('fuzz', '--count', '3', '--gates', '20..30', '--cot', 'gate', '--inject-fault', 'swap-gate', '--no-shrink', '--max-failures', '1', ...CPU, '--json', '--out', out);
     expect(r.code).toBe(1);
     const f = events(r.stdout, 'finding')[0]!;
     expect(f.minimal).toBeUndefined();

@@ -1,24 +1,38 @@
 // How the WebGPU engine fails: a missing adapter, a shader the driver rejects, a model that
 // does not fit the adapter's limits, a lost device, an arithmetic it does not run. Each is one
 // line (a UserError, so the CLI prints it and exits 2), never a crash or a silent fallback;
-// `--backend auto` falls back to the CPU with a one-line notice. Also `gatecot doctor`.
+// `--backend auto` falls back to the CPU with a one-line notice only where WebGPU is
+// unavailable (no adapter, an arithmetic or feature it lacks); any other WebGPU error propagates,
+// and in a fuzz campaign on auto it is a finding on WebGPU. Also `gatecot doctor`.
 // The adapter-free cases run everywhere; the rest are skipped without an adapter (with a
 // notice), except with CI=true, where a missing adapter fails the suite.
 
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../circuits/index.js';
 import { generate } from '../circuits/gen/index.js';
 import { captureIo } from '../cli/io.js';
 import { runCli } from '../cli/main.js';
 import { compile } from '../compiler/index.js';
-import { createEngine } from '../runtime/index.js';
-import { WebGpuEngine, WebGpuError, WebGpuUnavailableError, openGpu } from '../runtime/webgpu/index.js';
+import { SharedGpu, WHOLE, createEngine, findingReport, openFuzzBackend, runCampaign, type CampaignOptions, type Finding } from '../runtime/index.js';
+import { WebGpuEngine, WebGpuError, WebGpuUnavailableError, isUnavailable, openGpu, type WebGpuErrorKind } from '../runtime/webgpu/index.js';
 import { buildKernel } from '../runtime/webgpu/kernels.js';
 import { gpuOrSkip } from './fixtures/gpu.js';
 import { shared } from './shared.js';
 
 const LONG = 300_000;
 const c17 = shared('iscas85/c17.bench');
+const tmp = mkdtempSync(join(tmpdir(), 'gatecot-webgpu-errors-'));
+
+function jsonEvents(out: string, event: string): Record<string, unknown>[] {
+  return out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((e) => e.event === event);
+}
 
 const ctx = await gpuOrSkip('WebGPU error tests that need an adapter');
 afterAll(() => ctx?.destroy());
@@ -82,6 +96,28 @@ describe('no adapter (GATECOT_WEBGPU=off, or disabled)', () => {
     expect(JSON.parse(a.out).backend).toBe('cpu');
   });
 
+  it('auto falls back on "unavailable" errors only', () => {
+    expect(isUnavailable(new WebGpuUnavailableError('none'))).toBe(true);
+    expect(isUnavailable(new WebGpuError('unsupported', 'no shader-f16'))).toBe(true);
+    const engineFailures: WebGpuErrorKind[] = ['device-lost', 'shader', 'validation', 'out-of-memory', 'limits'];
+    for (const k of engineFailures) expect(isUnavailable(new WebGpuError(k, 'x')), k).toBe(false);
+    expect(isUnavailable(new Error('x'))).toBe(false);
+  });
+
+  it('fuzz (default: --backend auto) runs on the CPU with a notice, and every case line says so; webgpu exits 2', async () => {
+    const args = ['fuzz', '--count', '2', '--gates', '1..6', '--inputs', '1..4', '--cot', 'gate', '--json', '--out', join(tmp, 'off')];
+    const r = await cli(args, 'off');
+    expect(r.code, r.err).toBe(0);
+    expect(r.err.trim().split('\n')).toEqual([expect.stringMatching(/^gatecot: no WebGPU adapter.*: using the CPU reference$/)]);
+    expect(jsonEvents(r.out, 'start')[0]).toMatchObject({ backend: 'cpu', options: { backend: 'auto' } });
+    expect(jsonEvents(r.out, 'case').map((c) => c.backend)).toEqual(['cpu', 'cpu']);
+    expect(jsonEvents(r.out, 'summary')[0]).toMatchObject({ backend: 'cpu', cases: 2, failed_cases: 0 });
+    const w = await cli([...args, '--backend', 'webgpu'], 'off');
+    expect(w.code).toBe(2);
+    expect(w.err.trim().split('\n')).toEqual([expect.stringMatching(/^gatecot: no WebGPU adapter/)]);
+    expect(w.out).toBe('');
+  });
+
   it('doctor exits 2', async () => {
     const r = await cli(['doctor'], 'off');
     expect(r.code).toBe(2);
@@ -107,6 +143,87 @@ withGpu('WebGPU errors with an adapter', () => {
       expectOneLine(e);
     } finally {
       small.destroy();
+    }
+  });
+
+  it('auto does not hide an engine failure: a model over the binding limit throws', async () => {
+    const small = await openGpu({ maxBindingBytes: 64 });
+    try {
+      const m = compile(generate('adder', { width: '4' }), { cot: '4tok' });
+      const e = await errorOf(createEngine(m, 'auto', 'f32', { webgpu: { context: small } }));
+      expect((e as WebGpuError).kind).toBe('limits');
+      expectOneLine(e);
+    } finally {
+      small.destroy();
+    }
+  });
+
+  it('fuzz --backend auto: one device, every check on WebGPU, the adapter named', async () => {
+    const r = await cli(['fuzz', '--backend', 'auto', '--count', '3', '--gates', '1..8', '--inputs', '1..4', '--cot', 'gate', '--json', '--out', join(tmp, 'auto')]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).not.toMatch(/CPU reference/);
+    expect(jsonEvents(r.out, 'start')[0]).toMatchObject({ backend: 'webgpu', adapter: ctx!.info.line });
+    expect(jsonEvents(r.out, 'case').map((c) => [c.backend, c.ok])).toEqual([
+      ['webgpu', true],
+      ['webgpu', true],
+      ['webgpu', true],
+    ]);
+    expect(jsonEvents(r.out, 'summary')[0]).toMatchObject({ backend: 'webgpu', cases: 3, failed_cases: 0 });
+  }, LONG);
+
+  it('fuzz on auto: a WebGPU failure is a finding on WebGPU (with its report), not a switch to the CPU', async () => {
+    // The one-gate probe fits 4096-byte bindings, models of 30 gates do not: every case fails.
+    const runOn = await openFuzzBackend('auto', 'f32', { maxBindingBytes: 4096 });
+    expect(runOn.used).toBe('webgpu');
+    const device = await runOn.gpu!.context();
+    const o: CampaignOptions = {
+      seed: 1n,
+      count: 2,
+      gates: { min: 30, max: 40 },
+      inputs: { min: 8, max: 16 },
+      cots: ['gate'],
+      check: { arith: 'f32', backend: 'auto' },
+      samples: 2,
+      shard: WHOLE,
+      shrink: false,
+      shrinkSeconds: 5,
+      runOn,
+    };
+    const findings: Finding[] = [];
+    try {
+      const s = await runCampaign(o, { onFinding: (f) => void findings.push(f) });
+      expect(s).toMatchObject({ cases: 2, failedCases: 2, backend: 'webgpu' });
+      expect(await runOn.gpu!.context()).toBe(device); // the campaign's device, still open
+      expect(runOn.gpu!.reopened).toBe(0);
+    } finally {
+      runOn.gpu!.close();
+    }
+    expect(findings).toHaveLength(2);
+    for (const f of findings) {
+      expect(f.backend).toBe('webgpu');
+      expect(f.failure.signature).toMatch(/^exception:WebGpuError:weights needs # bytes in one storage binding/);
+      const report = findingReport(o, f, { original: 'x.orig.gc' }) as { backend: string; options: { backend: string }; reproduce: Record<string, string> };
+      expect(report.backend).toBe('webgpu');
+      expect(report.options.backend).toBe('auto');
+      expect(report.reproduce.case).toMatch(/ --backend webgpu/);
+      expect(report.reproduce.failure).toMatch(/^gatecot verify x\.orig\.gc .*--backend webgpu/);
+    }
+  }, LONG);
+
+  it('a campaign\'s shared device is replaced once it is lost', async () => {
+    const g = await SharedGpu.open({});
+    try {
+      const first = await g.context();
+      expect(await g.context()).toBe(first);
+      first.device.destroy(); // not through GpuContext.destroy(): the context sees a lost device
+      await new Promise((r) => setTimeout(r, 50));
+      expect(first.healthy).toBe(false);
+      const second = await g.context();
+      expect(second).not.toBe(first);
+      expect(second.healthy).toBe(true);
+      expect(g.reopened).toBe(1);
+    } finally {
+      g.close();
     }
   });
 

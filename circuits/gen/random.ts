@@ -50,23 +50,23 @@ const OUTPUTS: GenOption = {
   help: `K outputs: the K most recent gates that drive nothing (then other recent gates); 0 = all of those, at most ${AUTO_OUTPUT_CAP}`,
 };
 
-/** Weights indexed by op code, from "AND=3,OR=2,..." (names case-insensitive). */
-export function parseMix(text: string): number[] {
+/** Weights indexed by op code, from "AND=3,OR=2,..." (names case-insensitive); errors name `flag`. */
+export function parseMix(text: string, flag = '--mix'): number[] {
   const w = new Array<number>(OP_NAMES.length).fill(0);
   const seen = new Set<string>();
   for (const part of text.split(',')) {
     const m = /^\s*([A-Za-z0-9]+)\s*=\s*(\d+)\s*$/.exec(part);
-    if (!m) throw new UserError(`--mix must look like AND=3,OR=2,NOT=1, got ${quote(part.trim())}`);
+    if (!m) throw new UserError(`${flag} must look like AND=3,OR=2,NOT=1, got ${quote(part.trim())}`);
     const name = m[1]!.toUpperCase();
     const i = (OP_NAMES as readonly string[]).indexOf(name);
-    if (i < 0) throw new UserError(`--mix: unknown op ${quote(m[1]!)} (ops: ${OP_NAMES.join(' ')})`);
-    if (seen.has(name)) throw new UserError(`--mix names ${name} twice`);
+    if (i < 0) throw new UserError(`${flag}: unknown op ${quote(m[1]!)} (ops: ${OP_NAMES.join(' ')})`);
+    if (seen.has(name)) throw new UserError(`${flag} names ${name} twice`);
     seen.add(name);
     const v = Number(m[2]);
-    if (v > MAX_WEIGHT) throw new UserError(`--mix: the weight of ${name} must be at most ${MAX_WEIGHT}, got ${m[2]}`);
+    if (v > MAX_WEIGHT) throw new UserError(`${flag}: the weight of ${name} must be at most ${MAX_WEIGHT}, got ${m[2]}`);
     w[i] = v;
   }
-  if (w.every((v) => v === 0)) throw new UserError('--mix gives every op weight 0');
+  if (w.every((v) => v === 0)) throw new UserError(`${flag} gives every op weight 0`);
   return w;
 }
 

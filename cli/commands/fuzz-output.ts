@@ -56,6 +56,7 @@ export function caseJson(r: CaseResult): Record<string, unknown> {
     event: 'case',
     index: r.index,
     ok: r.ok,
+    backend: r.backend,
     gates: r.spec.gates,
     inputs: r.spec.inputs,
     case_seed: `0x${r.spec.caseSeed.toString(16).padStart(16, '0')}`,
@@ -72,6 +73,7 @@ export function findingJson(f: Finding, files: FindingFiles & { report: string }
     event: 'finding',
     index: f.index,
     cot: f.cot,
+    backend: f.backend,
     signature: f.failure.signature,
     original: { gates: f.circuit.ops.length, inputs: f.circuit.nInputs },
     ...(m ? { minimal: { gates: m.circuit.ops.length, inputs: m.circuit.nInputs, input: bitString(m.failure.witness) }, shrink_mode: m.mode, reproduced: f.reproduced } : {}),
@@ -95,7 +97,8 @@ export function findingText(f: Finding, files: FindingFiles & { report: string }
   const shrunk = m
     ? `; shrunk ${plural(f.circuit.ops.length, 'gate')}, ${plural(f.circuit.nInputs, 'input')} -> ${plural(m.circuit.ops.length, 'gate')}, ${plural(m.circuit.nInputs, 'input')}${f.reproduced ? '' : ' (the written file does not reproduce it!)'}`
     : '';
-  return `FAIL case ${f.index} (${f.cot}): ${what}${shrunk}: ${files.minimal ?? files.original} (report ${files.report})\n`;
+  const where = f.backend === 'cpu' ? f.cot : `${f.cot}, ${f.backend}`;
+  return `FAIL case ${f.index} (${where}): ${what}${shrunk}: ${files.minimal ?? files.original} (report ${files.report})\n`;
 }
 
 export function summaryJson(s: CampaignSummary, seed: bigint): Record<string, unknown> {
@@ -110,6 +113,7 @@ export function summaryJson(s: CampaignSummary, seed: bigint): Record<string, un
     positions: s.positions,
     seconds: Number(s.seconds.toFixed(3)),
     stopped_by: s.stoppedBy,
+    backend: s.backend,
   };
 }
 
@@ -133,7 +137,8 @@ export function summaryText(s: CampaignSummary, what: string): string {
   const stop = s.stoppedBy === 'count' ? '' : ` (stopped: ${s.stoppedBy})`;
   return (
     `fuzz ${what}: ${plural(s.cases, 'case')}, ${plural(s.inputs, 'input')}, ${s.positions} CoT positions checked, ` +
-    `${plural(s.failedCases, 'failing case')} (${plural(s.findings, 'finding')}); ${s.seconds.toFixed(1)} s, ${rate.toFixed(2)} cases/s${stop}\n`
+    `${plural(s.failedCases, 'failing case')} (${plural(s.findings, 'finding')}); ${s.seconds.toFixed(1)} s, ${rate.toFixed(2)} cases/s ` +
+    `on ${s.backend === 'webgpu' ? 'WebGPU' : 'the CPU reference'}${stop}\n`
   );
 }
 

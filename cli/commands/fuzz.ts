@@ -1,15 +1,16 @@
 // `gatecot fuzz`: random circuits compiled, verified and shrunk (runtime/fuzz/), or, with
 // --parsers, damaged files of every format through the readers. Exit 0 when nothing failed,
 // 1 when something did, 2 for bad options; an interrupted campaign (Ctrl-C) stops after the
-// current case, prints its summary and exits 1 if it found something, else 130.
+// current case, prints its summary and exits 1 if it found something, else 130. The backend is
+// chosen once (runtime/fuzz/backend.ts); by default `auto`: the WebGPU engine where there is an
+// adapter, so that the fuzzer checks the GPU engine where there is one (README: Backends).
 
 import type { Command } from 'commander';
 import { CircuitError } from '../../circuits/index.js';
-import { compile, parseFault, type CotFormat } from '../../compiler/index.js';
+import { parseFault, type CotFormat } from '../../compiler/index.js';
 import {
   builtinSeeds,
   corpusSeeds,
-  createEngine,
   DEFAULT_GATES,
   DEFAULT_INPUTS,
   FindingWriter,
@@ -20,6 +21,7 @@ import {
   WorkerParseRunner,
   campaignKey,
   checkMix,
+  openFuzzBackend,
   parseBackend,
   parseLocality,
   parseRange,
@@ -27,10 +29,10 @@ import {
   runCampaign,
   runParserCampaign,
   type CampaignOptions,
+  type FuzzBackend,
   type ParserCampaignOptions,
   type Shard,
 } from '../../runtime/index.js';
-import { NetlistBuilder } from '../../circuits/index.js';
 import type { CliContext } from '../context.js';
 import { EXIT_CHECK_FAILED, UsageError } from '../errors.js';
 import {
@@ -102,10 +104,17 @@ function cotsFlag(s: string): CotFormat[] {
   throw new UsageError(`--cot must be 4tok, gate or both, got '${s}'`);
 }
 
+interface Extent {
+  count?: number;
+  index?: number;
+  timeBudget?: number;
+  shard: Shard;
+}
+
 /** Extent shared by both campaigns: count, index, time budget, shard. */
-function extent(o: FuzzFlags, defaultCount: number): { count?: number; index?: number; timeBudget?: number; shard: Shard } {
+function extent(o: FuzzFlags, defaultCount: number): Extent {
   const shard = o.shard !== undefined ? parseShard(o.shard) : WHOLE;
-  const r: { count?: number; index?: number; timeBudget?: number; shard: Shard } = { shard };
+  const r: Extent = { shard };
   if (o.index !== undefined) {
     if (o.shard !== undefined) throw new UsageError('--index runs one case: it cannot be combined with --shard');
     r.index = intFlag(o.index, '--index', 0, 2 ** 31);
@@ -120,16 +129,6 @@ function extentText(e: { count?: number; index?: number; shard: Shard }, seed: b
   if (e.index !== undefined) return `seed ${seed}, case ${e.index}`;
   const range = e.count === undefined ? 'cases 0..' : `cases 0..${e.count - 1}`;
   return `seed ${seed}, ${range}${e.shard.count > 1 ? `, shard ${e.shard.index}/${e.shard.count}` : ''}`;
-}
-
-/** Fails early, with one line, on a backend or arithmetic that cannot run; returns its notice. */
-async function probeBackend(o: CampaignOptions): Promise<string | undefined> {
-  const nb = new NetlistBuilder();
-  const [x] = nb.addInputGroup('x', ['x'], nb.loc(1, 1));
-  nb.addOutputGroup('y', [{ net: nb.addGate('y', 'NOT', [x!], nb.loc(1, 1)), loc: nb.loc(1, 1) }]);
-  const { engine, notice } = await createEngine(compile(nb.build('probe'), { cot: 'gate' }), o.check.backend, o.check.arith);
-  engine.dispose();
-  return notice;
 }
 
 /** Stops the campaign after the current case on the first Ctrl-C; the second one kills. */
@@ -164,8 +163,17 @@ async function circuitCampaign(ctx: CliContext, o: FuzzFlags): Promise<void> {
   if (o.gateMix !== undefined) opts.mix = checkMix(o.gateMix);
   if (o.locality !== undefined) opts.locality = parseLocality(o.locality);
   if (o.maxFailures !== undefined) opts.maxFailures = intFlag(o.maxFailures, '--max-failures', 1, 2 ** 31);
-  const notice = await probeBackend(opts);
-  if (notice) ctx.io.err(`gatecot: ${notice}\n`);
+  // Chosen once (fails early, with one line, where it cannot run); one device for the whole campaign.
+  const runOn = await openFuzzBackend(opts.check.backend, opts.check.arith);
+  try {
+    if (runOn.notice) ctx.io.err(`gatecot: ${runOn.notice}\n`);
+    await runCircuitCampaign(ctx, o, opts, runOn, e, seed);
+  } finally {
+    runOn.gpu?.close();
+  }
+}
+
+async function runCircuitCampaign(ctx: CliContext, o: FuzzFlags, opts: CampaignOptions, runOn: FuzzBackend, e: Extent, seed: bigint): Promise<void> {
   const what = extentText(e, seed);
   const io = ctx.io;
   const total = e.index !== undefined ? 1 : e.count === undefined ? undefined : Math.ceil(Math.max(0, e.count - (e.shard.index - 1)) / e.shard.count);
@@ -174,12 +182,13 @@ async function circuitCampaign(ctx: CliContext, o: FuzzFlags): Promise<void> {
   let done = 0;
   let failed = 0;
   if (o.json) {
-    jsonLine(io, { event: 'start', kind: 'circuits', seed: String(seed), ...extentJson(e), options: campaignKey(opts), cot: opts.cots, out: o.out });
+    const adapter = runOn.gpu ? { adapter: runOn.gpu.adapter } : {};
+    jsonLine(io, { event: 'start', kind: 'circuits', seed: String(seed), ...extentJson(e), options: campaignKey(opts), backend: runOn.used, ...adapter, cot: opts.cots, out: o.out });
   }
   const summary = await interruptible(
     (signal) =>
       runCampaign(
-        { ...opts, signal },
+        { ...opts, runOn, signal },
         {
           onCase: (r) => {
             done++;
@@ -275,7 +284,7 @@ export function registerFuzz(program: Command, ctx: CliContext): void {
     .option('--locality <X>', 'fixed locality in [0,1] (default: drawn per case)')
     .option('--cot <format>', '4tok, gate or both', 'both')
     .option('--arith <mode>', 'f32, f64, f16, fixed:s or float:e,s', 'f32')
-    .option('--backend <b>', 'auto, cpu or webgpu', 'cpu')
+    .option('--backend <b>', 'auto (WebGPU where available, else the CPU), cpu or webgpu; chosen once for the whole campaign', 'auto')
     .option('--samples <K>', 'random inputs per case besides all-zeros and all-ones (all inputs up to 5 input wires)', '16')
     .option('--shard <I/N>', 'run only the cases i with i mod N = I-1')
     .option('--out <dir>', 'folder for failing circuits and reports', 'fuzz-findings')

@@ -1,15 +1,20 @@
 // A fuzz campaign: for each case index of the shard, build the case's circuit, check it in
 // every CoT format asked for, and shrink each failure to a minimal reproducer. The campaign
 // reports through hooks and awaits them, so that a failure is on disk (artifacts.ts) before
-// the next step starts: an interrupted campaign loses nothing it already found.
+// the next step starts: an interrupted campaign loses nothing it already found. It yields to the
+// event loop between checks (yield.ts), so Ctrl-C stops it after the current case even on the
+// CPU reference, where the checks themselves never wait for anything.
 
 import { parseCircuitText, writeCircuit, type Circuit } from '../../circuits/index.js';
 import { sha256, type CotFormat } from '../../compiler/index.js';
+import type { Backend } from '../engine.js';
+import { openFuzzBackend, type FuzzBackend } from './backend.js';
 import { buildCase, caseInputs, caseSpec, type CaseSpec } from './cases.js';
 import { checkCot, type CheckConfig, type CotCheck, type Failure } from './check.js';
 import { minimize, sameFailure, type Minimized } from './minimize.js';
 import type { CaseOptions } from './options.js';
 import { shardIndices, stopReason, type Shard } from './seeds.js';
+import { yieldToEventLoop } from './yield.js';
 
 export interface CampaignOptions extends CaseOptions {
   seed: bigint;
@@ -30,10 +35,14 @@ export interface CampaignOptions extends CaseOptions {
   /** Budget of each shrink. */
   shrinkSeconds: number;
   signal?: AbortSignal;
+  /** The backend openFuzzBackend chose (the caller closes it); runCampaign opens and closes one when absent. */
+  runOn?: FuzzBackend;
 }
 
 export interface CaseResult {
   index: number;
+  /** Where its checks ran. */
+  backend: Backend;
   spec: CaseSpec;
   /** sha256 of the circuit's .gc text: equal hashes, equal cases. */
   circuitHash: string;
@@ -48,6 +57,8 @@ export interface FoundFailure {
   index: number;
   spec: CaseSpec;
   cot: CotFormat;
+  /** Where the failing check ran (shrinking runs there too). */
+  backend: Backend;
   circuit: Circuit;
   failure: Failure;
 }
@@ -77,6 +88,7 @@ export interface CampaignSummary {
   positions: number;
   seconds: number;
   stoppedBy: StopReason;
+  backend: Backend;
 }
 
 /** Does the minimal circuit, written as .gc and parsed back, still fail the same way? */
@@ -85,15 +97,19 @@ async function reproduces(m: Minimized, cot: CotFormat, cfg: CheckConfig): Promi
   return (await sameFailure(cot, cfg, m.failure.signature, m.mode)(back, m.failure.witness)) !== undefined;
 }
 
-async function runCase(o: CampaignOptions, index: number, hooks: CampaignHooks): Promise<{ result: CaseResult; findings: number }> {
+async function runCase(o: CampaignOptions, cfg: CheckConfig, index: number, hooks: CampaignHooks): Promise<{ result: CaseResult; findings: number }> {
   const t0 = performance.now();
   const spec = caseSpec(o, o.seed, index);
   const circuit = buildCase(spec);
   const inputs = caseInputs(spec, o.samples);
   const checks: CotCheck[] = [];
-  for (const cot of o.cots) checks.push(await checkCot(circuit, cot, inputs, o.check));
+  for (const cot of o.cots) {
+    await yieldToEventLoop();
+    checks.push(await checkCot(circuit, cot, inputs, cfg));
+  }
   const result: CaseResult = {
     index,
+    backend: checks[0]?.backend ?? (cfg.backend === 'webgpu' ? 'webgpu' : 'cpu'),
     spec,
     circuitHash: sha256(writeCircuit(circuit, 'gc')),
     inputs: inputs.length,
@@ -105,12 +121,12 @@ async function runCase(o: CampaignOptions, index: number, hooks: CampaignHooks):
   let findings = 0;
   for (const ch of checks) {
     if (!ch.failure) continue;
-    const found: FoundFailure = { index, spec, cot: ch.cot, circuit, failure: ch.failure };
+    const found: FoundFailure = { index, spec, cot: ch.cot, backend: ch.backend, circuit, failure: ch.failure };
     await hooks.onFailure?.(found);
     const finding: Finding = { ...found, reproduced: false };
     if (o.shrink) {
-      finding.minimal = await minimize(circuit, ch.cot, ch.failure, o.check, { maxSeconds: o.shrinkSeconds, signal: o.signal });
-      finding.reproduced = await reproduces(finding.minimal, ch.cot, o.check);
+      finding.minimal = await minimize(circuit, ch.cot, ch.failure, cfg, { maxSeconds: o.shrinkSeconds, signal: o.signal });
+      finding.reproduced = await reproduces(finding.minimal, ch.cot, cfg);
     }
     await hooks.onFinding?.(finding);
     findings++;
@@ -118,17 +134,31 @@ async function runCase(o: CampaignOptions, index: number, hooks: CampaignHooks):
   return { result, findings };
 }
 
+/** Runs the campaign on o.runOn, or on a backend it opens (and closes) itself. */
 export async function runCampaign(o: CampaignOptions, hooks: CampaignHooks = {}): Promise<CampaignSummary> {
+  if (o.runOn) return runCampaignOn(o, o.runOn, hooks);
+  const b = await openFuzzBackend(o.check.backend, o.check.arith);
+  try {
+    return await runCampaignOn(o, b, hooks);
+  } finally {
+    b.gpu?.close();
+  }
+}
+
+async function runCampaignOn(o: CampaignOptions, b: FuzzBackend, hooks: CampaignHooks): Promise<CampaignSummary> {
   const t0 = performance.now();
-  const s: CampaignSummary = { cases: 0, failedCases: 0, findings: 0, inputs: 0, positions: 0, seconds: 0, stoppedBy: 'count' };
+  // Every check runs where the campaign chose: `auto` is settled once, here.
+  const cfg: CheckConfig = { ...o.check, backend: b.used, ...(b.gpu ? { gpu: b.gpu } : {}) };
+  const s: CampaignSummary = { cases: 0, failedCases: 0, findings: 0, inputs: 0, positions: 0, seconds: 0, stoppedBy: 'count', backend: b.used };
   const indices = o.index !== undefined ? [o.index] : shardIndices(o.shard, o.count);
   for (const i of indices) {
+    await yieldToEventLoop(); // lets a Ctrl-C that came during the last case abort the signal
     const stop = stopReason(o, t0);
     if (stop) {
       s.stoppedBy = stop;
       break;
     }
-    const { result, findings } = await runCase(o, i, hooks);
+    const { result, findings } = await runCase(o, cfg, i, hooks);
     s.cases++;
     s.findings += findings;
     s.inputs += result.inputs;

@@ -2,19 +2,24 @@
 // forcing on a set of inputs against direct evaluation, then let it generate its chain of
 // thought for one input (true decoding, the KV-cache path) and compare the outputs. Anything
 // thrown on the way is a failure too: compile and verify must never throw on a valid circuit.
+// With `auto`, only an unavailable WebGPU falls back to the CPU (runtime/backend.ts); every
+// check records the backend it ran on.
 
 import { evalOutputsOne, type Circuit } from '../../circuits/index.js';
 import { compile, type CotFormat, type Fault, type Model } from '../../compiler/index.js';
 import { createEngine, type BackendChoice } from '../backend.js';
-import type { Engine } from '../engine.js';
+import type { Backend, Engine } from '../engine.js';
 import { outputsOfSequence, promptOf } from '../reference.js';
 import { verifyModel, type MismatchDetail } from '../verify.js';
+import type { SharedGpu } from './backend.js';
 
 export interface CheckConfig {
   arith: string;
   backend: BackendChoice;
   /** A deliberate miscompile (compiler/faults.ts). */
   fault?: Fault;
+  /** The campaign's WebGPU device (backend.ts); without it each WebGPU check opens its own. */
+  gpu?: SharedGpu;
 }
 
 export type FailureKind = 'teacher-forcing' | 'generation' | 'exception';
@@ -37,6 +42,8 @@ export interface Failure {
 
 export interface CotCheck {
   cot: CotFormat;
+  /** Where the check ran (with `auto`: where it was due to run when it failed before an engine existed). */
+  backend: Backend;
   ok: boolean;
   inputs: number;
   positions: number;
@@ -76,14 +83,25 @@ async function generationFailure(model: Model, c: Circuit, engine: Engine, x: Ui
   };
 }
 
+/** The backend a check is due to run on before its engine exists. */
+function plannedBackend(cfg: CheckConfig): Backend {
+  if (cfg.backend !== 'auto') return cfg.backend;
+  return cfg.arith === 'f32' || cfg.arith === 'f16' ? 'webgpu' : 'cpu';
+}
+
+async function engineFor(model: Model, cfg: CheckConfig): Promise<Engine> {
+  const webgpu = cfg.gpu && cfg.backend !== 'cpu' ? { webgpu: { context: await cfg.gpu.context() } } : {};
+  return (await createEngine(model, cfg.backend, cfg.arith, webgpu)).engine;
+}
+
 /** Compiles `c` in format `cot` and checks it on `inputs` (at least one vector). */
 export async function checkCot(c: Circuit, cot: CotFormat, inputs: Uint8Array[], cfg: CheckConfig): Promise<CotCheck> {
   let engine: Engine | undefined;
   try {
     const model = compile(c, cfg.fault ? { cot, fault: cfg.fault } : { cot });
-    engine = (await createEngine(model, cfg.backend, cfg.arith)).engine;
+    engine = await engineFor(model, cfg);
     const r = await verifyModel(model, c, engine, inputs);
-    const base = { cot, inputs: r.inputs_tested, positions: r.positions_checked };
+    const base = { cot, backend: engine.backend, inputs: r.inputs_tested, positions: r.positions_checked };
     if (!r.ok) {
       const f = r.first!;
       const failure: Failure = {
@@ -105,7 +123,7 @@ export async function checkCot(c: Circuit, cot: CotFormat, inputs: Uint8Array[],
       mismatches: 0,
       message: e instanceof Error ? e.message : String(e),
     };
-    return { cot, ok: false, inputs: 0, positions: 0, failure };
+    return { cot, backend: engine?.backend ?? plannedBackend(cfg), ok: false, inputs: 0, positions: 0, failure };
   } finally {
     engine?.dispose();
   }

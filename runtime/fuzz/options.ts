@@ -26,7 +26,7 @@ export function rangeText(r: Range): string {
 
 /** Checks a --gate-mix value (the `random` generator's --mix syntax) and returns it trimmed. */
 export function checkMix(text: string): string {
-  parseMix(text);
+  parseMix(text, '--gate-mix');
   return text.trim();
 }
 

@@ -2,6 +2,7 @@
 // so that a rerun of the same campaign writes byte-identical files.
 
 import { sha256, type CotFormat } from '../../compiler/index.js';
+import type { Backend } from '../engine.js';
 import type { CampaignOptions, Finding } from './campaign.js';
 import { bitString, type Failure } from './check.js';
 import { rangeText } from './options.js';
@@ -27,19 +28,21 @@ export function keyHash(o: CampaignOptions): string {
   return sha256(JSON.stringify(campaignKey(o))).slice(0, 8);
 }
 
-function checkFlags(o: CampaignOptions, cot: CotFormat): string[] {
+/** Flags of `verify` and `run`: the backend the failure showed on (not `auto`: it might choose otherwise). */
+function checkFlags(o: CampaignOptions, cot: CotFormat, backend: Backend): string[] {
   const f = ['--cot', cot, '--arith', o.check.arith];
-  if (o.check.backend !== 'cpu') f.push('--backend', o.check.backend);
+  if (backend !== 'cpu') f.push('--backend', backend);
   if (o.check.fault) f.push('--inject-fault', o.check.fault);
   return f;
 }
 
-/** The command that reruns case `index` alone. */
-export function caseCommand(o: CampaignOptions, index: number, cot: CotFormat): string {
+/** The command that reruns case `index` alone, on `backend` (named always: fuzz's default may differ). */
+export function caseCommand(o: CampaignOptions, index: number, cot: CotFormat, backend: Backend): string {
   const f = ['gatecot', 'fuzz', '--seed', String(o.seed), '--index', String(index), '--gates', rangeText(o.gates), '--inputs', rangeText(o.inputs)];
   if (o.mix !== undefined) f.push('--gate-mix', o.mix);
   if (o.locality !== undefined) f.push('--locality', String(o.locality));
-  f.push(...checkFlags(o, cot), '--samples', String(o.samples));
+  f.push(...checkFlags(o, cot, backend), '--samples', String(o.samples));
+  if (backend === 'cpu') f.push('--backend', 'cpu');
   return f.join(' ');
 }
 
@@ -71,7 +74,7 @@ export function failureJson(f: Failure): Record<string, unknown> {
 export function reproduceCommand(o: CampaignOptions, f: Finding, file: string): string {
   const m = f.minimal;
   const failure = m?.failure ?? f.failure;
-  const flags = checkFlags(o, f.cot);
+  const flags = checkFlags(o, f.cot, f.backend);
   if (failure.kind === 'generation') return ['gatecot', 'run', file, '--bits', bitString(failure.witness), ...flags].join(' ');
   const exhaustive = m?.mode === 'witness' ? ['--exhaustive'] : [];
   return ['gatecot', 'verify', file, ...flags, ...exhaustive].join(' ');
@@ -92,6 +95,7 @@ export function findingReport(o: CampaignOptions, f: Finding, files: FindingFile
     index: f.index,
     case_seed: `0x${f.spec.caseSeed.toString(16).padStart(16, '0')}`,
     cot: f.cot,
+    backend: f.backend,
     options: campaignKey(o),
     case: {
       gates: f.spec.gates,
@@ -119,7 +123,7 @@ export function findingReport(o: CampaignOptions, f: Finding, files: FindingFile
         }
       : {}),
     reproduce: {
-      case: caseCommand(o, f.index, f.cot),
+      case: caseCommand(o, f.index, f.cot, f.backend),
       failure: reproduceCommand(o, f, target),
       ...(files.minimal ? { test: `gatecot test ${files.minimal}` } : {}),
     },

@@ -23,6 +23,7 @@ import { arity, Op } from '../../circuits/index.js';
 import type { Failure } from './check.js';
 import { ddmin } from './ddmin.js';
 import { circuitProblem, keepOutputs, liveGates, projectInputs, pruneDead, removeGates, removeInputs, replaceGate, truncateAt } from './netlist.js';
+import { yieldToEventLoop } from './yield.js';
 
 export interface ShrinkState {
   circuit: Circuit;
@@ -72,7 +73,10 @@ class Shrinker {
 
   /** Adopts the candidate when it still fails the same way. */
   async try(cand: Circuit | undefined, witness: Uint8Array = this.cur.failure.witness): Promise<boolean> {
-    if (!cand || this.exhausted()) return false;
+    if (!cand) return false;
+    // A turn for the event loop first, so that Ctrl-C (the abort signal) can stop a long shrink.
+    await yieldToEventLoop();
+    if (this.exhausted()) return false;
     const problem = circuitProblem(cand);
     if (problem) throw new Error(`shrinker built an invalid circuit: ${problem}`);
     this.tests++;

@@ -5,6 +5,12 @@
 
 import { UserError } from '../../circuits/index.js';
 
+/**
+ * 'no-adapter': no adapter, WebGPU disabled, or Dawn did not load. 'unsupported': the adapter
+ * or the engine does not offer what was asked (an arithmetic, shader-f16, a device, a feature).
+ * These two mean "WebGPU cannot run this here" and are the only ones `--backend auto` falls back
+ * on (isUnavailable); the others are failures of the engine on this model and must be seen.
+ */
 export type WebGpuErrorKind = 'no-adapter' | 'unsupported' | 'device-lost' | 'shader' | 'validation' | 'out-of-memory' | 'limits';
 
 export class WebGpuError extends UserError {
@@ -24,6 +30,11 @@ export class WebGpuUnavailableError extends WebGpuError {
   constructor(why: string) {
     super('no-adapter', `no WebGPU adapter: ${why}`);
   }
+}
+
+/** WebGPU cannot run this here (no adapter, disabled, an arithmetic or feature it lacks). */
+export function isUnavailable(e: unknown): e is WebGpuError {
+  return e instanceof WebGpuError && (e.kind === 'no-adapter' || e.kind === 'unsupported');
 }
 
 export function oneLine(s: string): string {

@@ -132,6 +132,11 @@ export class GpuContext {
     };
   }
 
+  /** Open, not lost, and no uncaptured error: fit for more work (check() throws otherwise). */
+  get healthy(): boolean {
+    return !this.destroyed && this.lost === null && this.uncaptured === null;
+  }
+
   /** Throws a one-line WebGpuError when the device was lost or reported an error. */
   check(): void {
     if (this.lost !== null) throw new WebGpuError('device-lost', `WebGPU device ${this.lost}`);

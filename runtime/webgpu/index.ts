@@ -2,7 +2,7 @@
 
 export { WebGpuEngine } from './engine.js';
 export type { WebGpuEngineOptions } from './engine.js';
-export { WebGpuError, WebGpuUnavailableError } from './errors.js';
+export { WebGpuError, WebGpuUnavailableError, isUnavailable } from './errors.js';
 export type { WebGpuErrorKind } from './errors.js';
 export { openGpu, requestAdapter, summarizeAdapter } from './gpu.js';
 export type { AdapterSummary, EngineLimits, GpuContext, GpuOptions } from './gpu.js';
