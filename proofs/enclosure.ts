@@ -23,7 +23,7 @@
 // each then widened by a bound on the enclosure radius of q and K and the f32 dot-product error.
 
 import type { CertContext } from './context.js';
-import { tokensAt } from './induction.js';
+import { tokensAt, wiresThatMatter } from './induction.js';
 
 const U = 2 ** -23;
 const TINY = 2 ** -126;
@@ -321,13 +321,7 @@ function enclosedStep(ctx: CertContext, i: number, ranges: { target: number; out
   const { pm } = ctx;
   const layer = pm.layers[0]!;
   const exp = ctx.expectation(i + 1);
-  const rel: number[] = [];
-  const addWire = (w: number) => {
-    if (w >= 0 && !rel.includes(w)) rel.push(w);
-  };
-  addWire(ctx.src[i]!);
-  for (const r of ranges) addWire(ctx.src[r.target]!);
-  exp.deps.forEach(addWire);
+  const rel = wiresThatMatter(ctx, i, ranges.map((r) => r.target), exp.deps);
   let worst = Infinity;
   for (let mask = 0; mask < 1 << rel.length; mask++) {
     const val = (w: number) => (mask >> rel.indexOf(w)) & 1;

@@ -96,6 +96,14 @@ export interface StepResult {
   detail: string;
 }
 
+/** The wires whose values the induction step at position i enumerates: the one whose value sits at
+ * i, those at the positions the heads attend to, and those the next token depends on. */
+export function wiresThatMatter(ctx: CertContext, i: number, attended: number[], deps: number[]): number[] {
+  const rel: number[] = [];
+  for (const w of [ctx.src[i]!, ...attended.map((j) => ctx.src[j]!), ...deps]) if (w >= 0 && !rel.includes(w)) rel.push(w);
+  return rel;
+}
+
 /** Claim 4 at position i: the least lead of the right next token over every other, on the box. */
 export function inductionStep(s: Setup, i: number, ranges: HeadRange[]): StepResult {
   const { ctx } = s;
@@ -103,13 +111,7 @@ export function inductionStep(s: Setup, i: number, ranges: HeadRange[]): StepRes
   const { k, d } = pm;
   const layer = pm.layers[0]!;
   const exp = ctx.expectation(i + 1);
-  const rel: number[] = [];
-  const addWire = (w: number) => {
-    if (w >= 0 && !rel.includes(w)) rel.push(w);
-  };
-  addWire(ctx.src[i]!);
-  for (const r of ranges) addWire(ctx.src[r.attended]!);
-  exp.deps.forEach(addWire);
+  const rel = wiresThatMatter(ctx, i, ranges.map((r) => r.attended), exp.deps);
   const [oLo, oHi, accLo, accHi, hLo, hHi, zLo, zHi, fLo, fHi, lLo, lHi, emb] = s.scratch as [
     Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array,
     Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array,

@@ -22,3 +22,17 @@ export function cliProcess(argv: string[], timeoutMs = 60_000): CliResult & { si
   const r = spawnSync(process.execPath, [join(repoRoot, 'bin', 'gatecot.js'), ...argv], { encoding: 'utf8', timeout: timeoutMs });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
 }
+
+/** Runs the CLI in-process with GATECOT_WEBGPU set as given, or unset (restored afterwards). */
+export async function cliWithWebgpu(args: string[], webgpu?: string): Promise<{ code: number; out: string; err: string }> {
+  const saved = process.env.GATECOT_WEBGPU;
+  if (webgpu === undefined) delete process.env.GATECOT_WEBGPU;
+  else process.env.GATECOT_WEBGPU = webgpu;
+  try {
+    const r = await cli(...args);
+    return { code: r.code, out: r.stdout, err: r.stderr };
+  } finally {
+    if (saved === undefined) delete process.env.GATECOT_WEBGPU;
+    else process.env.GATECOT_WEBGPU = saved;
+  }
+}

@@ -11,8 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { applyOp, opCode, type Circuit } from '../circuits/index.js';
 import { generate } from '../circuits/gen/index.js';
 import { traceOfPage } from '../cli/html/index.js';
-import { captureIo } from '../cli/io.js';
-import { runCli } from '../cli/main.js';
+import { cliWithWebgpu } from './cli-helpers.js';
 import { renderTraceText } from '../cli/trace-text.js';
 import { compile, type CotFormat, type Fault } from '../compiler/index.js';
 import { CpuEngine, defaultTraceWindow, promptOf, traceGeneration, type TraceData } from '../runtime/index.js';
@@ -38,20 +37,7 @@ async function genFile(name: string, args: string[]): Promise<string> {
   return file;
 }
 
-/** Runs the CLI in-process with GATECOT_WEBGPU set as given (restored afterwards). */
-async function cli(args: string[], webgpu?: string): Promise<{ code: number; out: string; err: string }> {
-  const saved = process.env.GATECOT_WEBGPU;
-  if (webgpu === undefined) delete process.env.GATECOT_WEBGPU;
-  else process.env.GATECOT_WEBGPU = webgpu;
-  try {
-    const io = captureIo();
-    const code = await runCli(args, io);
-    return { code, out: io.stdout(), err: io.stderr() };
-  } finally {
-    if (saved === undefined) delete process.env.GATECOT_WEBGPU;
-    else process.env.GATECOT_WEBGPU = saved;
-  }
-}
+const cli = cliWithWebgpu;
 
 async function traceJson(args: string[], webgpu?: string): Promise<TraceData> {
   const r = await cli(['trace', ...args, '--json'], webgpu);

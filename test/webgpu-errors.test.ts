@@ -13,8 +13,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../circuits/index.js';
 import { generate } from '../circuits/gen/index.js';
-import { captureIo } from '../cli/io.js';
-import { runCli } from '../cli/main.js';
+import { cliWithWebgpu } from './cli-helpers.js';
 import { compile } from '../compiler/index.js';
 import { SharedGpu, WHOLE, createEngine, findingReport, openFuzzBackend, runCampaign, type CampaignOptions, type Finding } from '../runtime/index.js';
 import { WebGpuEngine, WebGpuError, WebGpuUnavailableError, isUnavailable, openGpu, type WebGpuErrorKind } from '../runtime/webgpu/index.js';
@@ -52,20 +51,7 @@ async function errorOf(p: Promise<unknown>): Promise<unknown> {
   throw new Error('expected an error');
 }
 
-/** Runs the CLI in-process with GATECOT_WEBGPU set (restored afterwards). */
-async function cli(args: string[], webgpu?: string): Promise<{ code: number; out: string; err: string }> {
-  const saved = process.env.GATECOT_WEBGPU;
-  if (webgpu === undefined) delete process.env.GATECOT_WEBGPU;
-  else process.env.GATECOT_WEBGPU = webgpu;
-  try {
-    const io = captureIo();
-    const code = await runCli(args, io);
-    return { code, out: io.stdout(), err: io.stderr() };
-  } finally {
-    if (saved === undefined) delete process.env.GATECOT_WEBGPU;
-    else process.env.GATECOT_WEBGPU = saved;
-  }
-}
+const cli = cliWithWebgpu;
 
 describe('no adapter (GATECOT_WEBGPU=off, or disabled)', () => {
   const m = compile(generate('adder', { width: '2' }), { cot: 'gate' });
