@@ -64,6 +64,14 @@ ${PARAM_FIELDS.map((f) => `  ${f}: u32,`).join('\n')}
 export const FLAT_INDEX = `gid.x + gid.y * (nwg.x * ${WG}u)`;
 export const GRID_ARGS = `@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u`;
 
+/** Opening of a kernel with one invocation per residual-stream element of the chunk: D, the
+ * element index idx (out-of-range invocations return), its row r and coordinate x. */
+export const PER_ELEMENT = `let D = P.dim;
+  let idx = ${FLAT_INDEX};
+  if (idx >= P.nRows * P.nPos * D) { return; }
+  let r = idx / D;
+  let x = idx % D;`;
+
 export type BindingKind = 'uniform' | 'read' | 'rw';
 
 export interface ShaderSource {

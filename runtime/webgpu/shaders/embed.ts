@@ -2,7 +2,7 @@
 // position embedding is bound one segment at a time (it can exceed one storage binding).
 
 import type { ModelLayout } from '../layout.js';
-import { FLAT_INDEX, GRID_ARGS, WG, header, type ShaderSource } from './common.js';
+import { GRID_ARGS, PER_ELEMENT, WG, header, type ShaderSource } from './common.js';
 
 export function embedShader(ml: ModelLayout): ShaderSource {
   const code = `${header(ml.prec)}
@@ -13,11 +13,7 @@ export function embedShader(ml: ModelLayout): ShaderSource {
 const V = ${ml.V}u;
 @compute @workgroup_size(${WG})
 fn main(${GRID_ARGS}) {
-  let D = P.dim;
-  let idx = ${FLAT_INDEX};
-  if (idx >= P.nRows * P.nPos * D) { return; }
-  let r = idx / D;
-  let x = idx % D;
+  ${PER_ELEMENT}
   let b = r / P.nPos;
   let c = r % P.nPos;
   let pos = P.pos0 + c;

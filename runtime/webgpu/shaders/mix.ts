@@ -3,7 +3,7 @@
 // each head's W_O a first, then the heads' outputs added in order, then added to h.
 
 import type { LayerLayout, ModelLayout } from '../layout.js';
-import { FLAT_INDEX, GRID_ARGS, WG, header, type ShaderSource } from './common.js';
+import { FLAT_INDEX, GRID_ARGS, PER_ELEMENT, WG, header, type ShaderSource } from './common.js';
 
 export function outprojShader(ml: ModelLayout, L: LayerLayout): ShaderSource {
   const heads = L.heads
@@ -22,11 +22,7 @@ export function outprojShader(ml: ModelLayout, L: LayerLayout): ShaderSource {
 const HDV = ${L.hdv}u;
 @compute @workgroup_size(${WG})
 fn main(${GRID_ARGS}) {
-  let D = P.dim;
-  let idx = ${FLAT_INDEX};
-  if (idx >= P.nRows * P.nPos * D) { return; }
-  let r = idx / D;
-  let x = idx % D;
+  ${PER_ELEMENT}
   let row = (r / P.nPos) * P.chunkCap + r % P.nPos;
   let arow = row * HDV;
   var tot = T(0);
