@@ -24,6 +24,7 @@
 
 import type { CertContext } from './context.js';
 import { tokensAt, wiresThatMatter } from './induction.js';
+import { columnExtreme, firstDuplicateKey } from './kernels.js';
 
 const U = 2 ** -23;
 const TINY = 2 ** -126;
@@ -123,39 +124,16 @@ function embedBox(ctx: CertContext, t: number, j: number): Box {
   return out;
 }
 
-/** The runtime's round-to-nearest embedding (the centre the key and query radii are measured from). */
-function nearestEmbed(ctx: CertContext, t: number, j: number): Float64Array {
+/** The runtime's own round-to-nearest key or query at position j for token t (the centre the
+ * enclosure radii are measured from), through the prepared model's f32 kernels. */
+function nearestProjection(ctx: CertContext, W: ArrayLike<number>, rows: number, t: number, j: number): Float64Array {
   const { pm } = ctx;
   const d = pm.d;
-  return Float64Array.from({ length: d }, (_, c) => Math.fround(pm.tok[t * d + c]! + Math.fround(pm.model.posEmb[j * d + c]!)));
-}
-
-/** Round-to-nearest f32 matrix-vector product, left to right. */
-function nearestMatvec(W: ArrayLike<number>, rows: number, cols: number, x: ArrayLike<number>): Float64Array {
+  const h = new Float64Array(d);
+  for (let c = 0; c < d; c++) h[c] = pm.k.round(pm.tok[t * d + c]! + pm.k.round(pm.model.posEmb[j * d + c]!));
   const out = new Float64Array(rows);
-  for (let r = 0; r < rows; r++) {
-    let acc = 0;
-    for (let c = 0; c < cols; c++) acc = Math.fround(acc + Math.fround(W[r * cols + c]! * x[c]!));
-    out[r] = acc;
-  }
+  pm.k.matvec(W, rows, d, h, 0, out, 0);
   return out;
-}
-
-/** The least or greatest of a[x * stride + e] over x < n (a loop: spreading n values overflows the stack). */
-function extreme(a: Float64Array, e: number, stride: number, n: number, pick: (x: number, y: number) => number): number {
-  let r = a[e]!;
-  for (let x = 1; x < n; x++) r = pick(r, a[x * stride + e]!);
-  return r;
-}
-
-function firstDuplicateKey(K: Float64Array, S: number, dk: number): number {
-  const seen = new Set<string>();
-  for (let j = 0; j < S; j++) {
-    const key = Array.from(K.subarray(j * dk, (j + 1) * dk)).join(',');
-    if (seen.has(key)) return j;
-    seen.add(key);
-  }
-  return -1;
 }
 
 export interface EnclosureResult {
@@ -194,7 +172,7 @@ export function enclosureSweep(ctx: CertContext): EnclosureResult {
       heads.forEach((h, hi) => {
         if (slot === 0) {
           const k = encMatvec(h.wk, h.dk, d, e);
-          const kc = nearestMatvec(h.wk, h.dk, d, nearestEmbed(ctx, t, j));
+          const kc = nearestProjection(ctx, h.wk, h.dk, t, j);
           for (let c = 0; c < h.dk; c++) {
             keyC[hi]![j * h.dk + c] = kc[c]!;
             keyR[hi]![c] = Math.max(keyR[hi]![c]!, k.hi[c]! - kc[c]!, kc[c]! - k.lo[c]!);
@@ -215,8 +193,8 @@ export function enclosureSweep(ctx: CertContext): EnclosureResult {
   // column values of the key centres, and global value ranges (other positions' terms)
   const columns = heads.map((h, hi) => Array.from({ length: h.dk }, (_, c) => [...new Set(Array.from({ length: S }, (_, j) => keyC[hi]![j * h.dk + c]!))]));
   const kMax = heads.map((h, hi) => Array.from({ length: h.dk }, (_, c) => Math.max(...columns[hi]![c]!.map(Math.abs)) + keyR[hi]![c]!));
-  const vMin = heads.map((h, hi) => Array.from({ length: h.dv }, (_, e) => extreme(vals[hi]!.lo, e, h.dv, 2 * S, Math.min)));
-  const vMax = heads.map((h, hi) => Array.from({ length: h.dv }, (_, e) => extreme(vals[hi]!.hi, e, h.dv, 2 * S, Math.max)));
+  const vMin = heads.map((h, hi) => Array.from({ length: h.dv }, (_, e) => columnExtreme(vals[hi]!.lo, e, h.dv, 2 * S, Math.min)));
+  const vMax = heads.map((h, hi) => Array.from({ length: h.dv }, (_, e) => columnExtreme(vals[hi]!.hi, e, h.dv, 2 * S, Math.max)));
   for (let i = first; i < S - 1; i++) {
     const pl = ctx.plan.at(i);
     const targets = [pl.targetA, pl.targetB];
@@ -227,7 +205,7 @@ export function enclosureSweep(ctx: CertContext): EnclosureResult {
       const h = heads[hi]!;
       const t = targets[hi]!;
       const qb = encMatvec(h.wq, h.dk, d, q0);
-      const q = nearestMatvec(h.wq, h.dk, d, nearestEmbed(ctx, ctx.src[i]! < 0 ? -1 - ctx.src[i]! : ctx.t0, i));
+      const q = nearestProjection(ctx, h.wq, h.dk, ctx.src[i]! < 0 ? -1 - ctx.src[i]! : ctx.t0, i);
       // radius of any score: centre error from q's and K's radii, plus the f32 dot-product error
       let R = 0;
       let A = 0;

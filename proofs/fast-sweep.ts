@@ -16,7 +16,7 @@
 
 import type { CertContext } from './context.js';
 import { setup, type HeadRange } from './induction.js';
-import { rdivOf, spmv } from './kernels.js';
+import { columnExtreme, firstDuplicateKey, rdivOf, spmv } from './kernels.js';
 import { emptyResult, ExactChecker, recordInduction, recordRetrieval, unsupportedReason, type HeadStat, type SweepOptions, type SweepResult } from './sweep.js';
 
 /** Beyond this many reachable partial scores the automaton is not worth it. */
@@ -54,16 +54,6 @@ function columnValues(keys: Float64Array, S: number, dk: number, c: number): num
   return [...set].sort((x, y) => x - y);
 }
 
-function keysDistinct(keys: Float64Array, S: number, dk: number): number {
-  const seen = new Map<string, number>();
-  for (let j = 0; j < S; j++) {
-    const key = Array.from(keys.subarray(j * dk, (j + 1) * dk)).join(',');
-    if (seen.has(key)) return j;
-    seen.set(key, j);
-  }
-  return -1;
-}
-
 export function fastSweep(ctx: CertContext, opts: SweepOptions = {}): SweepResult {
   const res = emptyResult(ctx);
   const reason = unsupportedReason(ctx);
@@ -79,15 +69,15 @@ export function fastSweep(ctx: CertContext, opts: SweepOptions = {}): SweepResul
   const exact = new ExactChecker(ctx, res.exactChecks);
   const columns = heads.map((hd, h) => Array.from({ length: hd.dk }, (_, c) => columnValues(s.keys[h]!, S, hd.dk, c)));
   for (let h = 0; h < heads.length; h++) {
-    const dup = keysDistinct(s.keys[h]!, S, heads[h]!.dk);
+    const dup = firstDuplicateKey(s.keys[h]!, S, heads[h]!.dk);
     if (dup >= 0) {
       res.retrievalFailure = { position: dup, detail: `head ${heads[h]!.name}: position ${dup} has the same key as an earlier position, so attention cannot single it out` };
       return res;
     }
   }
   // Global range of every value coordinate (other positions' terms are bounded by it).
-  const vmin = heads.map((hd, h) => Array.from({ length: hd.dv }, (_, e) => s.vlo[h]!.reduce((m, x, k) => (k % hd.dv === e ? Math.min(m, x) : m), Infinity)));
-  const vmax = heads.map((hd, h) => Array.from({ length: hd.dv }, (_, e) => s.vhi[h]!.reduce((m, x, k) => (k % hd.dv === e ? Math.max(m, x) : m), -Infinity)));
+  const vmin = heads.map((hd, h) => Array.from({ length: hd.dv }, (_, e) => columnExtreme(s.vlo[h]!, e, hd.dv, S, Math.min)));
+  const vmax = heads.map((hd, h) => Array.from({ length: hd.dv }, (_, e) => columnExtreme(s.vhi[h]!, e, hd.dv, S, Math.max)));
   const hbuf = new Float64Array(d);
   const q = new Float64Array(Math.max(...heads.map((hd) => hd.dk)));
   const first = res.firstPosition;

@@ -76,3 +76,22 @@ export function intervalMatvec(k: Kernels, W: Float64Array, rows: number, cols: 
     hi[r] = b;
   }
 }
+
+/** The least or greatest of a[x * stride + e] over x < n (a loop: spreading n values overflows the stack). */
+export function columnExtreme(a: Float64Array, e: number, stride: number, n: number, pick: (x: number, y: number) => number): number {
+  let r = a[e]!;
+  for (let x = 1; x < n; x++) r = pick(r, a[x * stride + e]!);
+  return r;
+}
+
+/** The first row of an S x dk row-major key matrix equal to an earlier row, or -1 (attention can
+ * single out a position only if its key is unique). */
+export function firstDuplicateKey(keys: Float64Array, S: number, dk: number): number {
+  const seen = new Map<string, number>();
+  for (let j = 0; j < S; j++) {
+    const key = Array.from(keys.subarray(j * dk, (j + 1) * dk)).join(',');
+    if (seen.has(key)) return j;
+    seen.set(key, j);
+  }
+  return -1;
+}

@@ -182,8 +182,19 @@ export function recomputeMargins(m: Model, c: Circuit, arith: CheckArith): Recom
     }
     return V;
   });
-  const vlo = heads.map((h, hi) => Float64Array.from({ length: S * h.dv }, (_, x) => Math.min(values[hi]![(Math.floor(x / h.dv) * 2) * h.dv + (x % h.dv)]!, values[hi]![(Math.floor(x / h.dv) * 2 + 1) * h.dv + (x % h.dv)]!)));
-  const vhi = heads.map((h, hi) => Float64Array.from({ length: S * h.dv }, (_, x) => Math.max(values[hi]![(Math.floor(x / h.dv) * 2) * h.dv + (x % h.dv)]!, values[hi]![(Math.floor(x / h.dv) * 2 + 1) * h.dv + (x % h.dv)]!)));
+  const vlo = heads.map((h) => new Float64Array(S * h.dv));
+  const vhi = heads.map((h) => new Float64Array(S * h.dv));
+  heads.forEach((h, hi) => {
+    const V = values[hi]!;
+    for (let j = 0; j < S; j++) {
+      for (let e = 0; e < h.dv; e++) {
+        const a = V[j * 2 * h.dv + e]!;
+        const b = V[(j * 2 + 1) * h.dv + e]!;
+        vlo[hi]![j * h.dv + e] = Math.min(a, b);
+        vhi[hi]![j * h.dv + e] = Math.max(a, b);
+      }
+    }
+  });
   const score = new Float64Array(S);
   const w = new Float64Array(S);
   const attention: AttentionStats = { minTopWeight: Infinity, maxElsewhere: 0, minLead: Infinity, oneHot: true };

@@ -11,7 +11,7 @@
 
 import type { HeadShape, Precision } from '../layout.js';
 import { FLAG_FIRST, FLAG_LAST, WG, attentionEpilogue, header, range, vIndexP, zero, type ShaderSource } from './common.js';
-import type { FlashConfig } from './flash.js';
+import { flashDims, type FlashConfig } from './flash.js';
 
 export interface FlashSgConfig extends FlashConfig {
   /** Subgroup size (keys broadcast per group). */
@@ -21,12 +21,7 @@ export interface FlashSgConfig extends FlashConfig {
 export function flashSgShader(prec: Precision, hl: HeadShape, cfg: FlashSgConfig): ShaderSource {
   const { nb: NB, qpi: QPI, sg: G } = cfg;
   const f16 = prec === 'f16';
-  const DK4 = hl.dk4 / 4;
-  const DV = hl.dv;
-  const NBDV = NB * DV;
-  const TQ = WG * QPI;
-  const R = range(QPI);
-  const Kk = range(NBDV);
+  const { DK4, DV, NBDV, TQ, R, Kk } = flashDims(hl, cfg);
   const C = range(G);
   const Z = zero(prec);
   // f16 values travel through the subgroup as u32 bit patterns (no f16 subgroup feature needed).

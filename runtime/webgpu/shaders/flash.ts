@@ -32,14 +32,16 @@ export function flashTile(hl: HeadShape, nb: number, bytes: number, maxWorkgroup
   return tk;
 }
 
+/** The sizes both attention kernels unroll over: key/query vec4s, value width, values of a
+ * score-sharing group, queries per workgroup, and the query and value index lists. */
+export function flashDims(hl: HeadShape, cfg: FlashConfig): { DK4: number; DV: number; NBDV: number; TQ: number; R: number[]; Kk: number[] } {
+  const NBDV = cfg.nb * hl.dv;
+  return { DK4: hl.dk4 / 4, DV: hl.dv, NBDV, TQ: WG * cfg.qpi, R: range(cfg.qpi), Kk: range(NBDV) };
+}
+
 export function flashShader(prec: Precision, hl: HeadShape, cfg: FlashConfig): ShaderSource {
   const { nb: NB, qpi: QPI, tk: TK } = cfg;
-  const DK4 = hl.dk4 / 4;
-  const DV = hl.dv;
-  const NBDV = NB * DV;
-  const TQ = WG * QPI;
-  const R = range(QPI);
-  const Kk = range(NBDV);
+  const { DK4, DV, NBDV, TQ, R, Kk } = flashDims(hl, cfg);
   const T0 = zero(prec);
   const dotExpr = (r: number): string => range(DK4).map((t) => `dot(q${r}_${t}, kt[kb + ${t}u])`).join(' + ');
   const code = `${header(prec)}
