@@ -16,7 +16,8 @@
 
 import { loadavg } from 'node:os';
 import { readCircuitFile, type Circuit } from '../circuits/index.js';
-import { compile, type CotFormat, type Model } from '../compiler/index.js';
+import { compile } from '../compiler/index.js';
+import { bindModel, type CotFormat, type Model, type PositionalMeta } from '../model/index.js';
 import { CpuEngine, referenceSequences, sampleInputs } from '../runtime/index.js';
 import { WebGpuEngine, openGpu, type GpuContext, type Tuning } from '../runtime/webgpu/index.js';
 import { sharedPath } from './paths.js';
@@ -66,12 +67,20 @@ function load(file: string): Circuit {
   return r.value;
 }
 
+function seqLenOf(m: Model): number {
+  return (m.meta as PositionalMeta).seq_len;
+}
+
+function promptLengthOf(m: Model): number {
+  return (m.meta as PositionalMeta).prompt.length;
+}
+
 /** Pairs (query, key) with key <= query in a sequence of length S. */
 const pairs = (S: number): number => (S * (S + 1)) / 2;
 
 function cpuSeconds(m: Model, seqs: Int32Array[]): { seconds: number; how: string } {
   const cpu = new CpuEngine(m, 'f32');
-  const S = m.meta.seq_len;
+  const S = seqLenOf(m);
   const time = (L: number): number => {
     const t0 = performance.now();
     cpu.forwardSync(seqs.map((s) => s.subarray(0, L)));
@@ -119,7 +128,7 @@ async function gpuRun(ctx: GpuContext, m: Model, seqs: Int32Array[]): Promise<{ 
 }
 
 function verifies(m: Model, seqs: Int32Array[], argmax: Int32Array[]): boolean {
-  const P = m.meta.prompt.length;
+  const P = promptLengthOf(m);
   return seqs.every((s, b) => {
     for (let p = P - 1; p < s.length - 1; p++) if (argmax[b]![p] !== s[p + 1]) return false;
     return true;
@@ -147,11 +156,11 @@ async function sha256Run(ctx: GpuContext, B: number, peakGflops?: number): Promi
   const c = load('bristol/sha256.txt');
   const t0 = performance.now();
   const m = compile(c, { cot: '4tok' });
-  const S = m.meta.seq_len;
+  const S = seqLenOf(m);
   const head0 = m.layers[0]!.heads[0]!;
   const H = m.layers[0]!.heads.length;
   console.log(`sha256 4tok: S ${S}, d ${m.d}, dk ${head0.dk}, compiled in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const seqs = referenceSequences(m.meta, c, sampleInputs(c.nInputs, B, 3n).slice(0, B));
+  const seqs = referenceSequences(bindModel(m), sampleInputs(c.nInputs, B, 3n).slice(0, B));
   const eng = await WebGpuEngine.create(m, 'f32', { context: ctx, profile: ctx.device.features.has('timestamp-query'), tuning: tuning() });
   try {
     const t1 = performance.now();
@@ -182,11 +191,11 @@ async function main(): Promise<void> {
     for (const k of CASES.filter((x) => !only || only.includes(x.name))) {
       const c = load(k.file);
       const m = compile(c, { cot: k.cot });
-      const S = m.meta.seq_len;
+      const S = seqLenOf(m);
       const H = m.layers[0]!.heads.length;
       const head0 = m.layers[0]!.heads[0]!;
       const flopsPerPair = 2 * head0.dk + 2 * B * head0.dv;
-      const seqs = referenceSequences(m.meta, c, sampleInputs(c.nInputs, B, 1n).slice(0, B));
+      const seqs = referenceSequences(bindModel(m), sampleInputs(c.nInputs, B, 1n).slice(0, B));
       const g = await gpuRun(ctx, m, seqs);
       const gpuRow: Row = {
         circuit: k.name, cot: k.cot, S, B, backend: 'webgpu', seconds: g.seconds, how: 'measured',

@@ -4,7 +4,8 @@
 
 import { readCircuitFile } from '../circuits/index.js';
 import { generate } from '../circuits/gen/index.js';
-import { compile, modelToBytes, type CotFormat, type Model } from '../compiler/index.js';
+import { compile } from '../compiler/index.js';
+import { modelToBytes, type CotFormat, type Model, type PositionalMeta } from '../model/index.js';
 import { sharedPath } from './paths.js';
 
 const mib = (x: number) => (x / 2 ** 20).toFixed(0);
@@ -27,7 +28,7 @@ for (const cot of ['gate', '4tok'] as CotFormat[]) {
   const bytes = modelToBytes(m);
   const ts = (performance.now() - t0) / 1000;
   console.log(
-    `${cot.padEnd(4)}: S ${m.meta.seq_len}, d_model ${m.d}: compile ${tc.toFixed(2)} s (goal < 5 s), serialize ${ts.toFixed(2)} s, ` +
+    `${cot.padEnd(4)}: S ${(m.meta as PositionalMeta).seq_len}, d_model ${m.d}: compile ${tc.toFixed(2)} s (goal < 5 s), serialize ${ts.toFixed(2)} s, ` +
       `weights ${mib(weightBytes(m))} MiB, file ${mib(bytes.length)} MiB, rss ${mib(process.memoryUsage().rss)} MiB`,
   );
 }
@@ -40,5 +41,5 @@ for (const T of [1_000, 10_000, 100_000, 400_000]) {
   const m = compile(circuit, { cot: '4tok' });
   const t = (performance.now() - t0) / 1000;
   const w = weightBytes(m);
-  console.log(`${String(T).padEnd(10)} ${String(m.meta.seq_len).padEnd(10)} ${t.toFixed(3).padEnd(10)} ${((t * 1e6) / T).toFixed(2).padEnd(8)} ${mib(w).padEnd(12)} ${(w / T).toFixed(0)}`);
+  console.log(`${String(T).padEnd(10)} ${String((m.meta as PositionalMeta).seq_len).padEnd(10)} ${t.toFixed(3).padEnd(10)} ${((t * 1e6) / T).toFixed(2).padEnd(8)} ${mib(w).padEnd(12)} ${(w / T).toFixed(0)}`);
 }

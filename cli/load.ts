@@ -1,23 +1,25 @@
-// Loading what a command works on: a circuit file (compiled on the fly with --cot/--scale), or
-// a compiled model file (.safetensors), whose circuit is read from its own metadata.
+// Loading what a command works on: a circuit file (compiled on the fly with --cot/--scale/--mode),
+// or a compiled model file (.safetensors). A positional model carries its circuit; a uniform model
+// runs the circuit given with --circuit. The result is the model bound to its circuit.
 
 import { readFileSync } from 'node:fs';
-import { CircuitError, parseCircuitBytes, type Circuit } from '../circuits/index.js';
-import { compile, looksLikeModel, modelFromBytes, parseFault, type CompileOptions, type CotFormat, type Model } from '../compiler/index.js';
-import { circuitOfModel } from '../runtime/index.js';
+import { CircuitError, parseCircuitBytes } from '../circuits/index.js';
+import { compile, parseFault, type CompileOptions } from '../compiler/index.js';
+import { bindModel, looksLikeModel, modelFromBytes, type Bound, type CotFormat, type ModelMode } from '../model/index.js';
 import { UsageError } from './errors.js';
-import { parseFormat } from './files.js';
+import { loadCircuit, parseFormat } from './files.js';
 
 export interface CompileFlags {
   cot?: string;
   scale?: string;
   format?: string;
   injectFault?: string;
+  mode?: string;
+  /** The circuit a uniform model runs. */
+  circuit?: string;
 }
 
-export interface Loaded {
-  model: Model;
-  circuit: Circuit;
+export interface Loaded extends Bound {
   /** True when FILE was a circuit compiled here. */
   compiled: boolean;
   compileSeconds: number;
@@ -28,6 +30,11 @@ export function parseCot(s: string | undefined): CotFormat {
   throw new UsageError(`--cot must be 4tok or gate, got '${s}'`);
 }
 
+export function parseMode(s: string | undefined): ModelMode {
+  if (s === undefined || s === 'positional' || s === 'uniform') return s ?? 'positional';
+  throw new UsageError(`--mode must be positional or uniform, got '${s}'`);
+}
+
 export function parseScale(s: string | undefined): number | undefined {
   if (s === undefined) return undefined;
   const x = Number(s);
@@ -36,7 +43,9 @@ export function parseScale(s: string | undefined): number | undefined {
 }
 
 export function compileOptionsOf(flags: CompileFlags): CompileOptions {
-  const opts: CompileOptions = { cot: parseCot(flags.cot) };
+  const mode = parseMode(flags.mode);
+  if (mode === 'uniform' && flags.cot !== undefined && flags.cot !== '4tok') throw new UsageError('--mode uniform writes the 4-token CoT: --cot gate is positional only');
+  const opts: CompileOptions = { cot: parseCot(flags.cot), mode };
   const scale = parseScale(flags.scale);
   if (scale !== undefined) opts.scale = scale;
   if (flags.injectFault !== undefined) opts.fault = parseFault(flags.injectFault);
@@ -51,18 +60,30 @@ export function readBytes(path: string): Uint8Array {
   }
 }
 
+export function isModelFile(path: string, bytes: Uint8Array): boolean {
+  return path.endsWith('.safetensors') || looksLikeModel(bytes);
+}
+
 export function loadCircuitOrModel(path: string, flags: CompileFlags): Loaded {
   const bytes = readBytes(path);
-  if (path.endsWith('.safetensors') || looksLikeModel(bytes)) {
-    if (flags.cot !== undefined || flags.scale !== undefined || flags.injectFault !== undefined) {
-      throw new UsageError(`${path} is a compiled model: --cot, --scale and --inject-fault apply to circuit files`);
+  if (isModelFile(path, bytes)) {
+    if (flags.cot !== undefined || flags.scale !== undefined || flags.injectFault !== undefined || flags.mode !== undefined) {
+      throw new UsageError(`${path} is a compiled model: --cot, --scale, --mode and --inject-fault apply to circuit files`);
     }
     const model = modelFromBytes(bytes, path);
-    return { model, circuit: circuitOfModel(model), compiled: false, compileSeconds: 0 };
+    if (model.meta.mode === 'uniform') {
+      if (flags.circuit === undefined) throw new UsageError(`${path} is a uniform model (capacity ${model.meta.capacity} wires): give the circuit to run with --circuit FILE`);
+      return { ...bindModel(model, loadCircuit(flags.circuit, flags.format)), compiled: false, compileSeconds: 0 };
+    }
+    if (flags.circuit !== undefined) throw new UsageError(`--circuit goes with a uniform model; ${path} is positional (its circuit is in its weights)`);
+    return { ...bindModel(model), compiled: false, compileSeconds: 0 };
   }
+  if (flags.circuit !== undefined) throw new UsageError(`--circuit goes with a uniform model file; ${path} is a circuit file (compile it with --mode uniform, or give the model)`);
   const fmt = parseFormat(flags.format);
   const circuit = parseCircuitBytes(bytes, fmt ? { file: path, format: fmt } : { file: path });
+  const opts = compileOptionsOf(flags);
   const t0 = performance.now();
-  const model = compile(circuit, compileOptionsOf(flags));
-  return { model, circuit, compiled: true, compileSeconds: (performance.now() - t0) / 1000 };
+  const model = compile(circuit, opts);
+  const compileSeconds = (performance.now() - t0) / 1000;
+  return { ...bindModel(model, opts.mode === 'uniform' ? circuit : undefined), compiled: true, compileSeconds };
 }

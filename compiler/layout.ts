@@ -10,25 +10,14 @@
 //   src_a_bits[k], src_b_bits[k]  sbin of the positions to fetch (read by queries)
 // d_model = 3k + 9 (gate CoT) or 3k + 11 (4tok CoT), k = ceil(log2(S + 1)).
 
-import { Basis } from './basis.js';
-import type { CotFormat } from './model.js';
+import { Basis, type CotFormat } from '../model/index.js';
+
+export { dModelFormula, positionBits } from '../model/index.js';
 
 export function residualBasis(cot: CotFormat, k: number): Basis {
   const b = new Basis().add('one').add('tok_val').add('val_a').add('val_b').add('ff_out');
   if (cot === '4tok') b.add('mode_type').add('mode_na');
   return b.add('tt', 4).add('pos_bits', k).add('src_a_bits', k).add('src_b_bits', k);
-}
-
-/** Bits needed to name every position 0..S-1 (and S itself): ceil(log2(S + 1)), at least 1. */
-export function positionBits(seqLen: number): number {
-  let k = 1;
-  while (2 ** k < seqLen + 1) k++;
-  return k;
-}
-
-/** The documented width: d_model = 3k + 9 (gate) or 3k + 11 (4tok). */
-export function dModelFormula(cot: CotFormat, seqLen: number): number {
-  return 3 * positionBits(seqLen) + (cot === '4tok' ? 11 : 9);
 }
 
 /** sbin(i)_b = 2 * bit_b(i) - 1, in {-1, +1}. */

@@ -11,8 +11,8 @@
 //              two tokens just written (positions p - 1 and p), so the model reuses its own CoT.
 
 import { OP_NAMES, Op, arity, truthTable, type Circuit, type OpCode } from '../circuits/index.js';
-import type { CotEntry, CotFormat, PromptEntry } from './model.js';
-import { BOS, NA, vocabulary } from './tokens.js';
+import type { CotEntry, CotFormat, PromptEntry } from '../model/index.js';
+import { BOS, NA, vocabulary } from '../model/index.js';
 
 export type Mode = 'value' | 'type' | 'na' | 'idle';
 

@@ -6,8 +6,8 @@
 //   3 gate lemma   the feed-forward block computes each gate type, with fetched bits off by ε
 //   4 all inputs   induction over positions: the argmax is the right token whatever the input
 
-import { sha256, modelToBytes, type Model } from '../compiler/index.js';
-import type { Circuit } from '../circuits/index.js';
+import { writeCircuit } from '../circuits/index.js';
+import { sha256, modelToBytes, type Bound, type Model } from '../model/index.js';
 import { certContext } from './context.js';
 import { gateClaim } from './gate.js';
 import { structureClaim } from './structure.js';
@@ -43,9 +43,10 @@ function runSweep(ctx: ReturnType<typeof certContext>, opts: CertifyOptions): { 
   return { sw: sweep(ctx, opts), method: 'exhaustive' };
 }
 
-export function certify(model: Model, circuit: Circuit, arith: string, opts: CertifyOptions = {}): Certificate {
+export function certify(bound: Bound, arith: string, opts: CertifyOptions = {}): Certificate {
   const t0 = performance.now();
-  const ctx = certContext(model, circuit, arith);
+  const { model, circuit } = bound;
+  const ctx = certContext(bound, arith);
   const structure = structureClaim(model);
   const { sw, method } = runSweep(ctx, opts);
   const claims: ClaimResult[] = [structure];
@@ -107,11 +108,11 @@ export function certify(model: Model, circuit: Circuit, arith: string, opts: Cer
   const cert: Omit<Certificate, 'digest'> = {
     version: CERT_VERSION,
     model_hash: modelHash(model),
-    circuit_hash: model.meta.circuit_hash,
-    circuit_name: model.meta.circuit_name,
+    circuit_hash: model.meta.mode === 'positional' ? model.meta.circuit_hash : sha256(writeCircuit(circuit, 'gc')),
+    circuit_name: circuit.name,
     cot: model.meta.cot,
     arith: ctx.arith.name,
-    seq_len: model.meta.seq_len,
+    seq_len: ctx.S,
     claims,
     first_position: sw.firstPosition,
     margins: Array.from(margins, (x) => (Number.isNaN(x) ? null : x)),

@@ -2,7 +2,7 @@
 // (or which fixed token) sits there, and on which wires the token written next depends.
 
 import { applyOp, type Circuit, type OpCode } from '../circuits/index.js';
-import { planSequence, type Model, type SequencePlan } from '../compiler/index.js';
+import type { Bound, BoundSequence, Model } from '../model/index.js';
 import { parseArith, prepare, type Arith, type PreparedModel } from '../runtime/index.js';
 
 export interface Expectation {
@@ -17,8 +17,8 @@ export interface CertContext {
   circuit: Circuit;
   arith: Arith;
   pm: PreparedModel;
-  /** The compiler's plan for this circuit: the positions each head is meant to fetch. */
-  plan: SequencePlan;
+  /** The model's sequence contract for this circuit: the positions each head is meant to fetch. */
+  seq: BoundSequence;
   S: number;
   P: number;
   t0: number;
@@ -28,24 +28,23 @@ export interface CertContext {
   expectation(p: number): Expectation;
 }
 
-export function certContext(model: Model, circuit: Circuit, arithName: string): CertContext {
-  const meta = model.meta;
+export function certContext(bound: Bound, arithName: string): CertContext {
+  const { model, circuit, seq } = bound;
   const arith = parseArith(arithName);
-  const plan = planSequence(circuit, meta.cot);
-  const S = meta.seq_len;
-  const P = meta.prompt.length;
-  const t0 = meta.vocab.indexOf('0');
-  const t1 = meta.vocab.indexOf('1');
+  const S = seq.seqLen;
+  const P = seq.promptLength;
+  const t0 = model.vocab.indexOf('0');
+  const t1 = model.vocab.indexOf('1');
   const src = new Int32Array(S);
   const entry = (e: number | string): number => (typeof e === 'number' ? -1 - e : Number(e.slice(1)));
-  meta.prompt.forEach((e, p) => (src[p] = entry(e)));
-  meta.cot_template.forEach((e, t) => (src[P + t] = entry(e)));
+  seq.prompt.forEach((e, p) => (src[p] = entry(e)));
+  seq.cotTemplate.forEach((e, t) => (src[P + t] = entry(e)));
   const n = circuit.nInputs;
   const bit = (v: number) => (v ? t1 : t0);
   const expectation = (p: number): Expectation => {
     const s = src[p]!;
     if (s < 0) return { deps: [], token: () => -1 - s };
-    if (s >= n && plan.wirePos[s] === p) {
+    if (s >= n && seq.valuePos[s] === p) {
       const g = s - n;
       const op = circuit.ops[g] as OpCode;
       const deps = [circuit.a[g]!, circuit.b[g]!].filter((w) => w >= 0);
@@ -53,5 +52,5 @@ export function certContext(model: Model, circuit: Circuit, arithName: string): 
     }
     return { deps: [s], token: (v) => bit(v[0]!) };
   };
-  return { model, circuit, arith, pm: prepare(model, arith), plan, S, P, t0, t1, src, expectation };
+  return { model, circuit, arith, pm: prepare(model, arith), seq, S, P, t0, t1, src, expectation };
 }

@@ -196,8 +196,7 @@ export function enclosureSweep(ctx: CertContext): EnclosureResult {
   const vMin = heads.map((h, hi) => Array.from({ length: h.dv }, (_, e) => columnExtreme(vals[hi]!.lo, e, h.dv, 2 * S, Math.min)));
   const vMax = heads.map((h, hi) => Array.from({ length: h.dv }, (_, e) => columnExtreme(vals[hi]!.hi, e, h.dv, 2 * S, Math.max)));
   for (let i = first; i < S - 1; i++) {
-    const pl = ctx.plan.at(i);
-    const targets = [pl.targetA, pl.targetB];
+    const targets = ctx.seq.targets[0]!.map((t) => t[i]!);
     const q0 = embedBox(ctx, ctx.src[i]! < 0 ? -1 - ctx.src[i]! : ctx.t0, i);
     // per head: the target's weight range, the most any other position gets, and the output box for each token at the target
     const ranges: { target: number; out: Box[] }[] = [];

@@ -6,7 +6,8 @@
 
 import { UserError, type Circuit } from '../circuits/index.js';
 import { generate } from '../circuits/gen/index.js';
-import { compile, dModelFormula, type CotFormat } from '../compiler/index.js';
+import { compile } from '../compiler/index.js';
+import { bindModel, dModelFormula, type Bound, type CotFormat } from '../model/index.js';
 import { certify } from './certify.js';
 import { linePlot } from './svg.js';
 
@@ -58,10 +59,10 @@ function build(family: string, size: number, seed: string): Circuit {
 }
 
 /** Smallest s in 1..8 whose certificate holds (the claims are monotone in s in practice; we scan). */
-function smallestS(c: Circuit, model: ReturnType<typeof compile>, format: (s: number) => string): { s: number | null; seconds: number } {
+function smallestS(b: Bound, format: (s: number) => string): { s: number | null; seconds: number } {
   const t0 = performance.now();
   for (let s = 1; s <= 8; s++) {
-    if (certify(model, c, format(s), { method: 'fast' }).verdict) return { s, seconds: (performance.now() - t0) / 1000 };
+    if (certify(b, format(s), { method: 'fast' }).verdict) return { s, seconds: (performance.now() - t0) / 1000 };
   }
   return { s: null, seconds: (performance.now() - t0) / 1000 };
 }
@@ -73,10 +74,11 @@ export function runScaling(o: ScalingOptions): ScalingRow[] {
     const t0 = performance.now();
     const model = compile(c, { cot: o.cot });
     const compileSeconds = (performance.now() - t0) / 1000;
-    const S = model.meta.seq_len;
-    const fixed = smallestS(c, model, (s) => `fixed:${s}`);
-    const float = smallestS(c, model, (s) => `float:8,${s}`);
-    const f32 = certify(model, c, 'f32', { method: 'fast' });
+    const bound = bindModel(model);
+    const S = bound.seq.seqLen;
+    const fixed = smallestS(bound, (s) => `fixed:${s}`);
+    const float = smallestS(bound, (s) => `float:8,${s}`);
+    const f32 = certify(bound, 'f32', { method: 'fast' });
     const retrieval = f32.claims.find((x) => x.claim === 'retrieval lemma')?.evidence.min_margin;
     const row: ScalingRow = {
       size,

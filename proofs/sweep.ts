@@ -128,8 +128,7 @@ export function sweep(ctx: CertContext, opts: SweepOptions = {}): SweepResult {
   const total = S - 1 - first;
   for (let i = first; i < S - 1; i++) {
     s.hOf(ctx.src[i]! < 0 ? -1 - ctx.src[i]! : ctx.t0, i, hbuf);
-    const pl = ctx.plan.at(i);
-    const intended = [pl.targetA, pl.targetB];
+    const intended = ctx.seq.targets[0]!.map((t) => t[i]!);
     const ranges: HeadRange[] = [];
     for (let h = 0; h < H; h++) {
       const hd = heads[h]!;

@@ -9,7 +9,7 @@
 //           engine failing on this model: it propagates, never hidden behind the CPU.
 
 import { UserError } from '../circuits/index.js';
-import type { Model } from '../compiler/index.js';
+import type { Model } from '../model/index.js';
 import { parseArith } from './arith.js';
 import { CpuEngine } from './cpu/engine.js';
 import type { Engine } from './engine.js';

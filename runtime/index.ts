@@ -10,7 +10,7 @@ export type { Kernels } from './cpu/kernels.js';
 export type { PreparedModel } from './cpu/prepared.js';
 export { CpuStepper } from './cpu/stepper.js';
 export type { HeadDetail, LayerDetail, PositionDetail } from './cpu/stepper.js';
-export { circuitOfModel, outputsOfSequence, promptOf, referenceSequences } from './reference.js';
+export { outputsOfSequence, promptOf, referenceSequences } from './reference.js';
 export { gateLabel, topPositions, verifyModel } from './verify.js';
 export { allInputs, sampleInputs, MAX_EXHAUSTIVE_INPUTS } from './inputs.js';
 export { createEngine, parseBackend } from './backend.js';

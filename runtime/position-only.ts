@@ -2,7 +2,7 @@
 // that any token embedding sets computes the same scores for every input, so engines may compute
 // them once per batch (an exact saving: the attention stays dense over all visible positions).
 
-import type { Model } from '../compiler/index.js';
+import type { Model } from '../model/index.js';
 
 /** Columns that some token embedding sets to a non-zero value. */
 function tokenColumns(m: Model): Uint8Array {

@@ -10,12 +10,14 @@
 import { OP_NAMES, applyOp, wireLabel, type Circuit, type OpCode } from '../circuits/index.js';
 import { gateLabel } from './verify.js';
 
-export type StepRole = 'type' | 'in_a' | 'in_b' | 'value';
+export type StepRole = 'type' | 'id' | 'in_a' | 'in_b' | 'value';
 
 /** What the line needs from the trace: the circuit, the sequence the model wrote and the true one. */
 export interface LineContext {
   c: Circuit;
   cot: string;
+  /** positional or uniform (a uniform CoT also has a group per input wire, and starts with the wire's id). */
+  mode?: string;
   wirePos: Int32Array;
   /** The tokens the model wrote (the generating engine's argmax). */
   seq: Int32Array;
@@ -28,6 +30,8 @@ export interface LineContext {
 export interface LineStep {
   pos: number;
   gate: number;
+  /** The wire of the group (a uniform model's input wires have groups too). */
+  wire?: number;
   role: StepRole;
   heads: { target: number; top: { pos: number }[] }[];
 }
@@ -51,6 +55,7 @@ function but(clauses: string[]): string {
 export function stepText(x: LineContext, t: LineStep): string {
   const { c, seq, tok } = x;
   const g = t.gate;
+  if (g < 0 && t.wire !== undefined && t.wire >= 0) return inputText(x, t);
   const op = c.ops[g] as OpCode;
   const opName = OP_NAMES[op];
   const args = [c.a[g]!, c.b[g]!].filter((w) => w >= 0);
@@ -58,6 +63,10 @@ export function stepText(x: LineContext, t: LineStep): string {
   const truth = (w: number) => tok(x.expected[x.wirePos[w]!]!);
   const name = `gate ${g}`;
   switch (t.role) {
+    case 'id': {
+      const id = `#${c.nInputs + g + 1}`;
+      return `${name} is wire ${id}: write its id${but(wrote !== id ? [`it wrote ${wrote}`] : [])}`;
+    }
     case 'type': {
       const off = wrote !== opName ? [`it wrote ${wrote}`] : [];
       return `${name} is ${gateLabel(c, g).replace(/^.* = /, '')}: write its type ${opName}${but(off)}`;
@@ -78,6 +87,24 @@ export function stepText(x: LineContext, t: LineStep): string {
     }
     default:
       return valueText(x, t, op, args, wrote);
+  }
+}
+
+/** A uniform model's group of an input wire: its id, NA NA, then the value its TRUE/FALSE gave. */
+function inputText(x: LineContext, t: LineStep): string {
+  const w = t.wire!;
+  const wrote = x.tok(x.seq[t.pos + 1]!);
+  const want = x.tok(x.expected[t.pos + 1]!);
+  const label = wireLabel(x.c, w);
+  const off = wrote !== want ? [`it should be ${want}`] : [];
+  switch (t.role) {
+    case 'id':
+      return `input ${label} is wire #${w + 1}: write its id${but(off)}`;
+    case 'in_a':
+    case 'in_b':
+      return `input ${label} has no operands: write NA${but(off)}`;
+    default:
+      return `input ${label} = ${wrote} (its description is ${want === '1' ? 'TRUE' : 'FALSE'})${but(off)}`;
   }
 }
 

@@ -7,7 +7,7 @@
 // is recorded (`engines.disagreements`, a step's `cpu_token`).
 
 import { OP_NAMES, evalOne, outputHex, wireDepths, wireLabel, type Circuit, type OpCode } from '../circuits/index.js';
-import { planSequence, subspacesOfLabels, type Model, type Subspace } from '../compiler/index.js';
+import { subspacesOfLabels, type Bound, type Subspace } from '../model/index.js';
 import { parseArith } from './arith.js';
 import { prepare } from './cpu/prepared.js';
 import { CpuStepper, type PositionDetail } from './cpu/stepper.js';
@@ -33,6 +33,8 @@ export function defaultTraceWindow(seqLen: number): number {
 
 export interface TraceHead {
   name: string;
+  /** The layer of the head (heads of all layers are listed in order). */
+  layer: number;
   /** The position the construction means this head to fetch. */
   target: number;
   target_weight: number;
@@ -49,6 +51,8 @@ export interface TraceStep {
   pos: number;
   writes: number;
   gate: number;
+  /** The wire whose CoT group holds the written position (uniform models also write input wires' groups). */
+  wire: number;
   slot: number;
   role: StepRole;
   /** The token written at `writes`: the generating engine's argmax. */
@@ -84,6 +88,7 @@ export interface TraceData {
     gates: TraceGate[];
   };
   model: {
+    mode: string;
     cot: string;
     d_model: number;
     layers: number;
@@ -136,6 +141,7 @@ export interface TraceOptions {
 }
 
 const ROLES_4TOK: StepRole[] = ['type', 'in_a', 'in_b', 'value'];
+const ROLES_UNIFORM: StepRole[] = ['id', 'in_a', 'in_b', 'value'];
 
 /**
  * The k largest weights, largest first, ties to the lower position: the order of verify.ts's
@@ -160,23 +166,28 @@ function round4(x: number): number {
   return Number(x.toPrecision(5));
 }
 
-export function traceGeneration(model: Model, c: Circuit, inputBits: Uint8Array, opts: TraceOptions = {}): TraceData {
+export function traceGeneration(bound: Bound, inputBits: Uint8Array, opts: TraceOptions = {}): TraceData {
+  const { model, circuit: c, seq: contract } = bound;
   const meta = model.meta;
   const arith = parseArith(opts.arith ?? 'f32');
-  const window = opts.window ?? defaultTraceWindow(meta.seq_len);
-  const plan = planSequence(c, meta.cot);
-  const P = meta.prompt.length;
-  const S = meta.seq_len;
-  const expected = referenceSequences(meta, c, [inputBits])[0]!;
+  const P = contract.promptLength;
+  const S = contract.seqLen;
+  const window = opts.window ?? defaultTraceWindow(S);
+  const n = c.nInputs;
+  const gateOf = (p: number) => {
+    const w = contract.wireAt(p);
+    return w >= n ? w - n : -1;
+  };
+  const expected = referenceSequences(bound, [inputBits])[0]!;
   const gen = opts.generated;
-  const seq = gen ? givenSequence(gen.tokens, promptOf(meta, inputBits), S) : new Int32Array(S);
-  if (!gen) seq.set(promptOf(meta, inputBits));
+  const seq = gen ? givenSequence(gen.tokens, promptOf(bound, inputBits), S) : new Int32Array(S);
+  if (!gen) seq.set(promptOf(bound, inputBits));
   const want = (i: number) => {
     if (i < P - 1 || i >= S - 1) return false;
-    const g = plan.gateAt(i + 1);
-    return opts.gates ? opts.gates(g) : true;
+    return opts.gates ? opts.gates(gateOf(i + 1)) : true;
   };
-  const per = meta.cot === 'gate' ? 1 : 4;
+  const per = contract.group;
+  const roles = meta.mode === 'uniform' ? ROLES_UNIFORM : ROLES_4TOK;
   const tok = (id: number) => model.vocab[id] ?? String(id);
   // Each position's detail is turned into its step as soon as the stepper reports it: the
   // detail holds full-length attention rows, and keeping them all would take O(S²) memory
@@ -187,19 +198,19 @@ export function traceGeneration(model: Model, c: Circuit, inputBits: Uint8Array,
   const onTrace = (d: PositionDetail) => steps.push(stepOfDetail(d));
   const stepOfDetail = (d: PositionDetail): TraceStep => {
     const p = d.pos;
-    const g = plan.gateAt(p + 1);
+    const g = gateOf(p + 1);
     const slot = (p + 1 - P) % per;
-    const role: StepRole = meta.cot === 'gate' ? 'value' : ROLES_4TOK[slot]!;
-    const pl = plan.at(p);
-    const targets = [pl.targetA, pl.targetB];
-    const heads = (d.layers[0]?.heads ?? []).map((h, hi): TraceHead => {
-      const target = targets[hi] ?? p;
+    const role: StepRole = per === 1 ? 'value' : roles[slot]!;
+    const heads = d.layers.flatMap((Ld, l) => Ld.heads.map((h, hi): TraceHead => {
+      const stated = contract.targets[l]?.[hi]?.[p] ?? -1;
+      const target = stated >= 0 ? stated : p;
       const from = Math.max(0, target - window);
       const to = Math.min(p, target + window);
       const w = Array.from(h.weights.subarray(from, to + 1), round4);
       const inStrip = h.weights.subarray(from, to + 1).reduce((s, x) => s + x, 0);
       return {
         name: h.name,
+        layer: l,
         target,
         target_weight: round4(h.weights[target] ?? 0),
         top: topK(h.weights, 3).map((t) => ({ pos: t.pos, weight: round4(t.weight) })),
@@ -207,21 +218,21 @@ export function traceGeneration(model: Model, c: Circuit, inputBits: Uint8Array,
         elsewhere: round4(Math.max(0, 1 - inStrip)),
         out: Array.from(h.out, round4),
       };
-    });
-    const L = d.layers[0]!;
+    }));
     const written = gen ? seq[p + 1]! : d.argmax;
     return {
       pos: p,
       writes: p + 1,
       gate: g,
+      wire: contract.wireAt(p + 1),
       slot,
       role,
       token: tok(written),
       expected: tok(expected[p + 1]!),
       ...(written !== d.argmax ? { cpu_token: tok(d.argmax) } : {}),
       heads,
-      ff: { pre: Array.from(L.ffPre, round4), act: Array.from(L.ffAct, round4) },
-      residual: { embed: Array.from(d.embed, round4), attn: Array.from(L.afterAttn, round4), out: Array.from(d.layers[d.layers.length - 1]!.after, round4) },
+      ff: { pre: d.layers.flatMap((L) => Array.from(L.ffPre, round4)), act: d.layers.flatMap((L) => Array.from(L.ffAct, round4)) },
+      residual: { embed: Array.from(d.embed, round4), attn: Array.from(d.layers[0]!.afterAttn, round4), out: Array.from(d.layers[d.layers.length - 1]!.after, round4) },
       logits: Array.from(d.logits, round4),
       text: '',
     };
@@ -234,12 +245,11 @@ export function traceGeneration(model: Model, c: Circuit, inputBits: Uint8Array,
     if (!gen) seq[i + 1] = am[0]!;
     else if (am[0] !== seq[i + 1]) disagreements.push(i + 1);
   }
-  const line = { c, cot: meta.cot, wirePos: plan.wirePos, seq, expected, tok };
+  const line = { c, cot: meta.cot, mode: meta.mode, wirePos: contract.valuePos, seq, expected, tok };
   for (const t of steps) t.text = stepText(line, t);
-  const got = outputsOfSequence(meta, seq);
-  const want2 = outputsOfSequence(meta, expected);
+  const got = outputsOfSequence(bound, seq);
+  const want2 = outputsOfSequence(bound, expected);
   const depth = wireDepths(c);
-  const n = c.nInputs;
   return {
     version: TRACE_VERSION,
     circuit: {
@@ -259,14 +269,15 @@ export function traceGeneration(model: Model, c: Circuit, inputBits: Uint8Array,
       })),
     },
     model: {
+      mode: meta.mode,
       cot: meta.cot,
       d_model: meta.d_model,
       layers: meta.n_layers,
-      heads: model.layers[0]?.heads.map((h) => h.name) ?? [],
+      heads: model.layers.flatMap((L) => L.heads.map((h) => h.name)),
       vocab: model.vocab,
       basis: meta.basis,
       subspaces: subspacesOfLabels(meta.basis),
-      ff_units: model.layers[0]?.ff.units ?? [],
+      ff_units: model.layers.flatMap((L, l) => L.ff.units.map((u) => (model.layers.length > 1 ? `L${l} ${u}` : u))),
       seq_len: S,
       prompt_length: P,
       scale: meta.scale,
@@ -276,7 +287,7 @@ export function traceGeneration(model: Model, c: Circuit, inputBits: Uint8Array,
     input: { bits: Array.from(inputBits).join('') },
     tokens: Array.from(seq),
     expected: Array.from(expected),
-    wire_pos: Array.from(plan.wirePos),
+    wire_pos: Array.from(contract.valuePos),
     steps,
     outputs: {
       bits: Array.from(got).join(''),

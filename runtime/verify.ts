@@ -4,7 +4,7 @@
 // the gate there and what each head attended to.
 
 import { OP_NAMES, wireLabel, type Circuit, type OpCode } from '../circuits/index.js';
-import { planSequence, type Model } from '../compiler/index.js';
+import type { Bound } from '../model/index.js';
 import { parseArith } from './arith.js';
 import { prepare } from './cpu/prepared.js';
 import { CpuStepper, type PositionDetail } from './cpu/stepper.js';
@@ -13,6 +13,8 @@ import { referenceSequences } from './reference.js';
 
 export interface HeadFocus {
   name: string;
+  /** The layer of the head. */
+  layer: number;
   /** The position the construction means this head to fetch. */
   target: number;
   targetWeight: number;
@@ -60,17 +62,16 @@ export function topPositions(weights: ArrayLike<number>, k: number): { pos: numb
   return idx.slice(0, k).map((j) => ({ pos: j, weight: weights[j]! }));
 }
 
-export async function verifyModel(model: Model, c: Circuit, engine: Engine, inputs: Uint8Array[], opts: VerifyOptions = {}): Promise<VerifyReport> {
+export async function verifyModel(bound: Bound, engine: Engine, inputs: Uint8Array[], opts: VerifyOptions = {}): Promise<VerifyReport> {
   const t0 = performance.now();
-  const meta = model.meta;
-  const P = meta.prompt.length;
-  const S = meta.seq_len;
+  const P = bound.seq.promptLength;
+  const S = bound.seq.seqLen;
   const batch = Math.max(1, opts.batch ?? 16);
   let mismatches = 0;
   let first: { input: number; position: number; expected: number; produced: number; seq: Int32Array } | undefined;
   for (let b0 = 0; b0 < inputs.length; b0 += batch) {
     const chunk = inputs.slice(b0, b0 + batch);
-    const seqs = referenceSequences(meta, c, chunk);
+    const seqs = referenceSequences(bound, chunk);
     const { argmax } = await engine.forward(seqs);
     seqs.forEach((seq, b) => {
       const am = argmax[b]!;
@@ -86,41 +87,39 @@ export async function verifyModel(model: Model, c: Circuit, engine: Engine, inpu
   const report: VerifyReport = {
     ok: mismatches === 0,
     inputs_tested: inputs.length,
-    positions_checked: inputs.length * meta.cot_length,
+    positions_checked: inputs.length * bound.seq.cotLength,
     mismatches,
     seconds: (performance.now() - t0) / 1000,
   };
-  if (first) report.first = describeMismatch(model, c, engine.arith, first);
+  if (first) report.first = describeMismatch(bound, engine.arith, first);
   return report;
 }
 
 /** Re-runs the failing input on the CPU reference up to the failing position to show attention. */
 function describeMismatch(
-  model: Model,
-  c: Circuit,
+  bound: Bound,
   arithName: string,
   f: { input: number; position: number; expected: number; produced: number; seq: Int32Array },
 ): MismatchDetail {
-  const plan = planSequence(c, model.meta.cot);
+  const { model, circuit: c, seq } = bound;
   const detailArith = ['f64', 'f32', 'f16'].includes(arithName) || arithName.includes(':') ? arithName : 'f32';
   const pm = prepare(model, parseArith(detailArith));
   let detail: PositionDetail | undefined;
   const st = new CpuStepper(pm, 1, f.position + 1, { traceAt: (i) => i === f.position, onTrace: (d) => (detail = d) });
   for (let i = 0; i <= f.position; i++) st.step(i, [f.seq[i]!]);
-  const pl = plan.at(f.position);
-  const targets = [pl.targetA, pl.targetB];
-  const heads: HeadFocus[] = (detail?.layers[0]?.heads ?? []).map((h, i) => ({
-    name: h.name,
-    target: targets[i] ?? -1,
-    targetWeight: targets[i] !== undefined ? h.weights[targets[i]!] ?? 0 : 0,
-    top: topPositions(h.weights, 3),
-  }));
-  const gate = plan.gateAt(f.position + 1);
+  const heads: HeadFocus[] = (detail?.layers ?? []).flatMap((L, l) =>
+    L.heads.map((h, i) => {
+      const target = seq.targets[l]?.[i]?.[f.position] ?? -1;
+      return { name: h.name, layer: l, target, targetWeight: target >= 0 ? h.weights[target] ?? 0 : 0, top: topPositions(h.weights, 3) };
+    }),
+  );
+  const w = seq.wireAt(f.position + 1);
+  const gate = w >= c.nInputs ? w - c.nInputs : -1;
   return {
     input: f.input,
     position: f.position,
     gate,
-    gateLabel: gateLabel(c, gate),
+    gateLabel: w >= 0 && w < c.nInputs ? `${wireLabel(c, w)} (input wire)` : gateLabel(c, gate),
     expected: model.vocab[f.expected] ?? String(f.expected),
     produced: model.vocab[f.produced] ?? String(f.produced),
     heads,

@@ -9,6 +9,7 @@ import { compile, type CompileOptions } from '../compiler/index.js';
 import { CpuEngine, promptOf, sampleInputs } from '../runtime/index.js';
 import { cli, cliProcess } from './cli-helpers.js';
 import { loadShared, repoRoot, shared } from './shared.js';
+import { bindModel } from '../model/index.js';
 
 function golden(name: string, text: string): void {
   const path = join(repoRoot, 'test', 'golden', name);
@@ -82,8 +83,8 @@ describe('verify --json', () => {
       const bits = sampleInputs(c.nInputs, 16, 1n)[f.input]!;
       const bad = compile(c, opts);
       const good = compile(c, { cot: opts.cot ?? '4tok' });
-      const [b] = new CpuEngine(bad, arith).generateSync([promptOf(bad.meta, bits)], bad.meta.cot_length);
-      const [g] = new CpuEngine(good, 'f32').generateSync([promptOf(good.meta, bits)], good.meta.cot_length);
+      const [b] = new CpuEngine(bad, arith).generateSync([promptOf(bindModel(bad), bits)], bindModel(bad).seq.cotLength);
+      const [g] = new CpuEngine(good, 'f32').generateSync([promptOf(bindModel(good), bits)], bindModel(good).seq.cotLength);
       expect(Array.from(b!.slice(0, f.token_position))).toEqual(Array.from(g!.slice(0, f.token_position)));
       expect(bad.vocab[b![f.token_position]!]).toBe(f.produced);
       expect(good.vocab[g![f.token_position]!]).toBe(f.expected);

@@ -5,8 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { readCircuitFile, type Circuit } from '../circuits/index.js';
 import { generate } from '../circuits/gen/index.js';
 import { compile, dModelFormula, modelFromBytes, modelToBytes, planSequence, positionBits, type CotFormat } from '../compiler/index.js';
-import { circuitOfModel } from '../runtime/index.js';
+import {} from '../runtime/index.js';
 import { shared, sharedCircuits } from './shared.js';
+import { circuitOfModel } from '../model/index.js';
 
 const COTS: CotFormat[] = ['gate', '4tok'];
 

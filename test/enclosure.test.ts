@@ -14,17 +14,19 @@ import { CpuEngine, referenceSequences, sampleInputs } from '../runtime/index.js
 import { WebGpuEngine } from '../runtime/webgpu/index.js';
 import { gpuOrSkip } from './fixtures/gpu.js';
 import { loadShared } from './shared.js';
+import { bindModel } from '../model/index.js';
 
 const gpu = await gpuOrSkip('WebGPU enclosure test');
 afterAll(() => gpu?.destroy());
 
 /** Least lead of the reference token at each CoT position over the inputs, from real logits. */
 async function leads(m: Model, c: Circuit, engine: Engine, n: number): Promise<Float64Array> {
-  const seqs = referenceSequences(m.meta, c, sampleInputs(c.nInputs, n, 5n).slice(0, n));
+  const b = bindModel(m);
+  const seqs = referenceSequences(b, sampleInputs(c.nInputs, n, 5n).slice(0, n));
   const { logits } = await engine.forward(seqs, { logits: true });
   const V = m.vocab.length;
-  const P = m.meta.prompt.length;
-  const out = new Float64Array(m.meta.seq_len - P).fill(Infinity);
+  const P = b.seq.promptLength;
+  const out = new Float64Array(b.seq.seqLen - P).fill(Infinity);
   seqs.forEach((seq, b) => {
     for (let p = P - 1; p < seq.length - 1; p++) {
       const want = seq[p + 1]!;
@@ -46,7 +48,7 @@ describe('outward-rounded f32 enclosure', () => {
     it(`${name}: the margins bound the real leads in f32, f64 and on WebGPU, and lie below the nearest-rounding margins`, async () => {
       const c = load();
       const m = compile(c, { cot });
-      const ctx = certContext(m, c, 'f32');
+      const ctx = certContext(bindModel(m), 'f32');
       const enc = enclosureSweep(ctx);
       expect(enc.supported).toBe(true);
       expect(enc.failure).toBeUndefined();
@@ -68,19 +70,19 @@ describe('outward-rounded f32 enclosure', () => {
   it('certify --arith f32 records the outward margins and says so; nearest on request', () => {
     const c = generate('random', { gates: '120', inputs: '10', seed: '8' });
     const m = compile(c, { cot: '4tok' });
-    const out = certify(m, c, 'f32');
-    const near = certify(m, c, 'f32', { rounding: 'nearest' });
+    const out = certify(bindModel(m), 'f32');
+    const near = certify(bindModel(m), 'f32', { rounding: 'nearest' });
     const claim = (x: typeof out) => x.claims.find((k) => k.claim === 'all inputs')!;
     expect(claim(out).evidence.rounding).toBe('outward');
     expect(claim(near).evidence.rounding).toBe('nearest');
     expect(out.verdict && near.verdict).toBe(true);
     out.margins.forEach((x, k) => expect(x!).toBeLessThanOrEqual(near.margins[k]!));
-    expect(certify(m, c, 'fixed:2').claims.find((k) => k.claim === 'all inputs')!.evidence.rounding).toBe('exact');
+    expect(certify(bindModel(m), 'fixed:2').claims.find((k) => k.claim === 'all inputs')!.evidence.rounding).toBe('exact');
   });
   it('a weak attention scale fails the enclosure with the position named', () => {
     const c = generate('random', { gates: '60', inputs: '8', seed: '3' });
     const m = compile(c, { cot: 'gate', fault: 'weak-scale' });
-    const enc = enclosureSweep(certContext(m, c, 'f32'));
+    const enc = enclosureSweep(certContext(bindModel(m), 'f32'));
     expect(enc.failure?.position).toBeGreaterThanOrEqual(m.meta.prompt.length - 1);
   });
 });

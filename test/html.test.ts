@@ -22,6 +22,7 @@ import { CpuEngine, promptOf, traceGeneration } from '../runtime/index.js';
 import type { TraceData } from '../runtime/trace.js';
 import { cli } from './cli-helpers.js';
 import { repoRoot, shared } from './shared.js';
+import { bindModel } from '../model/index.js';
 
 // page.evaluate callbacks run in the browser; the project compiles without the DOM library.
 declare const document: any;
@@ -362,10 +363,10 @@ describe.runIf(hasChromium)('in headless Chromium', () => {
     const c = generate('adder', { width: '2' });
     const m = compile(c, { cot: '4tok' });
     const bits = Uint8Array.from([1, 1, 1, 0]);
-    const [seq] = new CpuEngine(m, 'f32').generateSync([promptOf(m.meta, bits)], m.meta.cot_length);
+    const [seq] = new CpuEngine(m, 'f32').generateSync([promptOf(bindModel(m), bits)], m.meta.cot_length);
     const flip = m.meta.prompt.length + 7;
     seq![flip] = seq![flip] === m.vocab.indexOf('1') ? m.vocab.indexOf('0') : m.vocab.indexOf('1');
-    const t = traceGeneration(m, c, bits, { generated: { tokens: seq!, engine: { backend: 'webgpu', arith: 'f32', description: 'test' } } });
+    const t = traceGeneration(bindModel(m), bits, { generated: { tokens: seq!, engine: { backend: 'webgpu', arith: 'f32', description: 'test' } } });
     const file = join(dir, 'engines.html');
     writeFileSync(file, await renderTraceHtml(t));
     const w = await open(browser, file);

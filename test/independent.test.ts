@@ -10,6 +10,7 @@ import { generate } from '../circuits/gen/index.js';
 import { compile, modelToBytes, type CotFormat } from '../compiler/index.js';
 import { CpuEngine, promptOf, sampleInputs } from '../runtime/index.js';
 import { repoRoot, shared } from './shared.js';
+import { bindModel } from '../model/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gatecot-indep-'));
 const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
@@ -37,7 +38,7 @@ describe('independent runners reproduce gatecot', () => {
         const path = join(dir, `${name}-${cot}.safetensors`);
         writeFileSync(path, modelToBytes(m));
         const inputs = sampleInputs(c.nInputs, 1, 9n);
-        const ours = await new CpuEngine(m, 'f32').generate(inputs.map((x) => promptOf(m.meta, x)), m.meta.cot_length);
+        const ours = await new CpuEngine(m, 'f32').generate(inputs.map((x) => promptOf(bindModel(m), x)), m.meta.cot_length);
         inputs.forEach((x, b) => {
           const bits = Array.from(x).join('');
           const js = runScript(process.execPath, 'run.mjs', path, bits);

@@ -7,8 +7,9 @@ import { compile, modelFromBytes, modelToBytes, type CotFormat, type Fault } fro
 import { certContext, certify, exactDiv, exactExp, gateClaim, modelHash, structureClaim, type Certificate } from '../proofs/index.js';
 import { certificateDigest, recheck } from '../proofs/check/index.js';
 import { runScaling } from '../proofs/scaling.js';
-import { allInputs, circuitOfModel, CpuEngine, fixedArith, referenceSequences, floatArith, parseArith, prepare, verifyModel } from '../runtime/index.js';
+import { allInputs, CpuEngine, fixedArith, referenceSequences, floatArith, parseArith, prepare, verifyModel } from '../runtime/index.js';
 import { loadShared, shared } from './shared.js';
+import { bindModel, circuitOfModel, type PositionalMeta } from '../model/index.js';
 
 
 const claim = (c: Certificate, name: string) => c.claims.find((x) => x.claim === name)!;
@@ -56,7 +57,7 @@ describe('claim 2: retrieval lemma', () => {
   const c = generate('random', { gates: '200', inputs: '12', seed: '3' });
   it('fixed:2: the rounded exp is exactly 1 on every target and 0 elsewhere, checked exactly', () => {
     for (const method of ['fast', 'exhaustive'] as const) {
-      const cert = certify(compile(c, { cot: '4tok' }), c, 'fixed:2', { method });
+      const cert = certify(bindModel(compile(c, { cot: '4tok' })), 'fixed:2', { method });
       const r = claim(cert, 'retrieval lemma');
       expect(r.holds).toBe(true);
       expect(r.evidence.exact_one_hot).toBe(true);
@@ -66,7 +67,7 @@ describe('claim 2: retrieval lemma', () => {
     }
   });
   it('f32: the target weight and the mass elsewhere are bounded', () => {
-    const r = claim(certify(compile(c, { cot: 'gate' }), c, 'f32'), 'retrieval lemma');
+    const r = claim(certify(bindModel(compile(c, { cot: 'gate' })), 'f32'), 'retrieval lemma');
     expect(r.holds).toBe(true);
     expect(r.evidence.min_target_weight as number).toBeGreaterThan(0.999);
     expect(r.evidence.max_weight_elsewhere as number).toBeLessThan(1e-3);
@@ -96,9 +97,9 @@ describe('claim 4: all inputs (the certificate)', () => {
   it('agrees with exhaustive verification on a small circuit (2^10 inputs)', async () => {
     const c = generate('random', { gates: '80', inputs: '10', seed: '6' });
     const m = compile(c, { cot: '4tok' });
-    const cert = certify(m, c, 'f32');
+    const cert = certify(bindModel(m), 'f32');
     expect(cert.verdict).toBe(true);
-    expect((await verifyModel(m, c, new CpuEngine(m, 'f32'), allInputs(10))).ok).toBe(true);
+    expect((await verifyModel(bindModel(m), new CpuEngine(m, 'f32'), allInputs(10))).ok).toBe(true);
     expect(cert.margins.every((x) => x !== null && x > 0)).toBe(true);
   });
   const iscas = readdirSync(shared('iscas85')).filter((f) => f.endsWith('.bench'));
@@ -106,7 +107,7 @@ describe('claim 4: all inputs (the certificate)', () => {
     it(`ISCAS ${f}: f32 and fixed:2`, () => {
       const c = loadShared(`iscas85/${f}`);
       for (const arith of ['f32', 'fixed:2']) {
-        const cert = certify(compile(c, { cot: 'gate' }), c, arith);
+        const cert = certify(bindModel(compile(c, { cot: 'gate' })), arith);
         expect(cert.verdict, JSON.stringify(cert.claims.filter((x) => !x.holds))).toBe(true);
       }
     });
@@ -114,14 +115,14 @@ describe('claim 4: all inputs (the certificate)', () => {
   it('ISCAS c7552 with the 4-token CoT, f32 and fixed:2', () => {
     const c = loadShared('iscas85/c7552.bench');
     const m = compile(c, { cot: '4tok' });
-    for (const arith of ['f32', 'fixed:2']) expect(certify(m, c, arith).verdict).toBe(true);
+    for (const arith of ['f32', 'fixed:2']) expect(certify(bindModel(m), arith).verdict).toBe(true);
   });
   for (const f of ['adder64', 'sub64', 'neg64', 'zero_equal']) {
     it(`Bristol ${f}: f32 and fixed:2, both CoT formats`, () => {
       const c = loadShared(`bristol/${f}.txt`);
       for (const cot of ['gate', '4tok'] as CotFormat[]) {
         const m = compile(c, { cot });
-        for (const arith of ['f32', 'fixed:2']) expect(certify(m, c, arith).verdict).toBe(true);
+        for (const arith of ['f32', 'fixed:2']) expect(certify(bindModel(m), arith).verdict).toBe(true);
       }
     });
   }
@@ -133,7 +134,7 @@ describe('claim 4 on the 64-bit Bristol multipliers and dividers', () => {
       const c = loadShared(`bristol/${f}.txt`);
       const m = compile(c, { cot: 'gate' });
       for (const arith of ['f32', 'fixed:2']) {
-        const cert = certify(m, c, arith);
+        const cert = certify(bindModel(m), arith);
         expect(cert.verdict, JSON.stringify(cert.claims.filter((x) => !x.holds))).toBe(true);
         expect(Math.min(...cert.margins.map((x) => x ?? -1))).toBeGreaterThan(0.4);
       }
@@ -151,7 +152,7 @@ describe('miscompiles are caught, with the first failing position and claim', ()
   for (const [fault, first] of expectations) {
     it(fault, () => {
       const m = compile(c, { cot: 'gate', fault });
-      const cert = certify(m, c, 'f32');
+      const cert = certify(bindModel(m), 'f32');
       expect(cert.verdict).toBe(false);
       const failed = claim(cert, first);
       expect(failed.holds).toBe(false);
@@ -159,7 +160,7 @@ describe('miscompiles are caught, with the first failing position and claim', ()
       expect(claim(cert, 'all inputs').holds).toBe(false);
       // the fault is real and the report is sound: teacher-forcing all 2^10 inputs, some token is
       // wrong, and none before the first position the certificate names
-      const seqs = referenceSequences(m.meta, c, allInputs(10));
+      const seqs = referenceSequences(bindModel(m), allInputs(10));
       const { argmax } = new CpuEngine(m, 'f32').forwardSync(seqs);
       let firstWrong = Infinity;
       seqs.forEach((seq, b) => {
@@ -176,7 +177,7 @@ describe('check-cert (independent re-check)', () => {
   for (const [arith, method] of [['f32', 'fast'], ['fixed:2', 'exhaustive'], ['f32', 'exhaustive']] as const) {
     it(`accepts an honest certificate (${arith}, ${method}) and rejects altered ones`, () => {
       const m = modelFromBytes(modelToBytes(compile(c, { cot: '4tok' })));
-      const cert = JSON.parse(JSON.stringify(certify(m, c, arith, { method }))) as Certificate & Record<string, unknown>;
+      const cert = JSON.parse(JSON.stringify(certify(bindModel(m), arith, { method }))) as Certificate & Record<string, unknown>;
       expect(recheck(cert, m).ok).toBe(true);
       // an edited margin: the digest no longer matches
       const edited = { ...cert, margins: cert.margins.map((x, i) => (i === 5 ? (x as number) + 0.25 : x)) };
@@ -192,7 +193,7 @@ describe('check-cert (independent re-check)', () => {
   }
   it('rejects forged certificates that understate, omit or misreport (fresh digests)', () => {
     const m = modelFromBytes(modelToBytes(compile(c, { cot: 'gate' })));
-    const cert = JSON.parse(JSON.stringify(certify(m, c, 'f32', { method: 'fast' }))) as Certificate & Record<string, unknown>;
+    const cert = JSON.parse(JSON.stringify(certify(bindModel(m), 'f32', { method: 'fast' }))) as Certificate & Record<string, unknown>;
     const forge = (edit: (x: Certificate & Record<string, unknown>) => void) => {
       const f = JSON.parse(JSON.stringify(cert)) as Certificate & Record<string, unknown>;
       edit(f);
@@ -203,7 +204,7 @@ describe('check-cert (independent re-check)', () => {
     expect(forge((f) => (f.margins[7] = 0.01))).toMatch(/position \d+: the certificate records margin 0.01, more than [\d.]+% below the exact margin/);
     expect(forge((f) => (f.claims.find((x) => x.claim === 'structure')!.evidence.d_model = 999))).toMatch(/structure evidence/);
     // round-to-nearest margins are exact up to the fast method's bound: 1% lower is already too low
-    const near = JSON.parse(JSON.stringify(certify(m, c, 'f32', { method: 'fast', rounding: 'nearest' }))) as Certificate & Record<string, unknown>;
+    const near = JSON.parse(JSON.stringify(certify(bindModel(m), 'f32', { method: 'fast', rounding: 'nearest' }))) as Certificate & Record<string, unknown>;
     expect(recheck(near, m).ok).toBe(true);
     const lowered = { ...near, margins: near.margins.map((x, i) => (i === 4 ? (x as number) * 0.99 : x)), digest: '' };
     lowered.digest = certificateDigest(lowered);
@@ -221,11 +222,11 @@ describe('check-cert (independent re-check)', () => {
   it('refuses a model whose metadata reads an output from the wrong position (certify, run, check-cert)', () => {
     const good = compile(c, { cot: '4tok' });
     const bad = modelFromBytes(modelToBytes(good));
-    bad.meta.outputs[0]! -= 1;
+    (bad.meta as PositionalMeta).outputs[0]! -= 1;
     expect(() => circuitOfModel(bad)).toThrow(/outputs\[0\] is \d+, the circuit needs \d+/);
     expect(circuitOfModel(modelFromBytes(modelToBytes(good))).ops.length).toBe(c.ops.length);
     // a certificate forged for the bad model (its own hash, a fresh digest) is refused by the checker
-    const cert = JSON.parse(JSON.stringify(certify(good, c, 'f32'))) as Certificate & Record<string, unknown>;
+    const cert = JSON.parse(JSON.stringify(certify(bindModel(good), 'f32'))) as Certificate & Record<string, unknown>;
     const forged = { ...cert, model_hash: modelHash(bad), digest: '' };
     forged.digest = certificateDigest(forged);
     expect(recheck(forged, bad).problems.join(' ')).toMatch(/output 0 is read at position \d+, which holds .*, not wire \d+/);
@@ -233,7 +234,7 @@ describe('check-cert (independent re-check)', () => {
 
   it('rejects a certificate whose verdict was flipped on a failing model', () => {
     const bad = compile(c, { cot: 'gate', fault: 'swap-gate' });
-    const cert = JSON.parse(JSON.stringify(certify(bad, c, 'f32'))) as Certificate & Record<string, unknown>;
+    const cert = JSON.parse(JSON.stringify(certify(bindModel(bad), 'f32'))) as Certificate & Record<string, unknown>;
     expect(recheck(cert, bad).ok).toBe(true); // an honest negative certificate is consistent
     const flipped = { ...cert, verdict: true, claims: cert.claims.map((x) => ({ ...x, holds: true })), margins: cert.margins.map((x) => Math.abs(x ?? 1)), digest: '' };
     flipped.digest = certificateDigest(flipped);
@@ -251,7 +252,7 @@ describe('scaling', () => {
   });
   it('context exposes what each position holds', () => {
     const c = generate('adder', { width: '2' });
-    const ctx = certContext(compile(c, { cot: '4tok' }), c, 'f32');
+    const ctx = certContext(bindModel(compile(c, { cot: '4tok' })), 'f32');
     expect(ctx.src[0]).toBeLessThan(0); // <bos>
     expect(ctx.src[1]).toBe(0); // input wire 0
   });

@@ -17,6 +17,7 @@ import { compile, type CotFormat, type Fault } from '../compiler/index.js';
 import { CpuEngine, defaultTraceWindow, promptOf, traceGeneration, type TraceData } from '../runtime/index.js';
 import { gpuOrSkip } from './fixtures/gpu.js';
 import { shared } from './shared.js';
+import { bindModel } from '../model/index.js';
 
 const LONG = 300_000;
 const c17 = shared('iscas85/c17.bench');
@@ -83,12 +84,12 @@ describe('trace --backend', () => {
     const m = compile(c, { cot: '4tok' });
     const bits = Uint8Array.from([1, 1, 1, 0]);
     const cpu = new CpuEngine(m, 'f32');
-    const [own] = cpu.generateSync([promptOf(m.meta, bits)], m.meta.cot_length);
+    const [own] = cpu.generateSync([promptOf(bindModel(m), bits)], m.meta.cot_length);
     const seq = Int32Array.from(own!);
     const flip = m.meta.prompt.length + 4 + 3; // gate 1's value (the carry a[0] & b[0], read by gates 3 and 5)
     seq[flip] = seq[flip] === m.vocab.indexOf('1') ? m.vocab.indexOf('0') : m.vocab.indexOf('1');
     const engine = { backend: 'webgpu', arith: 'f32', description: 'a test engine' };
-    const t = traceGeneration(m, c, bits, { generated: { tokens: seq, engine } });
+    const t = traceGeneration(bindModel(m), bits, { generated: { tokens: seq, engine } });
     // Independently: every position where the CPU, teacher-forced on seq, would write another token.
     const am = cpu.forwardSync([seq]).argmax[0]!;
     const want: number[] = [];
@@ -107,10 +108,10 @@ describe('trace --backend', () => {
     expect(text).toContain(`ENGINES DISAGREE at ${want.length} positions (≠): ${want.join(' ')}\n`);
     expect(text.split('\n').filter((l) => l.includes('≠ cpu'))).toHaveLength(want.length);
     // Given the CPU's own sequence, nothing disagrees and the steps are those of the one-pass trace.
-    const same = traceGeneration(m, c, bits, { generated: { tokens: own!, engine } });
+    const same = traceGeneration(bindModel(m), bits, { generated: { tokens: own!, engine } });
     expect(same.engines!.disagreements).toEqual([]);
     const { engines: _e, ...rest } = same;
-    expect(rest).toEqual(traceGeneration(m, c, bits));
+    expect(rest).toEqual(traceGeneration(bindModel(m), bits));
   });
 });
 
@@ -204,7 +205,7 @@ describe('the plain-language line', () => {
 
   it('a correct model: every line agrees with itself and with the circuit', () => {
     for (const cot of ['4tok', 'gate'] as CotFormat[]) {
-      const t = traceGeneration(compile(add2, { cot }), add2, bits);
+      const t = traceGeneration(bindModel(compile(add2, { cot })), bits);
       expect(checkLines(t)).toEqual({ gateWrong: 0, inputWrong: 0 });
       expect(t.steps.some((s) => s.text.includes(', but'))).toBe(false);
     }
@@ -214,7 +215,7 @@ describe('the plain-language line', () => {
     const seen = { gateWrong: 0, inputWrong: 0 };
     for (const fault of ['swap-gate', 'weak-scale', 'off-by-one'] as Fault[]) {
       for (const cot of ['4tok', 'gate'] as CotFormat[]) {
-        const r = checkLines(traceGeneration(compile(add2, { cot, fault }), add2, bits));
+        const r = checkLines(traceGeneration(bindModel(compile(add2, { cot, fault })), bits));
         seen.gateWrong += r.gateWrong;
         seen.inputWrong += r.inputWrong;
       }

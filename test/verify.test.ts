@@ -8,6 +8,7 @@ import { compile, type CotFormat } from '../compiler/index.js';
 import { certify } from '../proofs/index.js';
 import { CpuEngine, allInputs, outputsOfSequence, promptOf, sampleInputs, verifyModel } from '../runtime/index.js';
 import { loadShared, shared } from './shared.js';
+import { bindModel } from '../model/index.js';
 
 const COTS: CotFormat[] = ['gate', '4tok'];
 
@@ -18,7 +19,7 @@ function random(gates: number, inputs: number, seed: number, locality = '0.5'): 
 
 async function verify(c: Circuit, cot: CotFormat, arith: string, inputs: Uint8Array[], scale?: number) {
   const m = compile(c, scale === undefined ? { cot } : { cot, scale });
-  return verifyModel(m, c, new CpuEngine(m, arith), inputs);
+  return verifyModel(bindModel(m), new CpuEngine(m, arith), inputs);
 }
 
 describe('ISCAS-85, f32, both CoT formats', () => {
@@ -77,7 +78,7 @@ describe('constant precision: fixed:2 at every size (the theorem)', () => {
       if (T === 5000 && cot === '4tok') {
         it(`${T} gates ${cot}: certified for all inputs`, () => {
           const c = random(T, 16, T);
-          expect(certify(compile(c, { cot }), c, 'fixed:2').verdict).toBe(true);
+          expect(certify(bindModel(compile(c, { cot })), 'fixed:2').verdict).toBe(true);
         });
         continue;
       }
@@ -118,9 +119,9 @@ describe('generation (true autoregressive decoding with a KV cache)', () => {
       const m = compile(c, { cot });
       const e = new CpuEngine(m, 'f32');
       const inputs = sampleInputs(10, 5, 4n);
-      const seqs = await e.generate(inputs.map((x) => promptOf(m.meta, x)), m.meta.cot_length);
+      const seqs = await e.generate(inputs.map((x) => promptOf(bindModel(m), x)), m.meta.cot_length);
       inputs.forEach((x, b) => {
-        expect(Array.from(outputsOfSequence(m.meta, seqs[b]!))).toEqual(Array.from(evalOutputsOne(c, x)));
+        expect(Array.from(outputsOfSequence(bindModel(m), seqs[b]!))).toEqual(Array.from(evalOutputsOne(c, x)));
       });
       const fwd = await e.forward(seqs);
       const P = m.meta.prompt.length;

@@ -18,6 +18,7 @@ import { layoutOf } from '../runtime/webgpu/layout.js';
 import { DEFAULT_TUNING, planPass } from '../runtime/webgpu/plan.js';
 import { gpuOrSkip } from './fixtures/gpu.js';
 import { loadShared, shared } from './shared.js';
+import { bindModel } from '../model/index.js';
 
 const LONG = 900_000;
 
@@ -68,10 +69,11 @@ async function agree(m: Model, seqs: Int32Array[], prompts: Int32Array[], o: Agr
     if (o.generate === false) return;
     // When teacher forcing reproduces the reference, greedy generation must reproduce it too
     // (construction.md §6), so the reference stands in for the CPU's own generation.
-    const P = m.meta.prompt.length;
+    const P = prompts[0]!.length;
+    const steps = seqs[0]!.length - P;
     const reproduces = seqs.every((s, b) => s.every((t, i) => i < P || want.argmax[b]![i - 1] === t));
-    const expected = reproduces && prompts.every((p, b) => p.every((t, i) => t === seqs[b]![i])) ? seqs : cpu.generateSync(prompts, m.meta.cot_length);
-    const gen = await eng.generate(prompts, m.meta.cot_length);
+    const expected = reproduces && prompts.every((p, b) => p.every((t, i) => t === seqs[b]![i])) ? seqs : cpu.generateSync(prompts, steps);
+    const gen = await eng.generate(prompts, steps);
     gen.forEach((s, b) => expect(firstDiff(s, expected[b]!), `first generated difference, sequence ${b}`).toBe(-1));
   } finally {
     eng.dispose();
@@ -81,7 +83,7 @@ async function agree(m: Model, seqs: Int32Array[], prompts: Int32Array[], o: Agr
 async function agreeOn(c: Circuit, cot: CotFormat, n: number, o: AgreeOptions = {}): Promise<void> {
   const m = compile(c, { cot });
   const inputs = sampleInputs(c.nInputs, n, 5n).slice(0, n);
-  await agree(m, referenceSequences(m.meta, c, inputs), inputs.map((x) => promptOf(m.meta, x)), o);
+  await agree(m, referenceSequences(bindModel(m), inputs), inputs.map((x) => promptOf(bindModel(m), x)), o);
 }
 
 suite('WebGPU = CPU reference on every ISCAS-85 circuit (f32)', () => {
@@ -149,9 +151,9 @@ suite('WebGPU kernels and batch shapes', () => {
     const c = random(60, 6, 3);
     const m = twoLayer(compile(c, { cot: '4tok' }));
     const inputs = sampleInputs(c.nInputs, 3, 1n).slice(0, 3);
-    const seqs = referenceSequences(m.meta, c, inputs);
+    const seqs = referenceSequences(bindModel(m), inputs);
     // Random weights: compare every argmax and logit, then generation against the CPU's own.
-    await agree(m, seqs, inputs.map((x) => promptOf(m.meta, x)).map((p) => p.slice(0, 9)));
+    await agree(m, seqs, inputs.map((x) => promptOf(bindModel(m), x)).map((p) => p.slice(0, 9)));
   }, LONG);
 });
 

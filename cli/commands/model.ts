@@ -2,20 +2,35 @@
 
 import type { Command } from 'commander';
 import { evalOutputsOne, outputHex, type Circuit } from '../../circuits/index.js';
-import { modelToBytes, type Model } from '../../compiler/index.js';
+import { compileUniform } from '../../compiler/index.js';
+import { modelToBytes, type Bound } from '../../model/index.js';
 import { allInputs, sampleInputs } from '../../runtime/inputs.js';
 import { createEngine, parseBackend } from '../../runtime/backend.js';
 import { outputsOfSequence, promptOf, verifyModel, type MismatchDetail, type VerifyReport } from '../../runtime/index.js';
 import type { CliContext } from '../context.js';
 import { EXIT_CHECK_FAILED, UsageError } from '../errors.js';
 import { writeOutput } from '../files.js';
-import { loadCircuitOrModel, type CompileFlags } from '../load.js';
+import { loadCircuitOrModel, parseScale, type CompileFlags } from '../load.js';
+import { parseFault } from '../../compiler/index.js';
 import { inputBitsFromOptions, parseOrder } from './circuit.js';
 import { compileOptions, inputOptions, modelSummaryLine, parseIntOpt, runOptions } from './shared.js';
 import { registerTrace } from './trace.js';
 
-export function modelSummary(m: Model): { layers: number; heads: number; d_model: number; seq_len: number; vocab_size: number } {
-  return { layers: m.meta.n_layers, heads: m.meta.heads[0] ?? 0, d_model: m.d, seq_len: m.meta.seq_len, vocab_size: m.vocab.length };
+export function modelSummary(b: Bound): { layers: number; heads: number; heads_per_layer: number[]; d_model: number; seq_len: number; vocab_size: number } {
+  const m = b.model;
+  return { layers: m.meta.n_layers, heads: m.meta.heads[0] ?? 0, heads_per_layer: m.meta.heads, d_model: m.d, seq_len: b.seq.seqLen, vocab_size: m.vocab.length };
+}
+
+/** verify --json: the model's mode, and for a uniform model its capacity and this circuit's prompt length. */
+function modeJson(b: Bound): Record<string, unknown> {
+  const meta = b.model.meta;
+  return { mode: meta.mode, ...(meta.mode === 'uniform' ? { capacity: meta.capacity } : {}), prompt_length: b.seq.promptLength };
+}
+
+function parseCapacity(s: string | undefined): number {
+  if (s === undefined) throw new UsageError('compile --uniform needs --max-wires N (the most wires, inputs + gates, of a circuit it serves)');
+  if (!/^\d+$/.test(s)) throw new UsageError(`--max-wires must be an integer, got '${s}'`);
+  return Number(s);
 }
 
 function parseSeed(s: string | undefined): bigint {
@@ -28,11 +43,30 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
   compileOptions(
     program
       .command('compile')
-      .description('compile a circuit into transformer weights (one safetensors file)')
-      .argument('<file>', 'circuit file')
+      .description('compile a circuit into transformer weights (one safetensors file), or with --uniform one model for every circuit up to a size')
+      .argument('[file]', 'circuit file (none with --uniform)')
       .requiredOption('-o, --output <model>', 'output model file (.safetensors)')
+      .option('--uniform', 'the uniform model: the circuit goes in the prompt; one file serves every circuit of at most --max-wires wires')
+      .option('--max-wires <N>', 'capacity of a --uniform model: the most wires (inputs + gates) of a circuit it serves')
       .option('--force', 'overwrite an existing output file'),
-  ).action((file: string, o: CompileFlags & { output: string; force?: boolean }) => {
+  ).action((file: string | undefined, o: CompileFlags & { output: string; force?: boolean; uniform?: boolean; maxWires?: string }) => {
+    if (o.circuit !== undefined) throw new UsageError('compile takes the circuit as its argument; --circuit goes with a uniform model file');
+    if (o.uniform) {
+      if (file !== undefined) throw new UsageError('compile --uniform builds one model for every circuit up to --max-wires: give no circuit file (or use FILE --mode uniform)');
+      if (o.cot !== undefined && o.cot !== '4tok') throw new UsageError('a uniform model writes the 4-token CoT: --cot gate is positional only');
+      if (o.mode !== undefined && o.mode !== 'uniform') throw new UsageError('--uniform and --mode positional contradict each other');
+      const capacity = parseCapacity(o.maxWires);
+      const scale = parseScale(o.scale);
+      const t0 = performance.now();
+      const model = compileUniform(capacity, { ...(scale !== undefined ? { scale } : {}), ...(o.injectFault !== undefined ? { fault: parseFault(o.injectFault) } : {}) });
+      const seconds = (performance.now() - t0) / 1000;
+      const bytes = modelToBytes(model);
+      writeOutput(o.output, bytes, Boolean(o.force));
+      ctx.io.out(`wrote ${o.output}: ${modelSummaryLine(model)}, ${(bytes.length / 1e6).toFixed(1)} MB (compiled in ${seconds.toFixed(2)} s)\n`);
+      return;
+    }
+    if (o.maxWires !== undefined) throw new UsageError('--max-wires goes with --uniform');
+    if (file === undefined) throw new UsageError('compile needs a circuit file (or --uniform --max-wires N)');
     const l = loadCircuitOrModel(file, o);
     if (!l.compiled) throw new UsageError(`${file} is already a compiled model`);
     const bytes = modelToBytes(l.model);
@@ -48,15 +82,16 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
       ),
     ),
   ).action(async (file: string, o: CompileFlags & { input: string[]; bits?: string; order: string; showCot?: boolean; backend: string; arith: string }) => {
-    const { model, circuit } = loadCircuitOrModel(file, o);
+    const bound = loadCircuitOrModel(file, o);
+    const { model, circuit } = bound;
     const bits = inputBitsFromOptions(circuit, o);
     const { engine, notice } = await createEngine(model, parseBackend(o.backend), o.arith);
     if (notice) ctx.io.err(`gatecot: ${notice}\n`);
     try {
-      const [seq] = await engine.generate([promptOf(model.meta, bits)], model.meta.cot_length);
-      const got = outputsOfSequence(model.meta, seq!);
+      const [seq] = await engine.generate([promptOf(bound, bits)], bound.seq.cotLength);
+      const got = outputsOfSequence(bound, seq!);
       const want = evalOutputsOne(circuit, bits);
-      if (o.showCot) ctx.io.out(cotText(model, seq!) + '\n');
+      if (o.showCot) ctx.io.out(cotText(bound, seq!) + '\n');
       printOutputs(ctx, circuit, got, o);
       if (!got.every((x, i) => x === want[i])) {
         ctx.io.err(`gatecot: the transformer's outputs differ from direct evaluation (${outputHex(circuit, want, parseOrder(o.order)).join(' ')})\n`);
@@ -80,7 +115,8 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
         .option('--json', 'print one JSON object'),
     ),
   ).action(async (file: string, o: CompileFlags & { samples: string; exhaustive?: boolean; seed: string; batch?: string; json?: boolean; backend: string; arith: string }) => {
-    const { model, circuit } = loadCircuitOrModel(file, o);
+    const bound = loadCircuitOrModel(file, o);
+    const { model, circuit } = bound;
     const n = circuit.nInputs;
     const inputs = o.exhaustive ? allInputs(n) : sampleInputs(n, parseIntOpt(o.samples, 'samples', 16, 1e6), parseSeed(o.seed));
     const { engine, notice } = await createEngine(model, parseBackend(o.backend), o.arith);
@@ -88,7 +124,7 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
     let report: VerifyReport;
     try {
       const batch = o.batch !== undefined ? parseIntOpt(o.batch, 'batch', 16, 65536) : undefined;
-      report = await verifyModel(model, circuit, engine, inputs, batch ? { batch } : {});
+      report = await verifyModel(bound, engine, inputs, batch ? { batch } : {});
     } finally {
       engine.dispose();
     }
@@ -102,17 +138,37 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
           backend: engine.backend,
           arith: engine.arith,
           seconds: Number(report.seconds.toFixed(3)),
-          model: modelSummary(model),
+          model: modelSummary(bound),
           cot: model.meta.cot,
+          ...modeJson(bound),
           circuit: { name: circuit.name, inputs: n, gates: circuit.ops.length },
           ...(engine.backend === 'webgpu' ? { adapter: engine.description } : {}),
           ...(report.first ? { first_mismatch: mismatchJson(report.first) } : {}),
         }) + '\n',
       );
     } else {
-      ctx.io.out(verifyText(model, circuit, report, `${engine.backend} ${engine.arith}`));
+      ctx.io.out(verifyText(bound, report, `${engine.backend} ${engine.arith}`));
     }
     if (!report.ok) ctx.code = EXIT_CHECK_FAILED;
+  });
+
+  inputOptions(
+    program
+      .command('prompt')
+      .description('the prompt any other runtime needs: token ids, how many tokens to generate, where the outputs are')
+      .argument('<model>', 'model file (.safetensors), or a circuit file (compiled with --mode/--cot)')
+      .option('--circuit <file>', 'the circuit a uniform model runs')
+      .option('--mode <m>', 'compiling a circuit file: positional or uniform')
+      .option('--cot <format>', 'compiling a circuit file: 4tok or gate')
+      .option('--format <fmt>', 'circuit format (default: from the extension or the content)')
+      .option('--json', 'print one JSON object (default: the tokens as text, then the same JSON)'),
+  ).action((file: string, o: CompileFlags & { input: string[]; bits?: string; order: string; json?: boolean }) => {
+    const bound = loadCircuitOrModel(file, o);
+    const bits = inputBitsFromOptions(bound.circuit, o);
+    const tokens = Array.from(promptOf(bound, bits));
+    const json = JSON.stringify({ tokens, cot_length: bound.seq.cotLength, outputs: bound.seq.outputs });
+    if (!o.json) ctx.io.out(tokens.map((t) => bound.model.vocab[t]).join(' ') + '\n');
+    ctx.io.out(json + '\n');
   });
 
   registerTrace(program, ctx);
@@ -123,16 +179,20 @@ function printOutputs(ctx: CliContext, c: Circuit, bits: Uint8Array, o: { bits?:
   else ctx.io.out(outputHex(c, bits, parseOrder(o.order)).map((h) => h + '\n').join(''));
 }
 
-/** The sequence as text: prompt, then one group per gate (4tok) or the gate values. */
-export function cotText(m: Model, seq: Int32Array): string {
-  const P = m.meta.prompt.length;
-  const toks = Array.from(seq, (t) => m.vocab[t] ?? '?');
-  const prompt = toks.slice(0, P).join(' ');
+/** The sequence as text: prompt, then one group per gate (4tok, uniform: per wire) or the gate values. */
+export function cotText(b: Bound, seq: Int32Array): string {
+  const P = b.seq.promptLength;
+  const toks = Array.from(seq, (t) => b.model.vocab[t] ?? '?');
   const cot = toks.slice(P);
-  if (m.meta.cot === 'gate') return `${prompt} | ${cot.join(' ')}`;
   const groups: string[] = [];
-  for (let i = 0; i < cot.length; i += 4) groups.push(cot.slice(i, i + 4).join(' '));
-  return `${prompt} | ${groups.join(' | ')}`;
+  for (let i = 0; i < cot.length; i += b.seq.group) groups.push(cot.slice(i, i + b.seq.group).join(' '));
+  if (b.seq.mode === 'uniform') {
+    const desc: string[] = [];
+    for (let i = 1; i < P; i += 4) desc.push(toks.slice(i, i + 4).join(' '));
+    return `${toks[0]} ${desc.join(' ')} | ${groups.join(' | ')}`;
+  }
+  const prompt = toks.slice(0, P).join(' ');
+  return b.seq.group === 1 ? `${prompt} | ${cot.join(' ')}` : `${prompt} | ${groups.join(' | ')}`;
 }
 
 /**
@@ -144,8 +204,8 @@ function mismatchJson(f: MismatchDetail): MismatchDetail & { token_position: num
   return { input, position, token_position: position + 1, ...rest };
 }
 
-function verifyText(m: Model, c: Circuit, r: VerifyReport, engine: string): string {
-  const head = `verify ${c.name}: ${modelSummaryLine(m)}; ${engine}\n`;
+function verifyText(b: Bound, r: VerifyReport, engine: string): string {
+  const head = `verify ${b.circuit.name}: ${modelSummaryLine(b.model, b)}; ${engine}\n`;
   if (r.ok) return head + `OK: ${r.inputs_tested} inputs, ${r.positions_checked} CoT positions, 0 mismatches (${r.seconds.toFixed(2)} s)\n`;
   const f = r.first!;
   const lines = [

@@ -1,7 +1,7 @@
 // Commands of the theorem's claims: certify, check-cert, scaling.
 
 import type { Command } from 'commander';
-import { readModelFile } from '../../compiler/index.js';
+import { readModelFile } from '../../model/index.js';
 import { certify, type Certificate, type CertifyMethod } from '../../proofs/index.js';
 import { recheck } from '../../proofs/check/index.js';
 import type { CliContext } from '../context.js';
@@ -61,6 +61,8 @@ export function registerProofs(program: Command, ctx: CliContext): void {
     .option('--scale <L>', 'key scale λ (circuit files)')
     .option('--inject-fault <kind>', 'miscompile on purpose: weak-scale, swap-gate, off-by-one')
     .option('--format <fmt>', 'circuit format')
+    .option('--circuit <file>', 'the circuit a uniform model runs')
+    .option('--mode <m>', 'compiling a circuit file: positional or uniform')
     .option('-o, --output <cert>', 'write the certificate (JSON)')
     .option('--force', 'overwrite an existing certificate file')
     .option('--json', 'print the certificate as JSON')
@@ -68,9 +70,9 @@ export function registerProofs(program: Command, ctx: CliContext): void {
       if (!['auto', 'fast', 'exhaustive'].includes(o.method)) throw new UsageError(`--method must be auto, fast or exhaustive, got '${o.method}'`);
       if (o.rounding !== 'outward' && o.rounding !== 'nearest') throw new UsageError(`--rounding must be outward or nearest, got '${o.rounding}'`);
       if (o.arith === 'f16') throw new UsageError('certify supports f32, f64, fixed:s and float:e,s');
-      const { model, circuit } = loadCircuitOrModel(file, o);
+      const bound = loadCircuitOrModel(file, o);
       const progress = ctx.io.isTTY ? (done: number, total: number) => ctx.io.err(`\rcertify: ${done}/${total} positions`) : undefined;
-      const cert = certify(model, circuit, o.arith, { method: o.method as CertifyMethod, rounding: o.rounding, ...(progress ? { onProgress: progress } : {}) });
+      const cert = certify(bound, o.arith, { method: o.method as CertifyMethod, rounding: o.rounding, ...(progress ? { onProgress: progress } : {}) });
       if (progress) ctx.io.err('\n');
       if (o.output) writeOutput(o.output, JSON.stringify(cert) + '\n', Boolean(o.force));
       ctx.io.out(o.json ? JSON.stringify(cert) + '\n' : certificateTable(cert));

@@ -1,15 +1,20 @@
 // Small pieces shared by several commands.
 
 import type { Command } from 'commander';
-import type { Model } from '../../compiler/index.js';
+import type { Bound, Model } from '../../model/index.js';
 import { UsageError } from '../errors.js';
 
 export function collect(value: string, prev: string[]): string[] {
   return [...prev, value];
 }
 
-export function modelSummaryLine(m: Model): string {
-  return `${m.meta.cot} CoT, ${m.meta.n_layers} layer x ${m.meta.heads[0]} heads, d_model ${m.d}, S ${m.meta.seq_len}, vocab ${m.vocab.length}`;
+/** One line about a model; with its bound circuit, the sequence length too. */
+export function modelSummaryLine(m: Model, b?: Bound): string {
+  const meta = m.meta;
+  const S = b ? b.seq.seqLen : meta.mode === 'positional' ? meta.seq_len : undefined;
+  const shape = meta.n_layers === 1 ? `1 layer x ${meta.heads[0]} heads` : `${meta.n_layers} layers x ${meta.heads.join(',')} heads`;
+  const kind = meta.mode === 'uniform' ? `uniform (capacity ${meta.capacity} wires), 4tok CoT` : `${meta.cot} CoT`;
+  return `${kind}, ${shape}, d_model ${m.d}${S !== undefined ? `, S ${S}` : ''}, vocab ${m.vocab.length}`;
 }
 
 /** The options that give one input: --input HEX per group, or --bits, and the bit order. */
@@ -20,9 +25,11 @@ export function inputOptions(cmd: Command): Command {
     .option('--order <order>', 'lsb0 (wire k = bit k) or msb0 (wire k = bit width-1-k)', 'lsb0');
 }
 
-/** The options that compile a circuit file given to run, verify or trace. */
+/** The options that compile a circuit file given to run, verify or trace, or give a uniform model its circuit. */
 export function compileOptions(cmd: Command): Command {
   return cmd
+    .option('--circuit <file>', 'the circuit a uniform model file runs (it goes in the prompt)')
+    .option('--mode <m>', 'compiling a circuit file: positional (the circuit in the weights, default) or uniform (the smallest uniform model that holds it)')
     .option('--cot <format>', '4tok (4 tokens per gate, default) or gate (1 token per gate, as in the theorem)')
     .option('--scale <L>', 'key scale λ of the retrieval heads (default 10)')
     .option('--inject-fault <kind>', 'miscompile on purpose: weak-scale, swap-gate or off-by-one (to test the testers)')

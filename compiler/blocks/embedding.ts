@@ -2,7 +2,7 @@
 // position embedding carries the circuit: this position's code, and for the token written next
 // the truth table to apply, the two positions to fetch, and (4tok) the write mode.
 
-import type { Basis } from '../basis.js';
+import type { Basis } from '../../model/index.js';
 import type { SequencePlan } from '../plan.js';
 
 export function tokenEmbedding(basis: Basis, vocab: string[]): Float32Array {

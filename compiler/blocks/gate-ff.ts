@@ -4,8 +4,8 @@
 // which is 1 exactly when (a, b) = (a0, b0) and tt says f(a0, b0) = 1. y = sum of the units.
 // Every constant is in {-2, ..., 2}, every partial sum within [-2, 3]: exact under F_2.
 
-import type { Basis } from '../basis.js';
-import type { FeedForward } from '../model.js';
+import type { Basis } from '../../model/index.js';
+import type { FeedForward } from '../../model/index.js';
 
 export interface GateFFSpec {
   a: string;

@@ -5,8 +5,8 @@
 // partial sum of the rounded left-to-right inner product in {0, -B}: with λ = B_s under F_s the
 // score is exactly 0 on the target and -B_s elsewhere, so [exp] is exactly 1 and 0.
 
-import type { Basis } from '../basis.js';
-import type { HeadWeights } from '../model.js';
+import type { Basis, HeadWeights } from '../../model/index.js';
+import { coords, copyForms, matchHead } from './match.js';
 
 export interface RetrievalSpec {
   name: string;
@@ -21,22 +21,13 @@ export interface RetrievalSpec {
   scale: number;
 }
 
+/** The positional model's retrieval head: a match head on position codes fetching one value. */
 export function retrievalHead(basis: Basis, spec: RetrievalSpec): HeadWeights {
-  const d = basis.dim;
-  const k = basis.space(spec.src).size;
-  const dk = 2 * k;
-  const wq = new Float32Array(dk * d);
-  const wk = new Float32Array(dk * d);
-  const one = basis.at('one');
-  for (let i = 0; i < k; i++) {
-    wq[2 * i * d + basis.at(spec.src, i)] = 1;
-    wq[(2 * i + 1) * d + one] = 1;
-    wk[2 * i * d + basis.at(spec.key, i)] = spec.scale;
-    wk[(2 * i + 1) * d + one] = -spec.scale;
-  }
-  const wv = new Float32Array(d);
-  wv[basis.at(spec.value)] = 1;
-  const wo = new Float32Array(d);
-  wo[basis.at(spec.out)] = 1;
-  return { name: spec.name, dk, dv: 1, wq, wk, wv, wo };
+  return matchHead(basis, {
+    name: spec.name,
+    query: copyForms(coords(basis, spec.src)),
+    key: coords(basis, spec.key),
+    values: [[basis.at(spec.value), basis.at(spec.out)]],
+    scale: spec.scale,
+  });
 }

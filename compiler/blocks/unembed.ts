@@ -6,8 +6,8 @@
 // coefficient and partial sum stays inside F_2 (|x| <= 3.75).
 
 import { OP_NAMES, opCode, truthTable } from '../../circuits/index.js';
-import type { Basis } from '../basis.js';
-import { BOS, NA } from '../tokens.js';
+import type { Basis } from '../../model/index.js';
+import { BOS, NA } from '../../model/index.js';
 
 export function unembedding(basis: Basis, vocab: string[]): Float32Array {
   const d = basis.dim;

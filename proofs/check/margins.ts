@@ -3,7 +3,7 @@
 // and either bit at every other position. Written apart from proofs/ on purpose.
 
 import { OP_NAMES, type Circuit } from '../../circuits/index.js';
-import type { Model } from '../../compiler/index.js';
+import type { Model, PositionalMeta } from '../../model/index.js';
 import type { CheckArith } from './arith.js';
 
 /** Gate semantics by name, the checker's own. */
@@ -151,7 +151,7 @@ function weightedSum(R: (x: number) => number, w: Float64Array, V: Float64Array,
 export function recomputeMargins(m: Model, c: Circuit, arith: CheckArith): Recomputed {
   const n: Net = { m, R: arith.round, d: m.d };
   const R = arith.round;
-  const meta = m.meta;
+  const meta = m.meta as PositionalMeta;
   const S = meta.seq_len;
   const P = meta.prompt.length;
   const zero = meta.vocab.indexOf('0');
@@ -159,7 +159,7 @@ export function recomputeMargins(m: Model, c: Circuit, arith: CheckArith): Recom
   // what each position holds: a wire (>= 0) or a fixed token (-1 - id)
   const holds = [...meta.prompt, ...meta.cot_template].map((e) => (typeof e === 'number' ? -1 - e : Number(e.slice(1))));
   const defined = new Map<number, number>(); // gate wire -> position of its own value
-  meta.cot_template.forEach((e, t) => {
+  meta.cot_template.forEach((e: string | number, t: number) => {
     if (typeof e === 'string') {
       const w = Number(e.slice(1));
       if (w >= c.nInputs && !defined.has(w)) defined.set(w, P + t); // first occurrence: the gate's own value

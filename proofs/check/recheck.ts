@@ -13,7 +13,7 @@
 
 import { createHash } from 'node:crypto';
 import { parseCircuitText, type Circuit } from '../../circuits/index.js';
-import { modelToBytes, type Model } from '../../compiler/index.js';
+import { modelToBytes, type Model, type PositionalMeta } from '../../model/index.js';
 import { checkArith } from './arith.js';
 import { recomputeMargins, tokenDependentHead, type Recomputed } from './margins.js';
 
@@ -39,7 +39,7 @@ export function certificateDigest(cert: Record<string, unknown>): string {
  * that output's wire. Returns what is wrong, if anything.
  */
 function outputsProblem(m: Model, c: Circuit): string | undefined {
-  const meta = m.meta;
+  const meta = m.meta as PositionalMeta;
   const entries = [...meta.prompt, ...meta.cot_template];
   const wires = c.outputs.flatMap((o) => Array.from(o.wires));
   if (!Array.isArray(meta.outputs) || meta.outputs.length !== wires.length) return `the model reads ${Array.isArray(meta.outputs) ? meta.outputs.length : 0} outputs, the circuit has ${wires.length}`;
@@ -69,7 +69,7 @@ const rel = (x: number) => 1e-9 * Math.max(1, Math.abs(x));
 
 /** Claim 1, recomputed: 1 layer of 2 heads, d_model = 3k + 9 (gate) or 3k + 11 (4tok), finite weights. */
 function structureProblems(m: Model, claim: CertClaim | undefined): string[] {
-  const S = m.meta.seq_len;
+  const S = (m.meta as PositionalMeta).seq_len;
   let k = 0;
   while (2 ** k < S + 1) k++;
   const formula = 3 * k + (m.meta.cot === '4tok' ? 11 : 9);
@@ -130,8 +130,9 @@ function marginProblems(r: Recomputed, cert: Record<string, unknown>, claim: Cer
 /** Re-checks a parsed certificate against a loaded model. */
 export function recheck(cert: Record<string, unknown>, m: Model): RecheckResult {
   const problems: string[] = [];
-  const meta = m.meta;
   const fail = (p: string[]): RecheckResult => ({ ok: false, problems: p, positions: 0, minMargin: null });
+  if (m.meta.mode !== 'positional') return fail(['this checker re-checks certificates of positional models']);
+  const meta = m.meta;
   if (cert.version !== 1) problems.push(`unknown certificate version ${String(cert.version)}`);
   if (typeof cert.digest !== 'string' || cert.digest !== certificateDigest(cert)) problems.push('the certificate was altered after it was written (its digest does not match its content)');
   const modelHash = sha(modelToBytes(m));

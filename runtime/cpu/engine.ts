@@ -1,6 +1,6 @@
 // The CPU reference engine: the stepper over batches of sequences.
 
-import type { Model } from '../../compiler/index.js';
+import type { Model } from '../../model/index.js';
 import { parseArith, type Arith } from '../arith.js';
 import type { Engine, ForwardResult } from '../engine.js';
 import { prepare, type PreparedModel } from './prepared.js';

@@ -2,7 +2,7 @@
 // numbers of the format too). The position embedding stays as it is (it can be large) and is
 // rounded row by row when read.
 
-import type { Model } from '../../compiler/index.js';
+import type { Model } from '../../model/index.js';
 import type { Arith } from '../arith.js';
 import { positionOnlyHeads } from '../position-only.js';
 import { kernelsFor, type Kernels } from './kernels.js';

@@ -6,7 +6,7 @@
 // CPU reference, where the checks themselves never wait for anything.
 
 import { parseCircuitText, writeCircuit, type Circuit } from '../../circuits/index.js';
-import { sha256, type CotFormat } from '../../compiler/index.js';
+import { sha256, type CotFormat } from '../../model/index.js';
 import type { Backend } from '../engine.js';
 import { openFuzzBackend, type FuzzBackend } from './backend.js';
 import { buildCase, caseInputs, caseSpec, type CaseSpec } from './cases.js';

@@ -6,7 +6,8 @@
 // check records the backend it ran on.
 
 import { evalOutputsOne, type Circuit } from '../../circuits/index.js';
-import { compile, type CotFormat, type Fault, type Model } from '../../compiler/index.js';
+import { compile, type Fault } from '../../compiler/index.js';
+import { bindModel, type Bound, type CotFormat, type Model } from '../../model/index.js';
 import { createEngine, type BackendChoice } from '../backend.js';
 import type { Backend, Engine } from '../engine.js';
 import { outputsOfSequence, promptOf } from '../reference.js';
@@ -69,10 +70,10 @@ function exceptionSignature(e: unknown): string {
   return `exception:${name}:${msg}`;
 }
 
-async function generationFailure(model: Model, c: Circuit, engine: Engine, x: Uint8Array): Promise<Failure | undefined> {
-  const [seq] = await engine.generate([promptOf(model.meta, x)], model.meta.cot_length);
-  const produced = outputsOfSequence(model.meta, seq!);
-  const expected = evalOutputsOne(c, x);
+async function generationFailure(b: Bound, engine: Engine, x: Uint8Array): Promise<Failure | undefined> {
+  const [seq] = await engine.generate([promptOf(b, x)], b.seq.cotLength);
+  const produced = outputsOfSequence(b, seq!);
+  const expected = evalOutputsOne(b.circuit, x);
   if (produced.every((v, i) => v === expected[i])) return undefined;
   return {
     kind: 'generation',
@@ -99,8 +100,9 @@ export async function checkCot(c: Circuit, cot: CotFormat, inputs: Uint8Array[],
   let engine: Engine | undefined;
   try {
     const model = compile(c, cfg.fault ? { cot, fault: cfg.fault } : { cot });
+    const bound = bindModel(model);
     engine = await engineFor(model, cfg);
-    const r = await verifyModel(model, c, engine, inputs);
+    const r = await verifyModel(bound, engine, inputs);
     const base = { cot, backend: engine.backend, inputs: r.inputs_tested, positions: r.positions_checked };
     if (!r.ok) {
       const f = r.first!;
@@ -113,7 +115,7 @@ export async function checkCot(c: Circuit, cot: CotFormat, inputs: Uint8Array[],
       };
       return { ...base, ok: false, failure };
     }
-    const gen = await generationFailure(model, c, engine, inputs[inputs.length - 1]!);
+    const gen = await generationFailure(bound, engine, inputs[inputs.length - 1]!);
     return gen ? { ...base, ok: false, failure: gen } : { ...base, ok: true };
   } catch (e) {
     const failure: Failure = {

@@ -8,7 +8,7 @@
 // `gatecot verify --exhaustive`, which covers it.
 
 import { bitsToValue, evalOutputsOne, inputOffsets, type Circuit, type EmbeddedTest } from '../../circuits/index.js';
-import type { CotFormat } from '../../compiler/index.js';
+import type { CotFormat } from '../../model/index.js';
 import { sampleInputs } from '../inputs.js';
 import { checkCot, type CheckConfig, type Failure } from './check.js';
 import { shrink, type SameFailure, type ShrinkOptions, type ShrinkResult } from './shrink.js';

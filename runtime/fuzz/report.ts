@@ -1,7 +1,7 @@
 // The JSON report of a finding, and the commands that reproduce it. Reports hold no timings,
 // so that a rerun of the same campaign writes byte-identical files.
 
-import { sha256, type CotFormat } from '../../compiler/index.js';
+import { sha256, type CotFormat } from '../../model/index.js';
 import type { Backend } from '../engine.js';
 import type { CampaignOptions, Finding } from './campaign.js';
 import { bitString, type Failure } from './check.js';

@@ -1,7 +1,7 @@
 // GPU buffers: creation against the adapter's limits, uploads in f32 or f16, the model's weights
 // (uploaded once per engine), and read-back.
 
-import type { Model } from '../../compiler/index.js';
+import type { Model } from '../../model/index.js';
 import { WebGpuError } from './errors.js';
 import { toF16Bits } from './f16.js';
 import type { GpuContext } from './gpu.js';

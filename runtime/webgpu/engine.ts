@@ -5,7 +5,7 @@
 // by the GPU into the token buffer that the next step embeds. Arithmetic: f32, or f16 storage
 // and math (`--arith f16`) where the adapter offers shader-f16.
 
-import type { Model } from '../../compiler/index.js';
+import type { Model } from '../../model/index.js';
 import type { Engine, ForwardResult } from '../engine.js';
 import { destroyModelBuffers, readBack, uploadModel, type ModelBuffers } from './buffers.js';
 import { chunkRanges, PassEncoder, type ChunkMode, type LayerKernels, type PassKernels } from './encode.js';

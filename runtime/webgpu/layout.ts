@@ -14,7 +14,7 @@
 // head keeps ONE key set, computes each score once for the whole batch and applies the softmax
 // weights to every input's values: still dense attention over every visible position.
 
-import type { Model } from '../../compiler/index.js';
+import type { Model } from '../../model/index.js';
 import { positionOnlyHeads } from '../position-only.js';
 
 export type Precision = 'f32' | 'f16';

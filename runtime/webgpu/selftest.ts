@@ -2,7 +2,8 @@
 // forcing (every position's argmax and logits) and generation. Used by `gatecot doctor`.
 
 import type { Circuit } from '../../circuits/index.js';
-import { compile, type CotFormat } from '../../compiler/index.js';
+import { compile } from '../../compiler/index.js';
+import { bindModel, type CotFormat } from '../../model/index.js';
 import { CpuEngine } from '../cpu/engine.js';
 import { sampleInputs } from '../inputs.js';
 import { promptOf, referenceSequences } from '../reference.js';
@@ -11,7 +12,8 @@ import type { GpuContext } from './gpu.js';
 
 export interface SelfTestResult {
   arith: string;
-  cot: CotFormat;
+  /** The CoT format, or 'uniform' for the uniform model. */
+  cot: CotFormat | 'uniform';
   seqLen: number;
   inputs: number;
   tokenMismatches: number;
@@ -27,19 +29,21 @@ export function logitTolerance(arith: string): number {
   return arith === 'f16' ? 2e-3 : 1e-4;
 }
 
-export async function selfTest(ctx: GpuContext, c: Circuit, cot: CotFormat, arith: 'f32' | 'f16', nInputs = 4): Promise<SelfTestResult> {
+/** Checks the engines on circuit c compiled positionally in CoT format `cot`, or (uniform: true) in the prompt of the smallest uniform model that holds it. */
+export async function selfTest(ctx: GpuContext, c: Circuit, cot: CotFormat, arith: 'f32' | 'f16', nInputs = 4, uniform = false): Promise<SelfTestResult> {
   const t0 = performance.now();
-  const m = compile(c, { cot });
+  const m = compile(c, uniform ? { mode: 'uniform' } : { cot });
+  const bound = bindModel(m, uniform ? c : undefined);
   const inputs = sampleInputs(c.nInputs, nInputs, 7n).slice(0, nInputs);
-  const seqs = referenceSequences(m.meta, c, inputs);
+  const seqs = referenceSequences(bound, inputs);
   const cpu = new CpuEngine(m, arith);
   const want = cpu.forwardSync(seqs, { logits: true });
-  const prompts = inputs.map((x) => promptOf(m.meta, x));
-  const wantGen = cpu.generateSync(prompts, m.meta.cot_length);
+  const prompts = inputs.map((x) => promptOf(bound, x));
+  const wantGen = cpu.generateSync(prompts, bound.seq.cotLength);
   const gpu = await WebGpuEngine.create(m, arith, { context: ctx });
   try {
     const got = await gpu.forward(seqs, { logits: true });
-    const gen = await gpu.generate(prompts, m.meta.cot_length);
+    const gen = await gpu.generate(prompts, bound.seq.cotLength);
     let tokenMismatches = 0;
     let maxLogitDiff = 0;
     seqs.forEach((_, b) => {
@@ -53,7 +57,7 @@ export async function selfTest(ctx: GpuContext, c: Circuit, cot: CotFormat, arit
     let generateMismatches = 0;
     gen.forEach((s, b) => s.forEach((t, i) => (generateMismatches += t === wantGen[b]![i] ? 0 : 1)));
     const ok = tokenMismatches === 0 && generateMismatches === 0 && maxLogitDiff <= logitTolerance(arith);
-    return { arith, cot, seqLen: m.meta.seq_len, inputs: nInputs, tokenMismatches, maxLogitDiff, generateMismatches, seconds: (performance.now() - t0) / 1000, ok };
+    return { arith, cot: uniform ? 'uniform' : cot, seqLen: bound.seq.seqLen, inputs: nInputs, tokenMismatches, maxLogitDiff, generateMismatches, seconds: (performance.now() - t0) / 1000, ok };
   } finally {
     gpu.dispose();
   }

@@ -4,10 +4,11 @@ import { expect, it } from 'vitest';
 import { generate } from '../../circuits/gen/index.js';
 import { compile } from '../../compiler/index.js';
 import { CpuEngine, sampleInputs, verifyModel } from '../../runtime/index.js';
+import { bindModel } from '../../model/index.js';
 
 it('5000 gates, 4tok, fixed:2', async () => {
   const c = generate('random', { gates: '5000', inputs: '16', seed: '5000', locality: '0.5' });
   const m = compile(c, { cot: '4tok' });
-  const r = await verifyModel(m, c, new CpuEngine(m, 'fixed:2'), sampleInputs(16, 1, 5n));
+  const r = await verifyModel(bindModel(m), new CpuEngine(m, 'fixed:2'), sampleInputs(16, 1, 5n));
   expect(r.ok).toBe(true);
 }, 1_800_000);

@@ -68,3 +68,18 @@ export function subspacesOfLabels(labels: string[]): Subspace[] {
   });
   return out;
 }
+
+/**
+ * What one construction block reads and writes, by subspace name (as Tracr's blocks carry their
+ * input and output spaces). kind: where the block sits; layer: its layer (embeddings: -1,
+ * unembedding: n_layers).
+ */
+export interface BlockSpaces {
+  name: string;
+  kind: 'token-embedding' | 'position-embedding' | 'head' | 'feed-forward' | 'unembedding';
+  layer: number;
+  reads: string[];
+  writes: string[];
+  /** feed-forward blocks: the range [from, to) of the layer's hidden units that are this block's. */
+  units?: [number, number];
+}

@@ -5,12 +5,12 @@
 
 import { readFileSync } from 'node:fs';
 import { decodeSafetensors, encodeSafetensors, ModelFileError, type Tensor } from './safetensors.js';
-import { MODEL_FORMAT_VERSION, type Layer, type Model, type ModelMeta } from './model.js';
+import { MODEL_FORMAT_VERSION, type Layer, type Model, type ModelMeta, type PositionalMeta } from './model.js';
 
-interface StoredMeta extends ModelMeta {
+type StoredMeta = ModelMeta & {
   head_names: string[][];
   ff_units: string[][];
-}
+};
 
 export function modelToBytes(m: Model): Uint8Array {
   const d = m.d;
@@ -52,7 +52,10 @@ export function modelFromBytes(bytes: Uint8Array, file = '<model>'): Model {
   } catch {
     throw bad('the "gatecot" metadata is not JSON');
   }
-  if (meta.format_version !== MODEL_FORMAT_VERSION) throw bad(`model format version ${String(meta.format_version)}, this gatecot reads ${MODEL_FORMAT_VERSION}`);
+  if (meta.format_version !== MODEL_FORMAT_VERSION && meta.format_version !== 1) throw bad(`model format version ${String(meta.format_version)}, this gatecot reads 1 and ${MODEL_FORMAT_VERSION}`);
+  const mode: unknown = meta.mode;
+  if (meta.format_version === 2 && mode !== 'positional' && mode !== 'uniform') throw bad(`unknown model mode ${JSON.stringify(mode)}`);
+  if (meta.format_version === 2 && !Array.isArray(meta.head_targets)) throw bad('metadata lacks head_targets (the sequence contract)');
   const get = (name: string, shape: (number | undefined)[]): Float32Array => {
     const t = tensors.get(name);
     if (!t) throw bad(`missing tensor ${name}`);
@@ -106,8 +109,33 @@ export function modelFromBytes(bytes: Uint8Array, file = '<model>'): Model {
     layers,
     meta,
   };
-  if ((posT?.shape[0] ?? 0) < meta.seq_len) throw bad(`pos_emb has ${posT?.shape[0]} rows but the sequence needs ${meta.seq_len}`);
+  const need = meta.mode === 'uniform' ? meta.max_seq_len : meta.seq_len;
+  if ((posT?.shape[0] ?? 0) < need) throw bad(`pos_emb has ${posT?.shape[0]} rows but the sequence needs ${need}`);
+  if (meta.format_version === 1) upgradeV1(model);
   return model;
+}
+
+/**
+ * Version 1 (positional only, before the sequence contract): the heads' targets were not stated;
+ * they are read back from the position embedding, which holds the code of each head's target in
+ * src_a_bits / src_b_bits (the retrieval construction of that version).
+ */
+function upgradeV1(m: Model): void {
+  const meta = m.meta as PositionalMeta;
+  const d = m.d;
+  const S = meta.seq_len;
+  const at = (name: string) => meta.basis.indexOf(`${name}[0]`);
+  const targets = ['src_a_bits', 'src_b_bits'].map((name) => {
+    const o = at(name);
+    const positions: number[] = new Array(S);
+    for (let p = 0; p < S; p++) {
+      let t = 0;
+      for (let i = 0; i < meta.pos_bits; i++) if (m.posEmb[p * d + o + i]! > 0) t |= 1 << i;
+      positions[p] = o < 0 ? -1 : t;
+    }
+    return { rule: 'positions' as const, positions };
+  });
+  m.meta = { ...meta, format_version: MODEL_FORMAT_VERSION, mode: 'positional', head_targets: [targets] };
 }
 
 export function readModelFile(path: string): Model {

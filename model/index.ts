@@ -1,0 +1,20 @@
+// Public surface of model/: the Model object, its file format and its sequence contract. Engines,
+// proofs, the fuzzer and the CLI import this package, not the compiler.
+
+export { MODEL_FORMAT_VERSION, isPositional, isUniform, maxPositions, tokenId } from './model.js';
+export type { CotEntry, CotFormat, FeedForward, HeadWeights, Layer, Model, ModelMeta, ModelMode, PositionalMeta, PositionalModel, PromptEntry, TargetRule, UniformMeta, UniformModel } from './model.js';
+export { Basis, subspacesOfLabels } from './basis.js';
+export type { BlockSpaces, Subspace } from './basis.js';
+export { looksLikeModel, modelFromBytes, modelToBytes, readModelFile } from './file.js';
+export { decodeSafetensors, encodeSafetensors, ModelFileError } from './safetensors.js';
+export type { Tensor } from './safetensors.js';
+export { sha256 } from './hash.js';
+export { bindPositional, bindUniform, entryResolver, evaluateRule, resolveTemplate, uniformSlot } from './contract.js';
+export type { BoundSequence } from './contract.js';
+export { UNIFORM_LABEL_OFFSET, uniformSeqLen, uniformTemplate } from './uniform-sequence.js';
+export type { UniformTemplate } from './uniform-sequence.js';
+export { BOS, NA, TOKEN_ONE, TOKEN_ZERO, UNIFORM_ID_BASE, UNIFORM_NA, UNIFORM_TYPES, idOfToken, idToken, uniformTypeName, uniformVocabulary, vocabulary } from './vocab.js';
+export { UNIFORM_HEADS, dModelFormula, log2Ceil, positionBits, resourceFormula, uniformWidths } from './resources.js';
+export type { ResourceFormula } from './resources.js';
+export { bindModel, circuitOfModel, modelName } from './bind.js';
+export type { Bound } from './bind.js';
