@@ -7,14 +7,16 @@ import { parseAag, parseAig } from './parsers/aiger.js';
 import { parseBench } from './parsers/bench.js';
 import { parseBlif } from './parsers/blif.js';
 import { isBristolFashion, parseBristol, parseBristolOld } from './parsers/bristol.js';
+import { looksLikeCvp, parseCvp } from './parsers/cvp.js';
 import { parseGc } from './parsers/gc.js';
 import { sourceFromBytes, type ParserSource } from './source.js';
 import { writeBristol } from './writers/bristol.js';
+import { writeCvp } from './writers/cvp.js';
 import { writeGc } from './writers/gc.js';
 
-export const FORMATS = ['gc', 'bristol', 'bristol-old', 'aag', 'aig', 'bench', 'blif'] as const;
+export const FORMATS = ['gc', 'bristol', 'bristol-old', 'aag', 'aig', 'bench', 'blif', 'cvp'] as const;
 export type FormatName = (typeof FORMATS)[number];
-export const WRITABLE = ['gc', 'bristol'] as const;
+export const WRITABLE = ['gc', 'bristol', 'cvp'] as const;
 export type WritableFormat = (typeof WRITABLE)[number];
 
 const PARSERS: Record<FormatName, (src: ParserSource) => Circuit> = {
@@ -25,6 +27,7 @@ const PARSERS: Record<FormatName, (src: ParserSource) => Circuit> = {
   aig: parseAig,
   bench: parseBench,
   blif: parseBlif,
+  cvp: parseCvp,
 };
 
 export function isFormatName(s: string): s is FormatName {
@@ -47,6 +50,7 @@ export function detectFormat(path: string | undefined, bytes: Uint8Array): Forma
     case 'aig': return 'aig';
     case 'bench': return 'bench';
     case 'blif': return 'blif';
+    case 'cvp': return 'cvp';
     case 'txt':
     case 'bristol': return isBristolFashion(head) ? 'bristol' : 'bristol-old';
     default: break;
@@ -56,6 +60,7 @@ export function detectFormat(path: string | undefined, bytes: Uint8Array): Forma
   if (/^\s*\d+\s+\d+\s*\r?\n/.test(head)) return isBristolFashion(head) ? 'bristol' : 'bristol-old';
   if (/^\s*\.(model|inputs|outputs|names)\b/m.test(head)) return 'blif';
   if (/^\s*(INPUT|OUTPUT)\s*\(/im.test(head)) return 'bench';
+  if (looksLikeCvp(head)) return 'cvp';
   return 'gc';
 }
 
@@ -90,8 +95,13 @@ export function readCircuitFile(path: string, opts: Omit<ParseOptions, 'file'> =
   });
 }
 
+/** The text of `c` in `format`; cvp takes circuits without inputs only (writeCvp fixes inputs). */
 export function writeCircuit(c: Circuit, format: WritableFormat): string {
-  return format === 'gc' ? writeGc(c) : writeBristol(c);
+  switch (format) {
+    case 'gc': return writeGc(c);
+    case 'bristol': return writeBristol(c);
+    case 'cvp': return writeCvp(c);
+  }
 }
 
 /** The writable format chosen by an output path's extension. */
@@ -99,5 +109,6 @@ export function writableFormatOf(path: string): WritableFormat | undefined {
   const ext = extension(path);
   if (ext === 'gc') return 'gc';
   if (ext === 'txt' || ext === 'bristol') return 'bristol';
+  if (ext === 'cvp') return 'cvp';
   return undefined;
 }

@@ -7,6 +7,8 @@ export type { CircuitErrorKind, Result, SourceLoc } from './errors.js';
 export { NetlistBuilder } from './builder.js';
 export { FORMATS, WRITABLE, detectFormat, isFormatName, parseCircuitBytes, parseCircuitText, readCircuitFile, writableFormatOf, writeCircuit } from './formats.js';
 export type { FormatName, ParseOptions, WritableFormat } from './formats.js';
+export { parseCvp } from './parsers/cvp.js';
+export { cvpFromCircuit, writeCvp } from './writers/cvp.js';
 export { evalBitsliced, evalMany, evalOne, evalOutputsOne, packVectors, slicedBit } from './eval.js';
 export { bitsToValue, inputBitsFromHex, outputHex, parseBitString, parseHexValue, toHex, valueToBits } from './values.js';
 export type { BitOrder } from './values.js';

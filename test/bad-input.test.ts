@@ -2,16 +2,19 @@
 // tokens, flipped bytes, inserted slices, random bytes): each run of `gatecot stats` either
 // succeeds or ends with exit 2 and one line; never a stack trace, an internal error or a hang.
 // A large file, whose every parse costs up to a second, gets a few mutants of the whole file and
-// some 190 of its header and first lines (each as cheap to parse as a small file).
+// some 190 of its header and first lines (each as cheap to parse as a small file). Two .cvp files
+// written here (the shared folder has none) get the same treatment.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { generate } from '../circuits/gen/index.js';
+import { writeCircuit } from '../circuits/index.js';
 import { cli, cliProcess } from './cli-helpers.js';
 import { mutants, prefixMutants } from './fixtures/mutate.js';
 import { sharedCircuits } from './shared.js';
 
-const CIRCUIT_EXT = /\.(txt|bench|aag|aig|blif|gc)$/;
+const CIRCUIT_EXT = /\.(txt|bench|aag|aig|blif|gc|cvp)$/;
 
 function circuitFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -86,6 +89,38 @@ describe('gatecot stats on damaged files', () => {
       expect(rejected).toBeGreaterThan(0);
       // The damage reaches several checks of the reader, not one error over and over.
       if (bytes.length >= LARGE) expect(reasons.size, [...reasons].join('\n')).toBeGreaterThan(3);
+    });
+  });
+});
+
+// The shared folder holds no .cvp file: these are written here, one generated instance and one
+// with `# output` lines and gatecot's extra gate types.
+const CVP_FILES: [string, string][] = [
+  ['instance.cvp', writeCircuit(generate('cvp-instance', { gates: '150', seed: '11' }), 'cvp')],
+  ['outputs.cvp', '# output s 5 9\n# output c 8\nTRUE NA NA 1 FALSE NA NA 2 TRUE NA NA 3\nXOR 1 2 4 XOR 4 3 5 AND 1 2 6 AND 4 3 7\nOR 6 7 8 BUF 5 NA 9 NAND 8 9 10 XNOR 10 1 11 NOR 11 2 12\n'],
+];
+
+describe('gatecot stats on damaged .cvp files', () => {
+  CVP_FILES.forEach(([name, text], fi) => {
+    it(name, async () => {
+      const path = join(dir, `cvp${fi}.cvp`);
+      let rejected = 0;
+      for (const m of mutants(new TextEncoder().encode(text), SMALL_TOTAL, 9000 + fi)) {
+        writeFileSync(path, m);
+        const r = await cli('stats', path);
+        if (r.code === 0) {
+          expect(r.stdout).toMatch(/^circuit /);
+          continue;
+        }
+        expect(r.code, r.stderr).toBe(2);
+        expect(r.stdout).toBe('');
+        expect(r.stderr.trimEnd().split('\n'), r.stderr).toHaveLength(1);
+        expect(r.stderr.startsWith(`gatecot: ${path}:`), r.stderr).toBe(true);
+        expect(r.stderr.slice(`gatecot: ${path}:`.length)).toMatch(/^\d+:\d+: \S/);
+        expect(r.stderr).not.toMatch(/internal error|\bat .*\.js:\d+|TypeError|RangeError/);
+        rejected++;
+      }
+      expect(rejected).toBeGreaterThan(SMALL_TOTAL / 4);
     });
   });
 });

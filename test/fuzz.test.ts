@@ -256,7 +256,7 @@ describe('gatecot fuzz --inject-fault: the fuzzer catches real miscompiles', () 
 describe('parser fuzzing', () => {
   it('every built-in seed file parses', () => {
     const seeds = builtinSeeds();
-    expect(new Set(seeds.map((s) => s.format))).toEqual(new Set(['gc', 'bristol', 'bristol-old', 'aag', 'aig', 'bench', 'blif']));
+    expect(new Set(seeds.map((s) => s.format))).toEqual(new Set(['gc', 'bristol', 'bristol-old', 'aag', 'aig', 'bench', 'blif', 'cvp']));
     for (const s of seeds) expect(examineParse(s.bytes, s.format, `seed.${s.format}`).status, s.name).toBe('parsed');
   });
 
@@ -273,7 +273,7 @@ describe('parser fuzzing', () => {
     expect(s.rejected).toBeGreaterThan(100);
     expect(s.parsed).toBeGreaterThan(10);
     const cases = events(r.stdout, 'case');
-    expect(new Set(cases.map((c) => c.format)).size).toBe(7);
+    expect(new Set(cases.map((c) => c.format)).size).toBe(8);
   });
 
   it('a worker that hangs or dies is reported, and the next parse gets a fresh worker', async () => {

@@ -430,6 +430,8 @@ describe('options', () => {
     fails('itersq', { p: '7', k: '-1' }, /--k must be an integer from 0 to 1024/);
     fails('cvp', { gates: '0' }, /--gates must be an integer from 1 to 1024/);
     fails('cvp', { seed: '-1' }, "--seed must be an integer from 0 to 2^64-1, got '-1'");
+    fails('cvp-instance', { gates: '1000001' }, "--gates must be an integer from 1 to 1000000, got '1000001'");
+    fails('cvp-instance', { seed: 'x' }, /--seed must be an integer from 0 to 2\^64-1/);
     fails('random', { seed: String(1n << 64n) }, /--seed must be an integer from 0 to 2\^64-1/);
     fails('random', { locality: '1.5' }, "--locality must be a number from 0 to 1, got '1.5'");
     fails('random', { locality: 'near' }, /--locality must be a number/);
@@ -446,7 +448,7 @@ describe('options', () => {
     fails('adder', { widht: '4' }, 'gen adder: unknown option --widht (options: --width)');
   });
   it('every family builds from its defaults, with distinct group names', () => {
-    expect(GENERATORS.map((g) => g.family)).toEqual(['random', 'adder', 'multiplier', 'comparator', 'modadd', 's5', 'itersq', 'cvp']);
+    expect(GENERATORS.map((g) => g.family)).toEqual(['random', 'adder', 'multiplier', 'comparator', 'modadd', 's5', 'itersq', 'cvp', 'cvp-instance']);
     for (const g of GENERATORS) {
       const c = generate(g.family, {});
       const names = [...c.inputs.map((x) => x.name), ...c.outputs.map((x) => x.name)];

@@ -8,6 +8,7 @@ import type { Circuit } from '../ir.js';
 import { adderGenerator } from './adder.js';
 import { comparatorGenerator } from './comparator.js';
 import { cvpGenerator } from './cvp.js';
+import { cvpInstanceGenerator } from './cvp-instance.js';
 import { itersqGenerator } from './itersq.js';
 import { modaddGenerator } from './modadd.js';
 import { multiplierGenerator } from './multiplier.js';
@@ -26,6 +27,7 @@ export const GENERATORS: Generator[] = [
   s5Generator,
   itersqGenerator,
   cvpGenerator,
+  cvpInstanceGenerator,
 ];
 
 export function findGenerator(family: string): Generator {

@@ -7,8 +7,10 @@ import {
   inputBitsFromHex,
   outputHex,
   parseBitString,
+  WRITABLE,
   writableFormatOf,
   writeCircuit,
+  writeCvp,
   type BitOrder,
   type WritableFormat,
 } from '../../circuits/index.js';
@@ -73,23 +75,31 @@ export function registerCircuitCommands(program: Command, ctx: CliContext): void
 
   program
     .command('convert')
-    .description('convert a circuit to .gc or Bristol Fashion (by the output extension)')
+    .description('convert a circuit to .gc, Bristol Fashion or cvp (by the output extension)')
     .argument('<in>', 'circuit file')
-    .requiredOption('-o, --output <file>', 'output file (.gc, or .txt/.bristol for Bristol Fashion)')
-    .option('--to <fmt>', 'output format: gc or bristol (default: from the extension)')
+    .requiredOption('-o, --output <file>', 'output file (.gc, .txt/.bristol for Bristol Fashion, .cvp for the circuit value problem)')
+    .option('--to <fmt>', 'output format: gc, bristol or cvp (default: from the extension)')
+    .option('--bits <bits>', 'cvp only: fix all input wires to this 0/1 string (first character = first wire); required when the circuit has inputs')
     .option('--format <fmt>', 'input format')
     .option('--force', 'overwrite an existing output file')
-    .action((input: string, o: { output: string; to?: string; format?: string; force?: boolean }) => {
+    .action((input: string, o: { output: string; to?: string; bits?: string; format?: string; force?: boolean }) => {
       let fmt: WritableFormat | undefined;
       if (o.to !== undefined) {
-        if (o.to !== 'gc' && o.to !== 'bristol') throw new UsageError(`--to must be gc or bristol, got '${o.to}'`);
-        fmt = o.to;
+        if (!(WRITABLE as readonly string[]).includes(o.to)) throw new UsageError(`--to must be gc, bristol or cvp, got '${o.to}'`);
+        fmt = o.to as WritableFormat;
       } else {
         fmt = writableFormatOf(o.output);
-        if (!fmt) throw new UsageError(`cannot tell the output format from '${o.output}': use a .gc or .txt name, or --to`);
+        if (!fmt) throw new UsageError(`cannot tell the output format from '${o.output}': use a .gc, .txt or .cvp name, or --to`);
       }
+      if (o.bits !== undefined && fmt !== 'cvp') throw new UsageError(`--bits fixes the inputs of a cvp output only; the output format is ${fmt}`);
       const c = loadCircuit(input, o.format);
-      const text = writeCircuit(c, fmt);
+      let text: string;
+      if (fmt === 'cvp') {
+        if (c.nInputs > 0 && o.bits === undefined) throw new UsageError(`cvp has no inputs: give the input bits (--bits): ${input} has ${c.nInputs} input wires`);
+        text = writeCvp(c, o.bits === undefined ? undefined : parseBitString(o.bits, c.nInputs));
+      } else {
+        text = writeCircuit(c, fmt);
+      }
       writeOutput(o.output, text, Boolean(o.force));
       ctx.io.out(`wrote ${o.output} (${fmt}, ${writtenGates(c, fmt, text)})\n`);
     });

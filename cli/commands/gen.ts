@@ -32,7 +32,7 @@ export function registerGen(program: Command, ctx: CliContext): void {
       sub.option(flag, help);
     }
     sub
-      .option('-o, --output <file>', 'output file (.gc or .txt = Bristol Fashion); default: .gc on stdout')
+      .option('-o, --output <file>', 'output file (.gc, .txt = Bristol Fashion, or .cvp = circuit value problem, for families without inputs); default: .gc on stdout')
       .option('--force', 'overwrite an existing output file')
       .action((o: Record<string, string | boolean | undefined>) => {
         const opts: Record<string, string> = {};
@@ -48,7 +48,10 @@ export function registerGen(program: Command, ctx: CliContext): void {
           return;
         }
         const fmt: WritableFormat | undefined = writableFormatOf(out);
-        if (!fmt) throw new UsageError(`cannot tell the output format from '${out}': use a .gc or .txt name`);
+        if (!fmt) throw new UsageError(`cannot tell the output format from '${out}': use a .gc, .txt or .cvp name`);
+        if (fmt === 'cvp' && c.nInputs > 0) {
+          throw new UsageError(`cvp has no inputs, and ${g.family} makes ${c.nInputs} input wires: write a .gc file and fix them with 'gatecot convert FILE -o OUT.cvp --bits B'`);
+        }
         const text = writeCircuit(c, fmt);
         writeOutput(out, text, o.force === true);
         ctx.io.out(`wrote ${out} (${g.family}, ${c.nInputs} inputs, ${writtenGates(c, fmt, text)})\n`);

@@ -17,7 +17,7 @@ export interface SeedFile {
 
 /** File extension of each format (Bristol files are .txt). */
 export const FORMAT_EXT: Record<FormatName, string> = {
-  gc: 'gc', bristol: 'txt', 'bristol-old': 'txt', aag: 'aag', aig: 'aig', bench: 'bench', blif: 'blif',
+  gc: 'gc', bristol: 'txt', 'bristol-old': 'txt', aag: 'aag', aig: 'aig', bench: 'bench', blif: 'blif', cvp: 'cvp',
 };
 
 const GC = `// 2-bit adder: s = a + b
@@ -91,6 +91,17 @@ c
 half adder
 `;
 
+const CVP = `# a full adder on the constants 1, 0, 1, with gatecot's extra types
+# output s 9
+# output c 8
+# output both 9 11
+TRUE NA NA 1 FALSE NA NA 2
+TRUE NA NA 3
+XOR 1 2 4 XOR 4 3 5 AND 1 2 6
+AND 4 3 7 OR 6 7 8 BUF 5 NA 9
+NAND 6 7 10 NOT 10 NA 11
+`;
+
 function text(s: string): Uint8Array {
   return new TextEncoder().encode(s);
 }
@@ -117,11 +128,13 @@ export function builtinSeeds(): SeedFile[] {
     { name: 'builtin:random.bench', format: 'bench', bytes: text(writeBench(rnd)) },
     { name: 'builtin:cover.blif', format: 'blif', bytes: text(BLIF) },
     { name: 'builtin:random.blif', format: 'blif', bytes: text(writeBlif(rnd)) },
+    { name: 'builtin:adder.cvp', format: 'cvp', bytes: text(CVP) },
+    { name: 'builtin:instance.cvp', format: 'cvp', bytes: text(writeCircuit(generate('cvp-instance', { gates: '24', seed: '3' }), 'cvp')) },
   ];
   return seeds;
 }
 
-const CIRCUIT_EXT = /\.(gc|txt|bristol|aag|aig|bench|blif)$/i;
+const CIRCUIT_EXT = /\.(gc|txt|bristol|aag|aig|bench|blif|cvp)$/i;
 /** Larger files make slow mutants without reaching more of a reader. */
 const MAX_CORPUS_FILE = 256 * 1024;
 
