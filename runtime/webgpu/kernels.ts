@@ -68,7 +68,9 @@ export class KernelCache {
   get(key: string, make: () => ShaderSource): Promise<Kernel> {
     let k = this.map.get(key);
     if (!k) {
+      const t0 = performance.now();
       k = buildKernel(this.ctx, make(), this.params);
+      if (process.env.GATECOT_KERNEL_TIMES) void k.then(() => process.stderr.write(`kernel ${key}: ${((performance.now() - t0) / 1000).toFixed(2)} s\n`));
       this.map.set(key, k);
       k.catch(() => this.map.delete(key));
     }
