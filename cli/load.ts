@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { CircuitError, parseCircuitBytes } from '../circuits/index.js';
 import { compile, parseFault, type CompileOptions } from '../compiler/index.js';
-import { bindModel, looksLikeModel, modelFromBytes, type Bound, type CotFormat, type ModelMode } from '../model/index.js';
+import { bindCompiled, bindModel, looksLikeModel, modelFromBytes, type Bound, type CotFormat, type ModelMode } from '../model/index.js';
 import { UsageError } from './errors.js';
 import { loadCircuit, parseFormat } from './files.js';
 
@@ -85,5 +85,5 @@ export function loadCircuitOrModel(path: string, flags: CompileFlags): Loaded {
   const t0 = performance.now();
   const model = compile(circuit, opts);
   const compileSeconds = (performance.now() - t0) / 1000;
-  return { ...bindModel(model, opts.mode === 'uniform' ? circuit : undefined), compiled: true, compileSeconds };
+  return { ...bindCompiled(model, circuit), compiled: true, compileSeconds };
 }

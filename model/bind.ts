@@ -75,6 +75,19 @@ export function circuitOfModel(m: Model): Circuit {
   return c;
 }
 
+/**
+ * A positional model bound to the circuit it was just compiled from (that circuit keeps its wire
+ * names, which the model's stored .gc text may not); refused unless it is the model's circuit.
+ */
+export function bindCompiled(model: Model, circuit: Circuit): Bound {
+  if (model.meta.mode !== 'positional') return bindModel(model, circuit);
+  const own = circuitOfModel(model);
+  if (own.nInputs !== circuit.nInputs || own.ops.length !== circuit.ops.length || own.ops.some((op, g) => op !== circuit.ops[g] || own.a[g] !== circuit.a[g] || own.b[g] !== circuit.b[g])) {
+    throw new UserError(`the circuit ${circuit.name} is not the one compiled into this model`);
+  }
+  return { model, circuit, seq: bindPositional(model.meta, circuit.nInputs + circuit.ops.length) };
+}
+
 /** Binds a model to its circuit: a positional model's own, or the given one for a uniform model. */
 export function bindModel(model: Model, circuit?: Circuit): Bound {
   if (model.meta.mode === 'positional') {

@@ -16,5 +16,5 @@ export type { UniformTemplate } from './uniform-sequence.js';
 export { BOS, NA, TOKEN_ONE, TOKEN_ZERO, UNIFORM_ID_BASE, UNIFORM_NA, UNIFORM_TYPES, idOfToken, idToken, uniformTypeName, uniformVocabulary, vocabulary } from './vocab.js';
 export { UNIFORM_HEADS, dModelFormula, log2Ceil, positionBits, resourceFormula, uniformWidths } from './resources.js';
 export type { ResourceFormula } from './resources.js';
-export { bindModel, circuitOfModel, modelName } from './bind.js';
+export { bindCompiled, bindModel, circuitOfModel, modelName } from './bind.js';
 export type { Bound } from './bind.js';

@@ -52,7 +52,9 @@ describe('verify --json', () => {
     const r = await cli('verify', c17, '--json', '--samples', '3');
     const j = JSON.parse(r.stdout);
     for (const k of ['ok', 'inputs_tested', 'positions_checked', 'mismatches', 'backend', 'arith', 'seconds', 'model']) expect(j).toHaveProperty(k);
-    expect(j.model).toEqual({ layers: 1, heads: 2, d_model: 26, seq_len: 30, vocab_size: 14 });
+    expect(j.model).toEqual({ layers: 1, heads: 2, heads_per_layer: [2], d_model: 26, seq_len: 30, vocab_size: 14 });
+    expect(j.mode).toBe('positional');
+    expect(j.prompt_length).toBe(6);
     expect(j.inputs_tested).toBe(5);
     expect(j.positions_checked).toBe(5 * 24);
     expect(j.ok).toBe(true);

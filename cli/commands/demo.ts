@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { circuitStats, evalOutputsOne, inputBitsFromHex, outputHex, parseCircuitText } from '../../circuits/index.js';
 import { compile } from '../../compiler/index.js';
-import { bindModel } from '../../model/index.js';
+import { bindCompiled } from '../../model/index.js';
 import { CpuEngine, outputsOfSequence, promptOf, sampleInputs, traceGeneration, verifyModel } from '../../runtime/index.js';
 import type { CliContext } from '../context.js';
 import { EXIT_CHECK_FAILED } from '../errors.js';
@@ -37,7 +37,7 @@ export function registerDemo(program: Command, ctx: CliContext): void {
       out(`gatecot demo: an 8-bit ripple-carry adder, s = a + b (built-in .gc example)`);
       out(`circuit   ${st.inputs.join('+')} input bits, ${st.outputs.join('+')} output bits, ${st.total_gates} gates, depth ${st.depth}`);
       const model = compile(c, { cot: parseCot(o.cot) });
-      const bound = bindModel(model);
+      const bound = bindCompiled(model, c);
       out(`model     ${modelSummaryLine(model)}`);
       const hex = o.input.length > 0 ? o.input : ['5b', '3c'];
       const bits = inputBitsFromHex(c, hex);
