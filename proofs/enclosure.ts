@@ -26,27 +26,27 @@ import type { CertContext } from './context.js';
 import { tokensAt, wiresThatMatter } from './induction.js';
 import { columnExtreme, firstDuplicateKey } from './kernels.js';
 
-const U = 2 ** -23;
-const TINY = 2 ** -126;
+export const U = 2 ** -23;
+export const TINY = 2 ** -126;
 const F64 = 2 ** -50;
 
-const gamma = (n: number): number => (n * U) / (1 - n * U);
+export const gamma = (n: number): number => (n * U) / (1 - n * U);
 
 /** Widening of a sum or dot product of n terms whose absolute values add up to A. */
-const sumError = (n: number, A: number): number => gamma(n) * A + n * F64 * A + n * TINY;
+export const sumError = (n: number, A: number): number => gamma(n) * A + n * F64 * A + n * TINY;
 
 /** Relative error bound of exp(x) in f32 (WGSL: 3 + 2|x| ulp). */
-const expRel = (x: number): number => (3 + 2 * Math.abs(x)) * U + F64;
+export const expRel = (x: number): number => (3 + 2 * Math.abs(x)) * U + F64;
 
-function expLo(x: number): number {
+export function expLo(x: number): number {
   const e = Math.exp(x);
   return e < TINY ? 0 : e * (1 - expRel(x));
 }
-function expHi(x: number): number {
+export function expHi(x: number): number {
   return Math.exp(x) * (1 + expRel(x)) + TINY;
 }
 
-const DIV_REL = 2.5 * U + F64;
+export const DIV_REL = 2.5 * U + F64;
 
 export interface Box {
   lo: Float64Array;
@@ -88,7 +88,7 @@ export function encMatvec(W: ArrayLike<number>, rows: number, cols: number, x: B
 }
 
 /** Element-wise sum of boxes, enclosing every order. */
-function encAdd(...xs: Box[]): Box {
+export function encAdd(...xs: Box[]): Box {
   const d = xs[0]!.lo.length;
   const out = box(d);
   for (let c = 0; c < d; c++) {

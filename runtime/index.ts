@@ -7,7 +7,7 @@ export { CpuEngine } from './cpu/engine.js';
 export { prepare } from './cpu/prepared.js';
 export { argmax, kernelsFor } from './cpu/kernels.js';
 export type { Kernels } from './cpu/kernels.js';
-export type { PreparedModel } from './cpu/prepared.js';
+export type { PreparedHead, PreparedLayer, PreparedModel } from './cpu/prepared.js';
 export { CpuStepper } from './cpu/stepper.js';
 export type { HeadDetail, LayerDetail, PositionDetail } from './cpu/stepper.js';
 export { outputsOfSequence, promptOf, referenceSequences } from './reference.js';
