@@ -15,6 +15,8 @@ import { fastSweep } from './fast-sweep.js';
 import { enclosureSweep } from './enclosure.js';
 import { sweep, type SweepOptions, type SweepResult } from './sweep.js';
 import { CERT_VERSION, type Certificate, type ClaimResult } from './types.js';
+import { certifyLayers } from './uniform/circuit.js';
+import { parseArith } from '../runtime/index.js';
 
 export function modelHash(m: Model): string {
   return sha256(modelToBytes(m));
@@ -44,6 +46,7 @@ function runSweep(ctx: ReturnType<typeof certContext>, opts: CertifyOptions): { 
 }
 
 export function certify(bound: Bound, arith: string, opts: CertifyOptions = {}): Certificate {
+  if (bound.model.layers.length > 1) return certifyMultiLayer(bound, arith, opts);
   const t0 = performance.now();
   const { model, circuit } = bound;
   const ctx = certContext(bound, arith);
@@ -105,19 +108,34 @@ export function certify(bound: Bound, arith: string, opts: CertifyOptions = {}):
     else if (failure) induction.failure = { ...failure, detail: `${failure.detail} (the round-to-nearest margins all hold: the outward enclosure, which covers every evaluation order, is too wide here; --rounding nearest certifies the CPU reference's own order)` };
     claims.push(induction);
   }
+  return sealed(bound, ctx.arith.name, claims, sw.firstPosition, margins, t0);
+}
+
+/** The certificate of the claims, with its digest. */
+function sealed(bound: Bound, arithName: string, claims: ClaimResult[], first: number, margins: Float64Array, t0: number): Certificate {
+  const { model, circuit } = bound;
   const cert: Omit<Certificate, 'digest'> = {
     version: CERT_VERSION,
     model_hash: modelHash(model),
     circuit_hash: model.meta.mode === 'positional' ? model.meta.circuit_hash : sha256(writeCircuit(circuit, 'gc')),
     circuit_name: circuit.name,
     cot: model.meta.cot,
-    arith: ctx.arith.name,
-    seq_len: ctx.S,
+    ...(model.meta.mode === 'uniform' ? { mode: 'uniform', capacity: model.meta.capacity } : {}),
+    arith: arithName,
+    seq_len: bound.seq.seqLen,
     claims,
-    first_position: sw.firstPosition,
+    first_position: first,
     margins: Array.from(margins, (x) => (Number.isNaN(x) ? null : x)),
     verdict: claims.every((c) => c.holds),
     seconds: (performance.now() - t0) / 1000,
   };
   return { ...cert, digest: sha256(JSON.stringify(cert)) };
+}
+
+/** Models of several layers (the uniform model): proofs/uniform/circuit.ts. */
+function certifyMultiLayer(bound: Bound, arith: string, opts: CertifyOptions): Certificate {
+  const t0 = performance.now();
+  const name = parseArith(arith).name;
+  const r = certifyLayers(bound, name, opts.onProgress ? { onProgress: opts.onProgress } : {});
+  return sealed(bound, name, [structureClaim(bound.model), ...r.claims], r.firstPosition, r.margins, t0);
 }

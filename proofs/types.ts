@@ -19,6 +19,9 @@ export interface Certificate {
   circuit_hash: string;
   circuit_name: string;
   cot: string;
+  /** Present for a uniform model: its mode and capacity (the circuit is the one certified). */
+  mode?: string;
+  capacity?: number;
   arith: string;
   seq_len: number;
   claims: ClaimResult[];

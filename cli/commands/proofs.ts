@@ -18,21 +18,36 @@ function fmt(x: unknown): string {
 function summary(c: Certificate['claims'][number]): string {
   const e = c.evidence;
   switch (c.claim) {
-    case 'structure':
-      return `${e.layers} layer x ${e.heads_per_layer} heads, d_model ${e.d_model} = ${e.formula} (k = ${e.k}), ${e.non_finite_weights} non-finite weights`;
+    case 'structure': {
+      const shape = e.layers === 1 ? `1 layer x ${e.heads_per_layer} heads` : `${e.layers} layers x ${e.heads_per_layer} heads`;
+      const v = e.L !== undefined ? `L = ${e.L}, capacity ${e.capacity}` : `k = ${e.k}`;
+      return `${shape}, d_model ${e.d_model} = ${e.formula} (${v}), ${e.non_finite_weights} non-finite weights`;
+    }
     case 'retrieval lemma':
       return e.reason !== undefined
         ? String(e.reason)
         : `target weight >= ${fmt(e.min_target_weight)}, elsewhere <= ${fmt(e.max_weight_elsewhere)}` +
-            (e.exact_one_hot !== undefined ? `, exact one-hot ${e.exact_one_hot ? 'yes' : 'no'}, ${e.exact_values_checked} exact values checked` : '') +
+            (e.exact_one_hot !== undefined ? `, exact one-hot ${e.exact_one_hot ? 'yes' : 'no'}` : '') +
+            (e.exact_values_checked !== undefined ? `, ${e.exact_values_checked} exact values checked` : '') +
+            (e.head_positions_checked !== undefined ? `, ${e.head_positions_checked} (head, position) pairs on their stated targets` : '') +
             ` (${e.method})`;
     case 'gate lemma':
-      return e.reason !== undefined ? String(e.reason) : `every gate type, all 4 input pairs, bits off by ${fmt(e.epsilon)}: margin ${fmt(e.min_margin)}`;
+      return e.reason !== undefined
+        ? String(e.reason)
+        : e.epsilon !== undefined
+          ? `every gate type, all 4 input pairs, bits off by ${fmt(e.epsilon)}: margin ${fmt(e.min_margin)}`
+          : `block ${e.block} (layer ${e.layer}): every gate type from its token, all 4 input pairs: margin ${fmt(e.min_margin)}`;
     default:
       return e.reason !== undefined
         ? String(e.reason)
         : `margin >= ${fmt(e.min_margin)} at all ${e.positions} CoT positions, for all ${e.inputs_covered} inputs` +
-            (e.rounding === 'outward' ? ` (outward rounding; nearest: ${fmt(e.min_margin_nearest)})` : e.rounding === 'nearest' ? ' (round-to-nearest, the CPU reference\'s order)' : '');
+            (e.rounding === 'outward'
+              ? e.min_margin_nearest !== undefined
+                ? ` (outward rounding; nearest: ${fmt(e.min_margin_nearest)})`
+                : ' (outward rounding: every binary32 evaluation order)'
+              : e.rounding === 'nearest'
+                ? ' (round-to-nearest, the CPU reference\'s order)'
+                : '');
   }
 }
 
@@ -40,7 +55,7 @@ export function certificateTable(cert: Certificate): string {
   const rows = cert.claims.map((c) => `${c.claim.padEnd(16)} ${(c.holds ? 'yes' : 'NO').padEnd(5)} ${summary(c)}`);
   const fails = cert.claims.filter((c) => !c.holds && c.failure).map((c) => `  ${c.claim} fails${c.failure!.position >= 0 ? ` at position ${c.failure!.position}` : ''}: ${c.failure!.detail}`);
   return [
-    `certify ${cert.circuit_name}: ${cert.cot} CoT, ${cert.arith}, S ${cert.seq_len}, model ${cert.model_hash.slice(0, 12)}`,
+    `certify ${cert.circuit_name}: ${cert.mode === 'uniform' ? `uniform model (capacity ${cert.capacity}), ` : ''}${cert.cot} CoT, ${cert.arith}, S ${cert.seq_len}, model ${cert.model_hash.slice(0, 12)}`,
     `${'claim'.padEnd(16)} ${'holds'.padEnd(5)} evidence`,
     ...rows,
     ...fails,

@@ -8,7 +8,7 @@
 
 import type { Kernels } from '../../runtime/index.js';
 import { encAdd, sumError, type Box } from '../enclosure.js';
-import { intervalSpmv, type Sparse } from '../kernels.js';
+import { intervalSpmv, spmv, type Sparse } from '../kernels.js';
 
 export type { Box };
 
@@ -50,7 +50,10 @@ export function exactOps(k: Kernels): BoxOps {
     },
     matvec(A, _cols, x, bias) {
       const out = newBox(A.rows);
-      intervalSpmv(k, A, x.lo, x.hi, out.lo, out.hi);
+      if (isPoint(x)) {
+        spmv(k, A, x.lo, 0, out.lo, 0);
+        out.hi.set(out.lo);
+      } else intervalSpmv(k, A, x.lo, x.hi, out.lo, out.hi);
       if (bias) {
         for (let r = 0; r < A.rows; r++) {
           out.lo[r] = k.round(out.lo[r]! + bias[r]!);
@@ -101,6 +104,12 @@ export function outwardOps(): BoxOps {
     },
     relu: reluBox,
   };
+}
+
+function isPoint(x: Box): boolean {
+  const { lo, hi } = x;
+  for (let c = 0; c < lo.length; c++) if (lo[c] !== hi[c]) return false;
+  return true;
 }
 
 function reluBox(x: Box): Box {
