@@ -11,3 +11,5 @@ export type { CertifyMethod, CertifyOptions } from './certify.js';
 export { exactDiv, exactExp } from './exact.js';
 export { CERT_VERSION } from './types.js';
 export type { Certificate, ClaimResult, Evidence } from './types.js';
+export { certifyAllCircuits, ALL_CIRCUITS_VERSION } from './uniform/all-circuits.js';
+export type { AllCircuitsCertificate } from './uniform/all-circuits.js';

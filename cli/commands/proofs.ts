@@ -1,13 +1,14 @@
 // Commands of the theorem's claims: certify, check-cert, scaling.
 
 import type { Command } from 'commander';
-import { readModelFile } from '../../model/index.js';
-import { certify, type Certificate, type CertifyMethod } from '../../proofs/index.js';
+import { modelFromBytes, readModelFile } from '../../model/index.js';
+import { certify, certifyAllCircuits, type Certificate, type CertifyMethod } from '../../proofs/index.js';
+import { parseArith } from '../../runtime/index.js';
 import { recheck } from '../../proofs/check/index.js';
 import type { CliContext } from '../context.js';
 import { EXIT_CHECK_FAILED, UsageError } from '../errors.js';
 import { writeOutput } from '../files.js';
-import { loadCircuitOrModel, readBytes, type CompileFlags } from '../load.js';
+import { isModelFile, loadCircuitOrModel, readBytes, type CompileFlags } from '../load.js';
 import { registerScaling } from './scaling.js';
 
 function fmt(x: unknown): string {
@@ -64,6 +65,52 @@ export function certificateTable(cert: Certificate): string {
   ].join('\n');
 }
 
+function allCircuits(ctx: CliContext, file: string, o: CompileFlags & { arith: string; output?: string; force?: boolean; json?: boolean }): void {
+  if (o.circuit !== undefined) throw new UsageError('--all-circuits certifies the model for every circuit: give no --circuit');
+  if (o.cot !== undefined || o.scale !== undefined || o.mode !== undefined || o.injectFault !== undefined) throw new UsageError('--all-circuits takes a uniform model file (compile --uniform --max-wires N)');
+  const bytes = readBytes(file);
+  if (!isModelFile(file, bytes)) throw new UsageError(`${file} is not a model file: --all-circuits takes a uniform model (compile --uniform --max-wires N)`);
+  const model = modelFromBytes(bytes, file);
+  if (model.meta.mode !== 'uniform') throw new UsageError(`${file} is a positional model: --all-circuits is for uniform models`);
+  const a = parseArith(o.arith);
+  if (a.kind !== 'fixed' && a.kind !== 'float') throw new UsageError(`--all-circuits is an exact certificate: use --arith fixed:s or float:e,s, not ${a.name}`);
+  const cert = certifyAllCircuits(model, a.name);
+  if (o.output) writeOutput(o.output, JSON.stringify(cert) + '\n', Boolean(o.force));
+  if (o.json) ctx.io.out(JSON.stringify(cert) + '\n');
+  else {
+    const rows = cert.claims.map((c) => `${c.claim.padEnd(14)} ${(c.holds ? 'yes' : 'NO').padEnd(5)} ${allSummary(c)}`);
+    ctx.io.out(
+      [
+        `certify ${file}: uniform model, capacity ${cert.capacity} wires (S up to ${cert.max_seq_len}), ${cert.arith}, every well-formed circuit, model ${cert.model_hash.slice(0, 12)}`,
+        `${'claim'.padEnd(14)} ${'holds'.padEnd(5)} evidence`,
+        ...rows,
+        `verdict: ${cert.verdict ? `CERTIFIED for every well-formed circuit of at most ${cert.capacity} wires and every input` : 'NOT CERTIFIED'} (${cert.seconds.toFixed(2)} s)`,
+        '',
+      ].join('\n'),
+    );
+  }
+  if (!cert.verdict) ctx.code = EXIT_CHECK_FAILED;
+}
+
+function allSummary(c: Certificate['claims'][number]): string {
+  const e = c.evidence;
+  if (!c.holds) return String(e.reason ?? c.failure?.detail ?? '');
+  switch (c.claim) {
+    case 'structure':
+      return summary(c);
+    case 'embeddings':
+      return `${e.tokens} tokens and ${e.positions} positions as the construction states them`;
+    case 'heads':
+      return `7 match heads wired as specified; ${e.automaton}; position heads on their rule targets at ${e.position_head_positions} (head, position) pairs`;
+    case 'feed-forward':
+      return `layers 1 and 2 over their whole input domains (${e.cases} cases, operand codes bit by bit)`;
+    case 'output layer':
+      return `every slot and state, every next id (${e.id_rows} id rows by automaton): margin ${fmt(e.min_margin)}`;
+    default:
+      return JSON.stringify(e);
+  }
+}
+
 export function registerProofs(program: Command, ctx: CliContext): void {
   program
     .command('certify')
@@ -81,7 +128,9 @@ export function registerProofs(program: Command, ctx: CliContext): void {
     .option('-o, --output <cert>', 'write the certificate (JSON)')
     .option('--force', 'overwrite an existing certificate file')
     .option('--json', 'print the certificate as JSON')
-    .action((file: string, o: CompileFlags & { arith: string; method: string; rounding: string; output?: string; force?: boolean; json?: boolean }) => {
+    .option('--all-circuits', 'a uniform model: certify it for EVERY well-formed circuit of at most its capacity and every input (needs --arith fixed:s or float:e,s)')
+    .action((file: string, o: CompileFlags & { arith: string; method: string; rounding: string; output?: string; force?: boolean; json?: boolean; allCircuits?: boolean }) => {
+      if (o.allCircuits) return allCircuits(ctx, file, o);
       if (!['auto', 'fast', 'exhaustive'].includes(o.method)) throw new UsageError(`--method must be auto, fast or exhaustive, got '${o.method}'`);
       if (o.rounding !== 'outward' && o.rounding !== 'nearest') throw new UsageError(`--rounding must be outward or nearest, got '${o.rounding}'`);
       if (o.arith === 'f16') throw new UsageError('certify supports f32, f64, fixed:s and float:e,s');
