@@ -1,5 +1,6 @@
-// The plain-language line of a trace step ("gate 17 = AND(x3, g12) = AND(1, 0) = 0"), written
-// from what the model itself fetched and wrote at that step, never from what it should have:
+// The plain-language line of a positional model's trace step ("gate 17 = AND(x3, g12) = AND(1, 0)
+// = 0"; a uniform model's: uniform-line.ts), written from what the model itself fetched and
+// wrote at that step, never from what it should have:
 //   4tok, input slots  the token the model wrote (the bit its heads fetched and copied);
 //   4tok, value slot   the two tokens the model wrote in the group's slots 1 and 2, which are
 //                      what its heads read at this step (positions p - 1 and p);
@@ -16,8 +17,6 @@ export type StepRole = 'type' | 'id' | 'in_a' | 'in_b' | 'value';
 export interface LineContext {
   c: Circuit;
   cot: string;
-  /** positional or uniform (a uniform CoT also has a group per input wire, and starts with the wire's id). */
-  mode?: string;
   wirePos: Int32Array;
   /** The tokens the model wrote (the generating engine's argmax). */
   seq: Int32Array;
@@ -30,8 +29,6 @@ export interface LineContext {
 export interface LineStep {
   pos: number;
   gate: number;
-  /** The wire of the group (a uniform model's input wires have groups too). */
-  wire?: number;
   role: StepRole;
   heads: { target: number; top: { pos: number }[] }[];
 }
@@ -55,7 +52,6 @@ function but(clauses: string[]): string {
 export function stepText(x: LineContext, t: LineStep): string {
   const { c, seq, tok } = x;
   const g = t.gate;
-  if (g < 0 && t.wire !== undefined && t.wire >= 0) return inputText(x, t);
   const op = c.ops[g] as OpCode;
   const opName = OP_NAMES[op];
   const args = [c.a[g]!, c.b[g]!].filter((w) => w >= 0);
@@ -63,10 +59,6 @@ export function stepText(x: LineContext, t: LineStep): string {
   const truth = (w: number) => tok(x.expected[x.wirePos[w]!]!);
   const name = `gate ${g}`;
   switch (t.role) {
-    case 'id': {
-      const id = `#${c.nInputs + g + 1}`;
-      return `${name} is wire ${id}: write its id${but(wrote !== id ? [`it wrote ${wrote}`] : [])}`;
-    }
     case 'type': {
       const off = wrote !== opName ? [`it wrote ${wrote}`] : [];
       return `${name} is ${gateLabel(c, g).replace(/^.* = /, '')}: write its type ${opName}${but(off)}`;
@@ -87,24 +79,6 @@ export function stepText(x: LineContext, t: LineStep): string {
     }
     default:
       return valueText(x, t, op, args, wrote);
-  }
-}
-
-/** A uniform model's group of an input wire: its id, NA NA, then the value its TRUE/FALSE gave. */
-function inputText(x: LineContext, t: LineStep): string {
-  const w = t.wire!;
-  const wrote = x.tok(x.seq[t.pos + 1]!);
-  const want = x.tok(x.expected[t.pos + 1]!);
-  const label = wireLabel(x.c, w);
-  const off = wrote !== want ? [`it should be ${want}`] : [];
-  switch (t.role) {
-    case 'id':
-      return `input ${label} is wire #${w + 1}: write its id${but(off)}`;
-    case 'in_a':
-    case 'in_b':
-      return `input ${label} has no operands: write NA${but(off)}`;
-    default:
-      return `input ${label} = ${wrote} (its description is ${want === '1' ? 'TRUE' : 'FALSE'})${but(off)}`;
   }
 }
 

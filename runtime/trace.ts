@@ -5,6 +5,22 @@
 // given a sequence another engine generated (`generated`), it is teacher-forced on that
 // sequence instead, and every position where its own argmax differs from that engine's token
 // is recorded (`engines.disagreements`, a step's `cpu_token`).
+//
+// Uniform models (the circuit in the prompt; model/uniform-sequence.ts) write a CoT group for
+// every wire, input wires included: a step's `wire` is the group's wire, its `gate` -1 for an
+// input wire; its `role` is id, in_a, in_b or value; `heads` lists every head of every layer
+// (`layer`), a head with no target at this position marked `untargeted` (its `target` is then
+// the position itself); `residual.layers` holds the stream after each layer. Each step has a
+// `uniform` object, what the heads fetched (the positions they attended to most), from which
+// its `text` is written (runtime/uniform-line.ts):
+//   description  {position, type, in1, in2, id}: the `description` head's top position and the
+//                four prompt tokens of the description holding it (null when it is not in one)
+//   next         {position, token}, steps writing an id: the `next` head's top position
+//   operand      {position, token}, steps writing an operand value: where the value came from
+//                (the `operand` head's top position)
+//   inputs       [{position, token}, {position, token}], steps writing a wire's value: where
+//                the gate's inputs a and b were read (group_1's top position; the query position)
+// and `model.capacity` is the most wires the model takes.
 
 import { OP_NAMES, evalOne, outputHex, wireDepths, wireLabel, type Circuit, type OpCode } from '../circuits/index.js';
 import { subspacesOfLabels, type Bound, type Subspace } from '../model/index.js';
@@ -13,8 +29,10 @@ import { prepare } from './cpu/prepared.js';
 import { CpuStepper, type PositionDetail } from './cpu/stepper.js';
 import { outputsOfSequence, promptOf, referenceSequences } from './reference.js';
 import { stepText, type StepRole } from './trace-line.js';
+import { uniformContext, uniformFetch, uniformStepText, type UniformFetch } from './uniform-line.js';
 
 export type { StepRole } from './trace-line.js';
+export type { Fetched, FetchedDescription, UniformFetch } from './uniform-line.js';
 
 export const TRACE_VERSION = 1;
 
@@ -35,8 +53,10 @@ export interface TraceHead {
   name: string;
   /** The layer of the head (heads of all layers are listed in order). */
   layer: number;
-  /** The position the construction means this head to fetch. */
+  /** The position the construction means this head to fetch (this position when it names none). */
   target: number;
+  /** Present (true) where the model's contract names no target for this head (uniform models). */
+  untargeted?: true;
   target_weight: number;
   top: { pos: number; weight: number }[];
   /** Attention weights on positions from .. from + weights.length - 1 (a window around the target). */
@@ -62,9 +82,13 @@ export interface TraceStep {
   cpu_token?: string;
   heads: TraceHead[];
   ff: { pre: number[]; act: number[] };
-  residual: { embed: number[]; attn: number[]; out: number[] };
+  /** After the token and position embeddings, after layer 0's attention, after the last layer;
+   * models of several layers also list the stream after each layer. */
+  residual: { embed: number[]; attn: number[]; out: number[]; layers?: number[][] };
   logits: number[];
   text: string;
+  /** Uniform models: what the heads fetched (uniform-line.ts), the source of `text`. */
+  uniform?: UniformFetch;
 }
 
 export interface TraceGate {
@@ -101,6 +125,8 @@ export interface TraceData {
     prompt_length: number;
     scale: number;
     arith: string;
+    /** Uniform models: the most wires a circuit in the prompt may have. */
+    capacity?: number;
     /** Present only for a deliberately miscompiled model (--inject-fault). */
     fault?: string;
   };
@@ -212,6 +238,7 @@ export function traceGeneration(bound: Bound, inputBits: Uint8Array, opts: Trace
         name: h.name,
         layer: l,
         target,
+        ...(stated < 0 ? { untargeted: true as const } : {}),
         target_weight: round4(h.weights[target] ?? 0),
         top: topK(h.weights, 3).map((t) => ({ pos: t.pos, weight: round4(t.weight) })),
         strip: { from, weights: w },
@@ -232,7 +259,12 @@ export function traceGeneration(bound: Bound, inputBits: Uint8Array, opts: Trace
       ...(written !== d.argmax ? { cpu_token: tok(d.argmax) } : {}),
       heads,
       ff: { pre: d.layers.flatMap((L) => Array.from(L.ffPre, round4)), act: d.layers.flatMap((L) => Array.from(L.ffAct, round4)) },
-      residual: { embed: Array.from(d.embed, round4), attn: Array.from(d.layers[0]!.afterAttn, round4), out: Array.from(d.layers[d.layers.length - 1]!.after, round4) },
+      residual: {
+        embed: Array.from(d.embed, round4),
+        attn: Array.from(d.layers[0]!.afterAttn, round4),
+        out: Array.from(d.layers[d.layers.length - 1]!.after, round4),
+        ...(d.layers.length > 1 ? { layers: d.layers.map((L) => Array.from(L.after, round4)) } : {}),
+      },
       logits: Array.from(d.logits, round4),
       text: '',
     };
@@ -245,8 +277,16 @@ export function traceGeneration(bound: Bound, inputBits: Uint8Array, opts: Trace
     if (!gen) seq[i + 1] = am[0]!;
     else if (am[0] !== seq[i + 1]) disagreements.push(i + 1);
   }
-  const line = { c, cot: meta.cot, mode: meta.mode, wirePos: contract.valuePos, seq, expected, tok };
-  for (const t of steps) t.text = stepText(line, t);
+  if (meta.mode === 'uniform') {
+    const x = uniformContext({ promptLength: P, labelOffset: meta.label_offset, wirePos: contract.valuePos, seq, expected, tok });
+    for (const t of steps) {
+      t.uniform = uniformFetch(x, t);
+      t.text = uniformStepText(x, t, t.uniform);
+    }
+  } else {
+    const line = { c, cot: meta.cot, wirePos: contract.valuePos, seq, expected, tok };
+    for (const t of steps) t.text = stepText(line, t);
+  }
   const got = outputsOfSequence(bound, seq);
   const want2 = outputsOfSequence(bound, expected);
   const depth = wireDepths(c);
@@ -282,6 +322,7 @@ export function traceGeneration(bound: Bound, inputBits: Uint8Array, opts: Trace
       prompt_length: P,
       scale: meta.scale,
       arith: arith.name,
+      ...(meta.mode === 'uniform' ? { capacity: meta.capacity } : {}),
       ...(meta.fault !== undefined ? { fault: meta.fault } : {}),
     },
     input: { bits: Array.from(inputBits).join('') },

@@ -3,7 +3,8 @@
 // laid out by level, the CLI refuses to overwrite. In headless Chromium (playwright-core with
 // Debian's /usr/bin/chromium; skipped with a line when it is missing, a failure under CI=true):
 // open pages from file://, step with keys and buttons, jump, play, and compare what the page
-// shows with the trace JSON; no console errors, no request besides the page itself.
+// shows with the trace JSON (a uniform model's too: heads by layer, the description fetched, the
+// prompt as descriptions, input wires' steps); no console errors, no request besides the page itself.
 //
 // UPDATE_SCREENSHOT=1 rewrites docs/trace.png (a mid-trace step of the demo).
 // GATECOT_HTML_BIG=1 measures the c7552 page (~3.5k gates in 4tok: ~16k steps): generation,
@@ -216,7 +217,8 @@ async function shown(page: Page) {
 async function expectStep(page: Page, t: TraceData, i: number): Promise<void> {
   await settle(page, i);
   const s = t.steps[i]!;
-  const g = t.circuit.gates[s.gate]!;
+  // a uniform model's input wire has a CoT group too (gate -1)
+  const g = t.circuit.gates[s.gate] ?? { a: -1, b: -1 };
   const v = await shown(page);
   expect(v.step).toBe(i);
   expect(v.text).toBe(s.text);
@@ -232,16 +234,48 @@ async function expectStep(page: Page, t: TraceData, i: number): Promise<void> {
   const posShown = new Set(v.tokens.map(([p]) => p));
   for (const h of s.heads) expect(posShown.has(h.target)).toBe(true);
   expect(v.targets).toEqual(s.heads.map((h) => h.target));
-  expect(v.targetLabels).toEqual(s.heads.map((h) => `target ${h.target}`));
-  expect(v.targetWeights).toEqual(s.heads.map((h) => h.target_weight.toFixed(4)));
+  const targeted = s.heads.filter((h) => !h.untargeted);
+  expect(v.targetLabels).toEqual(targeted.map((h) => `target ${h.target}`));
+  expect(v.targetWeights).toEqual(targeted.map((h) => h.target_weight.toFixed(4)));
   expect(v.chosen).toBe(s.token);
   expect(v.fired).toBe(s.ff.act.filter((x) => x > 0).length);
-  const ia = t.model.subspaces.find((x) => x.name === 'val_a')!.offset;
-  expect(Number(v.valA)).toBeCloseTo(s.residual.attn[ia]!, 2);
+  const ia = t.model.subspaces.find((x) => x.name === 'val_a')?.offset;
+  if (ia !== undefined) expect(Number(v.valA)).toBeCloseTo(s.residual.attn[ia]!, 2);
+}
+
+/**
+ * A uniform model's step: the current wire, the heads under one title per layer, the description
+ * fetched as its four prompt tokens (at an id step: the one whose id the next head fetched), and
+ * in the prompt panel that description and the group's own wire marked.
+ */
+async function expectUniformStep(page: Page, t: TraceData, i: number): Promise<void> {
+  await expectStep(page, t, i);
+  const s = t.steps[i]!;
+  const v = await page.evaluate(() => ({
+    wire: document.querySelector('#overlay [data-role="current"]')?.getAttribute('data-wire') ?? null,
+    layers: [...document.querySelectorAll('#heads .layer-title')].map((e) => e.textContent as string),
+    cells: [...document.querySelectorAll('#fetched .fcells .tv')].map((e) => e.textContent as string),
+    fetched: [...document.querySelectorAll('#descs .desc.fetched')].map((e) => Number(e.dataset.wire)),
+    own: [...document.querySelectorAll('#descs .desc.own')].map((e) => Number(e.dataset.wire)),
+    rows: document.querySelectorAll('#descs .desc').length,
+  }));
+  expect(v.wire).toBe(String(s.wire));
+  expect(v.layers.map((x) => x.split(':')[0])).toEqual(['layer 0', 'layer 1', 'layer 2']);
+  expect(v.rows).toBe(t.circuit.n_inputs + t.circuit.gates.length);
+  expect(v.own).toEqual([s.wire]);
+  const pos = s.role === 'id' ? s.uniform!.next!.position : s.uniform!.description!.position;
+  const start = pos - ((pos - 1) % 4);
+  expect(v.cells).toEqual([0, 1, 2, 3].map((k) => t.model.vocab[t.tokens[start + k]!]));
+  expect(v.fetched).toEqual([(start - 1) / 4]);
+  if (s.role !== 'id') expect(v.cells).toEqual([s.uniform!.description!.type, s.uniform!.description!.in1, s.uniform!.description!.in2, s.uniform!.description!.id]);
 }
 
 function firstStepOf(t: TraceData, gate: number): number {
   return t.steps.findIndex((s) => s.gate === gate);
+}
+
+function firstStepOfWire(t: TraceData, wire: number): number {
+  return t.steps.findIndex((s) => s.wire === wire);
 }
 
 describe.runIf(hasChromium)('in headless Chromium', () => {
@@ -384,6 +418,64 @@ describe.runIf(hasChromium)('in headless Chromium', () => {
     expect(w.errors).toEqual([]);
     expect(w.requests).toEqual([w.url]);
     await w.page.close();
+  });
+
+  it('shows a uniform model: heads by layer, the description fetched, the prompt as descriptions; steps to input wires and gates', async () => {
+    const u = await pageAndJson('c17-uniform', [c17, '--mode', 'uniform', '--bits', '10110']);
+    expect(traceOfPage(u.html)).toEqual(u.json);
+    const t = u.json;
+    const w = await open(browser, u.file);
+    const { page } = w;
+    expect(await page.textContent('#summary')).toContain('uniform model of capacity 11');
+    // wire #1, an input: its id, NA, NA, its value
+    for (let i = 0; i < 4; i++) {
+      await expectUniformStep(page, t, i);
+      await page.keyboard.press('ArrowRight');
+    }
+    expect(t.steps[3]!.text).toBe('#1 = TRUE = 1');
+    // jump to input wire #3 by its id, to gate 2 by its number, to wire #10 by its description
+    await page.fill('#gate-input', '#3');
+    await page.press('#gate-input', 'Enter');
+    await expectUniformStep(page, t, firstStepOfWire(t, 2));
+    await page.fill('#gate-input', '2');
+    await page.press('#gate-input', 'Enter');
+    await expectUniformStep(page, t, firstStepOf(t, 2));
+    await page.click('#descs .desc[data-wire="9"]');
+    const g = firstStepOfWire(t, 9);
+    await expectUniformStep(page, t, g);
+    for (let k = 1; k <= 3; k++) {
+      await page.keyboard.press('ArrowRight');
+      await expectUniformStep(page, t, g + k); // in_a, in_b, value of gate 4
+    }
+    expect(t.steps[g + 3]!.text).toBe('#10 = NAND(#6, #8) = NAND(0, 1) = 1');
+    // clicking an input in the diagram jumps to its group
+    const L = layoutOfPage(u.html) as DiagramLayout;
+    await page.click('#zoom-fit');
+    const box = await page.evaluate(() => {
+      const m = /translate\(([-\d.e]+) ([-\d.e]+)\) scale\(([-\d.e]+)\)/.exec(document.querySelector('#overlay g')!.getAttribute('transform')!)!;
+      return { tx: Number(m[1]), ty: Number(m[2]), s: Number(m[3]) };
+    });
+    const c = await page.locator('#diagram canvas').boundingBox();
+    await page.mouse.click(c!.x + box.tx + (L.xy[2 * 4]! + L.nodeW / 2) * box.s, c!.y + box.ty + (L.xy[2 * 4 + 1]! + L.nodeH / 2) * box.s);
+    await expectUniformStep(page, t, firstStepOfWire(t, 4));
+    expect(w.errors).toEqual([]);
+    expect(w.requests).toEqual([w.url]);
+    await page.close();
+
+    // A faulty model: the description fetched is another wire's, and the page says so.
+    const weak = await pageAndJson('c17-uniform-weak', [c17, '--mode', 'uniform', '--bits', '10110', '--inject-fault', 'weak-scale'], 1);
+    const w2 = await open(browser, weak.file);
+    const bad = weak.json.steps.findIndex((s) => s.role === 'in_a' && s.wire === 6);
+    await w2.page.fill('#gate-input', '#7');
+    await w2.page.press('#gate-input', 'Enter');
+    await w2.page.click('#controls #where');
+    await w2.page.keyboard.press('ArrowRight');
+    await expectUniformStep(w2.page, weak.json, bad);
+    expect(weak.json.steps[bad]!.text).toContain('but this is #7\'s group');
+    expect(await w2.page.textContent('#fetched')).toContain('not the description of #7');
+    expect(await w2.page.locator('#descs .desc.fetched.mismatch').count()).toBe(1);
+    expect(w2.errors).toEqual([]);
+    await w2.page.close();
   });
 
   describe.runIf(Boolean(process.env.GATECOT_HTML_BIG))('c7552 (GATECOT_HTML_BIG=1)', () => {

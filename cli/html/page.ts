@@ -8,6 +8,7 @@ import { MAIN_JS } from './client/main.js';
 import { MODEL_JS } from './client/model.js';
 import { PANELS_JS } from './client/panels.js';
 import { STEPS_JS } from './client/steps.js';
+import { UNIFORM_JS } from './client/uniform.js';
 import { UTIL_JS } from './client/util.js';
 import { layoutCircuit, type DiagramLayout } from './layout.js';
 import { payloadElements } from './payload.js';
@@ -18,7 +19,7 @@ const CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-i
 
 /** The page's script: the client modules in one strict-mode function scope. */
 export function clientScript(): string {
-  const js = `(function () {\n'use strict';\n${UTIL_JS}\n${MODEL_JS}\n${STEPS_JS}\n${DIAGRAM_JS}\n${PANELS_JS}\n${MAIN_JS}\n})();\n`;
+  const js = `(function () {\n'use strict';\n${UTIL_JS}\n${MODEL_JS}\n${STEPS_JS}\n${DIAGRAM_JS}\n${PANELS_JS}\n${UNIFORM_JS}\n${MAIN_JS}\n})();\n`;
   // Inline script text ends at the first "</script"; the client code must never contain it.
   if (/<\/script/i.test(js) || /<!--/.test(js)) throw new Error('client script contains "</script" or "<!--"');
   return js;
@@ -56,7 +57,12 @@ const BODY = `
     <div id="dcap"></div>
     <div class="legend"><span><i class="sw" style="background:#f2b33d"></i>value 1</span><span><i class="sw" style="background:#5c6f89"></i>value 0</span>
       <span><i class="sw" style="background:#fff"></i>not computed yet</span><span><i class="sw" style="background:#e03131"></i>not a bit (wrong token)</span>
-      <span><i class="sw" style="border:3px solid #e03131;background:#fff"></i>current gate</span><span class="ha">━ input a (fetch_a)</span><span class="hb">╍ input b (fetch_b)</span></div>
+      <span><i class="sw cur-sw" style="border:3px solid #e03131;background:#fff"></i>current gate</span><span class="ha">━ input a (fetch_a)</span><span class="hb">╍ input b (fetch_b)</span></div>
+  </section>
+  <section class="panel" id="p-prompt" hidden>
+    <div class="ptitle">Prompt <span class="sub">the circuit as descriptions, one per wire: TYPE in1 in2 #k; click one to jump to its wire</span></div>
+    <div id="fetched"></div>
+    <div id="descs"></div>
   </section>
   <section class="panel" id="p-heads">
     <div class="ptitle">Attention <span class="sub">each head's softmax weights, log scale</span></div>

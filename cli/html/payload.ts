@@ -3,7 +3,7 @@
 // is fetched. The parts are the trace JSON of `gatecot trace --json`, cut into
 //   gatecot-head      every field but `steps`;
 //   gatecot-steps-K   the steps in blocks of STEP_BLOCK, each tagged with its first step and the
-//                     range of gates it covers;
+//                     range of wires whose CoT groups it covers;
 // and gatecot-layout, the diagram's coordinates. The trace of a 4k-gate circuit is ~30 MB of
 // JSON (compressed about 20×); in blocks, the page opens after reading the head and one block,
 // and reads the others as the student reaches them.
@@ -32,8 +32,8 @@ export function payloadElements(trace: TraceData, layoutJson: string): string {
   const tags = [scriptTag('gatecot-head', JSON.stringify(head))];
   for (let k = 0, from = 0; from < steps.length; k++, from += STEP_BLOCK) {
     const block: TraceStep[] = steps.slice(from, from + STEP_BLOCK);
-    const gates = `${block[0]!.gate}-${block[block.length - 1]!.gate}`;
-    tags.push(scriptTag(`gatecot-steps-${k}`, JSON.stringify(block), ` data-from="${from}" data-count="${block.length}" data-gates="${gates}"`));
+    const wires = `${block[0]!.wire}-${block[block.length - 1]!.wire}`;
+    tags.push(scriptTag(`gatecot-steps-${k}`, JSON.stringify(block), ` data-from="${from}" data-count="${block.length}" data-wires="${wires}"`));
   }
   tags.push(scriptTag('gatecot-layout', layoutJson));
   return tags.join('\n');

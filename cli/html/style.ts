@@ -5,6 +5,7 @@ export const PAGE_CSS = String.raw`
   --fg: #1f2933; --muted: #66727f; --line: #d9dee5; --bg: #f7f8fa; --panel: #ffffff;
   --one: #f2b33d; --zero: #5c6f89; --bad: #e03131; --cur: #e03131;
   --head-a: #1971c2; --head-b: #ae3ec9; --accent: #0b7285;
+  --head-d: #2f9e44; --head-n: #e8590c; --head-o: #1971c2;
   font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg);
 }
 * { box-sizing: border-box; }
@@ -104,8 +105,38 @@ tr.fired td { background: #e6fcf5; font-weight: 600; }
 .note { color: var(--muted); font-size: 12px; margin-top: 4px; }
 footer { color: var(--muted); font-size: 12px; padding: 0 16px 16px; }
 #status { padding: 40px 16px; font-size: 16px; }
+/* Uniform models: the prompt's descriptions beside the diagram; heads by layer, coloured by role. */
+main.uniform #p-diagram { grid-column: 1; }
+#p-prompt { grid-column: 2; display: flex; flex-direction: column; }
+#p-prompt[hidden] { display: none; }
+#fetched { font-size: 13px; margin-bottom: 6px; }
+.fline { margin: 3px 0; }
+.fcells { display: inline-flex; gap: 2px; vertical-align: middle; font-family: ui-monospace, Menlo, Consolas, monospace; }
+.fcells .tok { padding-bottom: 2px; }
+.fv { font-family: ui-monospace, Menlo, Consolas, monospace; font-weight: 700; }
+.warn { color: var(--bad); }
+#descs { overflow-y: auto; max-height: 480px; border: 1px solid var(--line); border-radius: 6px; font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px; }
+.desc { display: grid; grid-template-columns: 76px repeat(4, 56px) 1fr; gap: 2px; padding: 1px 6px; cursor: pointer; border-left: 3px solid transparent; }
+.desc:hover { background: #f1f3f5; }
+.desc .dpos { color: var(--muted); font-size: 10px; align-self: center; }
+.desc .dlabel { color: var(--muted); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.desc.own { border-left-color: var(--cur); }
+.desc.fetched { background: #ebfbee; font-weight: 700; }
+.desc.fetched.mismatch { background: #ffe3e3; }
+.layer-title { font-size: 12px; font-weight: 600; color: var(--muted); margin: 8px 0 4px; border-bottom: 1px solid var(--line); }
+.hd { color: var(--head-d); font-weight: 600; }
+.hn { color: var(--head-n); font-weight: 600; }
+.ho { color: var(--head-o); font-weight: 600; }
+.h0 { color: var(--fg); font-weight: 600; }
+.tok .m.d { left: 3px; color: var(--head-d); }
+.tok .m.n { left: 50%; transform: translateX(-50%); color: var(--head-n); }
+.tok .m.o { right: 3px; color: var(--head-o); }
+.tok.att-d { box-shadow: inset 0 -3px 0 var(--head-d); }
+.tok.att-n { box-shadow: inset 0 -3px 0 var(--head-n); }
+.tok.att-o { box-shadow: inset 0 -3px 0 var(--head-o); }
 @media (max-width: 900px) {
   main { grid-template-columns: minmax(0, 1fr); }
-  #p-diagram, #p-heads, #p-out, #p-tokens, #p-resid { grid-column: 1; grid-row: auto; }
+  #p-diagram, #p-prompt, #p-heads, #p-out, #p-tokens, #p-resid { grid-column: 1; grid-row: auto; }
+  main.uniform #p-diagram { grid-column: 1; }
 }
 `;

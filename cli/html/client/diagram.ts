@@ -1,8 +1,8 @@
 // Client-side circuit diagram: the ELK layout embedded by the generator, drawn on a canvas
 // (thousands of gates stay fast: only what is in view is drawn, in a few batched paths), with
-// an SVG overlay for the highlighted gate, its two input wires and their source nodes (a
-// handful of DOM elements, which tests can inspect). Drag to pan, wheel to zoom, click a gate
-// to jump to it.
+// an SVG overlay for the highlighted wire (a gate, or a uniform model's input wire), a gate's two
+// input wires and their source nodes (a handful of DOM elements, which tests can inspect). Drag
+// to pan, wheel to zoom, click a gate (or a uniform model's input) to jump to it.
 
 export const DIAGRAM_JS = String.raw`
 var DCOL = { one: '#f2b33d', zero: '#5c6f89', bad: '#e03131', unknown: '#ffffff', border: '#98a3b1',
@@ -26,7 +26,7 @@ function createDiagram(box, T, L, M, onPick) {
     rbox[4 * i] = x0; rbox[4 * i + 1] = y0; rbox[4 * i + 2] = x1; rbox[4 * i + 3] = y1;
   });
   var view = { s: 1, tx: 0, ty: 0, w: 1, h: 1, dpr: 1 };
-  var st = { writes: 0, gate: -1, follow: true, queued: false, placed: false };
+  var st = { writes: 0, wire: -1, follow: true, queued: false, placed: false };
   var layer = svgEl('g', {});
   svg.appendChild(layer);
 
@@ -90,7 +90,9 @@ function createDiagram(box, T, L, M, onPick) {
       var name = w < n ? M.wireLabel(w) : gates[w - n].op;
       ctx.fillText(name, x + nw / 2, y + 8, nw - 4);
       ctx.font = '9px system-ui, sans-serif';
-      var sub = val === null ? (w < n ? '' : 'g' + (w - n)) : (w < n ? '= ' : 'g' + (w - n) + ' = ') + val;
+      // a uniform model names every wire by its id (#k), inputs too
+      var id = M.uniform ? '#' + (w + 1) : w < n ? '' : 'g' + (w - n);
+      var sub = val === null ? id : (id ? id + ' = ' : '= ') + val;
       ctx.fillText(sub, x + nw / 2, y + 18, nw - 4);
       if (M.outputName.has(w)) {
         ctx.fillStyle = DCOL.level;
@@ -120,16 +122,17 @@ function createDiagram(box, T, L, M, onPick) {
     });
   }
 
-  /** The overlay: the current gate, its input wires and their sources, in head colours. */
+  /** The overlay: the current wire, a gate's input wires and their sources, in head colours. */
   function drawOverlay() {
     layer.setAttribute('transform', 'translate(' + view.tx + ' ' + view.ty + ') scale(' + view.s + ')');
     layer.replaceChildren();
-    if (st.gate < 0) return;
-    var g = gates[st.gate];
+    if (st.wire < 0) return;
+    var gi = st.wire - n;
+    var g = gi >= 0 ? gates[gi] : { a: -1, b: -1 };
     [[g.a, 'a'], [g.b, 'b']].forEach(function (e, slot) {
       var src = e[0];
       if (src < 0) return;
-      var r = routes[2 * st.gate + slot];
+      var r = routes[2 * gi + slot];
       if (r.length) {
         var pts = [];
         for (var j = 0; j < r.length; j += 2) pts.push(r[j] + ',' + r[j + 1]);
@@ -139,9 +142,9 @@ function createDiagram(box, T, L, M, onPick) {
       layer.appendChild(svgEl('rect', { x: xy[2 * src] - pad, y: xy[2 * src + 1] - pad, width: nw + 2 * pad, height: nh + 2 * pad, rx: 3,
         'class': 'in-' + e[1], 'data-role': 'input-' + e[1], 'data-wire': src, 'vector-effect': 'non-scaling-stroke' }));
     });
-    var w = n + st.gate;
+    var w = st.wire;
     layer.appendChild(svgEl('rect', { x: xy[2 * w] - 4, y: xy[2 * w + 1] - 4, width: nw + 8, height: nh + 8, rx: 4,
-      'class': 'cur', 'data-role': 'current', 'data-gate': st.gate, 'data-wire': w, 'vector-effect': 'non-scaling-stroke' }));
+      'class': 'cur', 'data-role': 'current', 'data-gate': Math.max(-1, gi), 'data-wire': w, 'vector-effect': 'non-scaling-stroke' }));
   }
 
   function resize() {
@@ -166,13 +169,13 @@ function createDiagram(box, T, L, M, onPick) {
   function place(forceFit) {
     st.placed = true;
     var fit = Math.min(view.w / (L.width + 20), (view.h - 18) / (L.height + 20));
-    if (fit >= 0.3 || forceFit || st.gate < 0) {
+    if (fit >= 0.3 || forceFit || st.wire < 0) {
       view.s = Math.min(1.5, fit);
       view.tx = (view.w - L.width * view.s) / 2;
       view.ty = 18 + (view.h - 18 - L.height * view.s) / 2;
     } else {
       view.s = 1;
-      centerOn(n + st.gate);
+      centerOn(st.wire);
     }
   }
 
@@ -208,7 +211,7 @@ function createDiagram(box, T, L, M, onPick) {
     var head = w < n ? 'input ' + M.wireLabel(w) : 'gate ' + (w - n) + ' (' + M.wireLabel(w) + ') = ' + gates[w - n].op + '(' +
       [gates[w - n].a_label, gates[w - n].b_label].filter(function (x) { return x !== null; }).join(', ') + '), level ' + level[w];
     var out = M.outputName.has(w) ? ', output ' + M.outputName.get(w) : '';
-    return head + out + (v === null ? ', not computed yet' : ', value ' + v + ' at position ' + T.wire_pos[w]) + (w >= n ? ' (click to jump)' : '');
+    return head + out + (v === null ? ', not computed yet' : ', value ' + v + ' at position ' + T.wire_pos[w]) + (w >= n || M.uniform ? ' (click to jump)' : '');
   }
 
   var drag = null;
@@ -233,7 +236,7 @@ function createDiagram(box, T, L, M, onPick) {
     if (!d || d.moved) return;
     var r = canvas.getBoundingClientRect();
     var w = nodeAt(e.clientX - r.left, e.clientY - r.top);
-    if (w >= n) onPick(w - n);
+    if (w >= n || (w >= 0 && M.uniform)) onPick(w);
   });
   canvas.addEventListener('wheel', function (e) {
     e.preventDefault();
@@ -245,14 +248,14 @@ function createDiagram(box, T, L, M, onPick) {
   return {
     show: function (step) {
       st.writes = step.writes;
-      st.gate = step.gate;
-      if (st.placed && st.follow && st.gate >= 0) ensureVisible(n + st.gate);
+      st.wire = step.wire;
+      if (st.placed && st.follow && st.wire >= 0) ensureVisible(st.wire);
       changed();
     },
-    setFollow: function (f) { st.follow = f; if (f && st.gate >= 0) { centerOn(n + st.gate); changed(); } },
+    setFollow: function (f) { st.follow = f; if (f && st.wire >= 0) { centerOn(st.wire); changed(); } },
     zoom: function (f) { zoomAt(view.w / 2, view.h / 2, f); },
     fit: fitAll,
-    init: function (step) { st.writes = step.writes; st.gate = step.gate; resize(); }
+    init: function (step) { st.writes = step.writes; st.wire = step.wire; resize(); }
   };
 }
 `;

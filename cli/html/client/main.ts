@@ -8,7 +8,8 @@ function renderHeader(T, ui) {
   ui.title.textContent = 'gatecot trace: ' + c.name;
   var parts = [
     [c.n_inputs + ' inputs, ' + c.gates.length + ' gates', ''],
-    [m.cot + ' CoT, ' + m.layers + ' layer \u00d7 ' + m.heads.length + ' heads, d_model ' + m.d_model + ', ' + m.seq_len + ' positions, ' + m.arith + ', key scale ' + m.scale, ''],
+    [(m.mode === 'uniform' ? 'uniform model of capacity ' + m.capacity + ' (the circuit is in the prompt), ' + m.layers + ' layers \u00d7 ' + m.heads.length + ' heads'
+      : m.cot + ' CoT, ' + m.layers + ' layer \u00d7 ' + m.heads.length + ' heads') + ', d_model ' + m.d_model + ', ' + m.seq_len + ' positions, ' + m.arith + ', key scale ' + m.scale, ''],
     ['input ' + (T.input.bits.length > 64 ? T.input.bits.slice(0, 61) + '...' : T.input.bits), ''],
     ['outputs ' + T.outputs.hex.join(' '), '']
   ];
@@ -57,28 +58,38 @@ function start(T, L, store, ui, $) {
   ui.app.hidden = false;
   if (N === 0) { ui.text.textContent = 'This trace has no steps.'; document.body.dataset.ready = '1'; return; }
   ui.scrub.max = String(N - 1);
-  var diagram = createDiagram($('diagram'), T, L, M, function (g) { jumpToGate(g); });
+  var diagram = createDiagram($('diagram'), T, L, M, function (w) { jumpToWire(w); });
+  var prompt = M.uniform ? createPromptPanel(T, M, $('p-prompt'), function (w) { jumpToWire(w); }) : null;
+  if (M.uniform) setUpUniform($);
 
   function caption(step) {
-    var g = M.gates[step.gate];
     var done = 0;
-    for (var k = 0; k < M.gates.length; k++) if (T.wire_pos[M.n + k] <= step.writes) done++;
-    var inputs = [[g.a, 'ha', 'fetch_a'], [g.b, 'hb', 'fetch_b']].filter(function (x) { return x[0] >= 0; });
+    var from = M.uniform ? 0 : M.n;
+    for (var k = from; k < M.W; k++) if (T.wire_pos[k] <= step.writes) done++;
+    var total = M.uniform ? M.W + ' wires' : M.gates.length + ' gates';
     ui.dcap.replaceChildren();
-    ui.dcap.appendChild(el('b', 'cur-gate', 'gate ' + step.gate + ' (' + g.label + ') = ' + g.op));
+    if (step.gate < 0) {
+      ui.dcap.appendChild(el('b', 'cur-gate', M.wireName(step.wire) + ': input ' + M.wireLabel(step.wire)));
+      ui.dcap.appendChild(document.createTextNode(', a constant (TRUE or FALSE) in the prompt. ' + done + ' of ' + total + ' computed.'));
+      return;
+    }
+    var g = M.gates[step.gate];
+    var inputs = [[g.a, 'ha', 'fetch_a'], [g.b, 'hb', 'fetch_b']].filter(function (x) { return x[0] >= 0; });
+    ui.dcap.appendChild(el('b', 'cur-gate', (M.uniform ? M.wireName(step.wire) + ', ' : '') + 'gate ' + step.gate + ' (' + g.label + ') = ' + g.op));
     ui.dcap.appendChild(document.createTextNode(', level ' + g.level + (inputs.length ? '; inputs ' : '; no inputs')));
     inputs.forEach(function (x, i) {
       if (i) ui.dcap.appendChild(document.createTextNode(' and '));
       var v = M.wireValue(x[0], step.writes);
       ui.dcap.appendChild(el('span', x[1], M.wireLabel(x[0]) + ' = ' + v));
     });
-    ui.dcap.appendChild(document.createTextNode('. ' + done + ' of ' + M.gates.length + ' gates computed.'));
+    ui.dcap.appendChild(document.createTextNode('. ' + done + ' of ' + total + ' computed.'));
   }
 
   function render(i, step) {
     st.cur = i;
     ui.scrub.value = String(i);
-    ui.where.textContent = 'step ' + (i + 1) + ' / ' + N + ' \u00b7 writes position ' + step.writes + ' \u00b7 gate ' + step.gate + (T.model.cot === '4tok' ? ' \u00b7 ' + step.role : '');
+    ui.where.textContent = 'step ' + (i + 1) + ' / ' + N + ' \u00b7 writes position ' + step.writes + ' \u00b7 ' +
+      (M.uniform ? M.wireName(step.wire) + (step.gate >= 0 ? ' (gate ' + step.gate + ')' : ' (input)') : 'gate ' + step.gate) + (T.model.cot === '4tok' ? ' \u00b7 ' + step.role : '');
     renderLine(T, M, step, ui);
     renderTokens(T, M, step, ui.tokens);
     renderHeads(T, M, step, ui.heads);
@@ -87,6 +98,7 @@ function start(T, L, store, ui, $) {
     renderLogits(T, step, ui.logits);
     caption(step);
     diagram.show(step);
+    if (prompt) prompt.show(step);
     document.body.dataset.step = String(i);
     store.readAhead(i);
   }
@@ -101,9 +113,9 @@ function start(T, L, store, ui, $) {
     store.ensure(target).then(function (s) { if (st.want === target) render(target, s); });
   }
 
-  function jumpToGate(g) {
-    store.firstStepOfGate(g).then(function (i) {
-      if (i < 0) { ui.jumpMsg.textContent = 'gate ' + g + ' is not in this trace'; return; }
+  function jumpToWire(w) {
+    store.firstStepOfWire(w).then(function (i) {
+      if (i < 0) { ui.jumpMsg.textContent = (w < M.n ? 'input ' + M.wireLabel(w) : M.wireName(w)) + ' is not in this trace'; return; }
       ui.jumpMsg.textContent = '';
       go(i);
     });
@@ -138,9 +150,9 @@ function start(T, L, store, ui, $) {
   ui.scrub.addEventListener('input', function () { go(Number(ui.scrub.value)); });
   $('jump').addEventListener('submit', function (e) {
     e.preventDefault();
-    var g = M.findGate(ui.gateInput.value);
-    if (g < 0) { ui.jumpMsg.textContent = 'no gate "' + ui.gateInput.value + '"'; return; }
-    jumpToGate(g);
+    var w = M.uniform ? M.findWire(ui.gateInput.value) : M.findGate(ui.gateInput.value) + M.n;
+    if (w < (M.uniform ? 0 : M.n)) { ui.jumpMsg.textContent = 'no ' + (M.uniform ? 'wire' : 'gate') + ' "' + ui.gateInput.value + '"'; return; }
+    jumpToWire(w);
   });
   $('zoom-in').addEventListener('click', function () { diagram.zoom(1.4); });
   $('zoom-out').addEventListener('click', function () { diagram.zoom(1 / 1.4); });

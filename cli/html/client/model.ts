@@ -14,8 +14,40 @@ var SUBSPACE_MEANING = {
   tt: 'truth table of the operation: tt[2a+b] = f(a, b)',
   pos_bits: 'sbin(p), this position\'s code, read by the keys',
   src_a_bits: 'sbin of the position fetch_a must read (query)',
-  src_b_bits: 'sbin of the position fetch_b must read (query)'
+  src_b_bits: 'sbin of the position fetch_b must read (query)',
+  // uniform models (compiler/uniform/layout.ts); codes are sbin of a wire id (0: no wire)
+  slot: 'one-hot slot of this position in its group of four',
+  s3: '\u00b11: this position is at slot 3 (a description\'s id, a wire\'s value)',
+  prev_bits: 'sbin of the label of the previous group\'s last position',
+  tcode: 'id code of the token here (an id token; 0 otherwise)',
+  t_id: '\u00b11: the token here is an id',
+  t_isval: '\u00b11: the token here is a value (0 or 1)',
+  t_val: '1 when the token here is "1"',
+  t_na: '1 when the token here is NA',
+  t_tt: 'truth table of the type token here',
+  g_code: 'group_0: id code of the token at slot 0 of this group',
+  g_tt: 'group_0: truth table of the token at slot 0 (a description\'s type)',
+  o1_code: 'group_1: id code of the token at slot 1',
+  o1_na: 'group_1: the token at slot 1 is NA',
+  o1_val: 'group_1: the token at slot 1 is "1" (input a of the gate)',
+  o2_code: 'group_2: id code of the token at slot 2',
+  o2_na: 'group_2: the token at slot 2 is NA',
+  p_code: 'previous: id code of the previous group\'s last token',
+  d_tt: 'description: the truth table of the type fetched',
+  d_in1: 'description: id code of the first operand',
+  d_na1: 'description: the first operand is NA',
+  d_in2: 'description: id code of the second operand',
+  d_na2: 'description: the second operand is NA',
+  next_pair: 'next: id code of the next description, interleaved with 1',
+  y: 'layer 1 FF: the gate applied to input a and the token here',
+  q_op: 'layer 1 FF: id code of the operand to fetch at this slot',
+  out_na: 'layer 1 FF: write NA',
+  val: 'operand: the value fetched',
+  out_bit: 'layer 2 FF: the bit to write'
 };
+
+/** Uniform models' id codes: the subspaces holding sbin of a wire id (pairs: interleaved with 1). */
+var ID_CODES = { tcode: 1, g_code: 1, o1_code: 1, o2_code: 1, p_code: 1, d_in1: 1, d_in2: 1, q_op: 1, next_pair: 2 };
 
 /** T is the trace JSON without its steps (those come block by block: steps.ts). */
 function makeModel(T) {
@@ -35,9 +67,17 @@ function makeModel(T) {
   /** The token at a position, or null when it is not written yet at this step. */
   function tokenAt(pos, writes) { return pos <= writes ? vocab[T.tokens[pos]] : null; }
   function wireValue(w, writes) { return tokenAt(T.wire_pos[w], writes); }
+  var uniform = T.model.mode === 'uniform';
+  var W = n + gates.length;
   function roleOfPos(pos) {
     var P = T.model.prompt_length;
     if (pos === 0) return 'start of sequence';
+    if (uniform) {
+      // groups of four from position 1: TYPE in1 in2 #k in the prompt, #k v(in1) v(in2) v(k) after it
+      var slot = (pos - 1) % 4;
+      if (pos < P) return ['type', 'first operand', 'second operand', 'id'][slot] + ' of the description of #' + (((pos - 1) >> 2) + 1);
+      return ['id', 'input a value', 'input b value', 'value'][slot] + ' of #' + (((pos - P) >> 2) + 1) + '\'s CoT group';
+    }
     if (pos < P) return 'input ' + wireLabel(pos - 1);
     var per = T.model.cot === 'gate' ? 1 : 4;
     var g = Math.floor((pos - P) / per);
@@ -52,7 +92,18 @@ function makeModel(T) {
     var m = /^g(\d+)$/.exec(t);
     return m && Number(m[1]) < gates.length ? Number(m[1]) : -1;
   }
-  return { n: n, gates: gates, vocab: vocab, outputName: outputName, wireLabel: wireLabel,
-    tokenAt: tokenAt, wireValue: wireValue, roleOfPos: roleOfPos, findGate: findGate };
+  /** A wire: a gate as findGate reads it, a uniform model's wire id ("#7"), or an input's label. */
+  function findWire(text) {
+    var t = text.trim();
+    var m = /^#(\d+)$/.exec(t);
+    if (m) return Number(m[1]) >= 1 && Number(m[1]) <= W ? Number(m[1]) - 1 : -1;
+    var g = findGate(t);
+    if (g >= 0) return n + g;
+    return T.circuit.input_labels.indexOf(t);
+  }
+  /** How a wire is named in the page: "gate 17" (positional), "#18" (uniform). */
+  function wireName(w) { return uniform ? '#' + (w + 1) : 'gate ' + (w - n); }
+  return { n: n, W: W, uniform: uniform, gates: gates, vocab: vocab, outputName: outputName, wireLabel: wireLabel,
+    tokenAt: tokenAt, wireValue: wireValue, roleOfPos: roleOfPos, findGate: findGate, findWire: findWire, wireName: wireName };
 }
 `;

@@ -8,6 +8,7 @@ var AROUND_TARGET = 3;
 
 /** One sentence on what the model does at this step (from the step's role and the circuit). */
 function whyText(T, M, step) {
+  if (M.uniform) return whyUniform(step);
   var g = M.gates[step.gate];
   var h = step.heads;
   var at = function (i) { return h[i] ? 'position ' + h[i].target : '?'; };
@@ -61,13 +62,18 @@ function tokenRanges(step) {
   return merged;
 }
 
+/** The heads the token panel marks, as [head, letter]: fetch_a and fetch_b (positional), or by name (uniform). */
+function markedHeads(M, step) {
+  if (!M.uniform) return [[step.heads[0], 'a'], [step.heads[1], 'b']].filter(function (m) { return m[0]; });
+  var out = [];
+  step.heads.forEach(function (h) { if (UNIFORM_MARKS[h.name] && !h.untargeted) out.push([h, UNIFORM_MARKS[h.name]]); });
+  return out;
+}
+
 function renderTokens(T, M, step, box) {
   var P = T.model.prompt_length;
   var per = T.model.cot === 'gate' ? 1 : 4;
-  var attA = step.heads[0] ? step.heads[0].top[0].pos : -1;
-  var attB = step.heads[1] ? step.heads[1].top[0].pos : -1;
-  var tgA = step.heads[0] ? step.heads[0].target : -1;
-  var tgB = step.heads[1] ? step.heads[1].target : -1;
+  var marks = markedHeads(M, step);
   var cells = [];
   var prev = -1;
   tokenRanges(step).forEach(function (r) {
@@ -79,14 +85,13 @@ function renderTokens(T, M, step, box) {
       c.appendChild(el('span', 'tp', p));
       c.appendChild(el('span', 'tv', tok));
       if (p < P) c.classList.add('prompt');
-      else if (per > 1 && (p - P) % per === 0) c.classList.add('gstart');
+      // uniform: every description and CoT group fills four positions from position 1
+      if (M.uniform ? p > 0 && (p - 1) % 4 === 0 : p >= P && per > 1 && (p - P) % per === 0) c.classList.add('gstart');
       if (p === step.pos) c.classList.add('query');
       if (p === step.writes) c.classList.add('cur');
       if (T.tokens[p] !== T.expected[p]) c.classList.add('wrong');
-      if (p === attA) c.classList.add('att-a');
-      if (p === attB) c.classList.add('att-b');
-      if (p === tgA) c.appendChild(el('span', 'm a', 'a'));
-      if (p === tgB) c.appendChild(el('span', 'm b', 'b'));
+      marks.forEach(function (m) { if (p === m[0].top[0].pos) c.classList.add('att-' + m[1]); });
+      marks.forEach(function (m) { if (p === m[0].target) c.appendChild(el('span', 'm ' + m[1], m[1])); });
       c.title = 'position ' + p + ': ' + M.roleOfPos(p) + (p === step.writes ? ' (written at this step)' : p === step.pos ? ' (the query position)' : '');
       cells.push(c);
     }
@@ -111,43 +116,63 @@ function drawStrip(canvas, h) {
     ctx.fillRect(i * cell, 0, cell, 26);
   }
   var ti = h.target - h.strip.from;
-  if (ti >= 0 && ti < ws.length) {
+  if (!h.untargeted && ti >= 0 && ti < ws.length) {
     ctx.fillStyle = '#e03131';
     ctx.fillRect(ti * cell, 0, cell, 3);
     ctx.fillRect(ti * cell, 23, cell, 3);
   }
 }
 
+/** What a head with no target at this position did (uniform models). */
+function untargetedInfo(h, info) {
+  var t = h.top[0];
+  info.appendChild(document.createTextNode('no target at this position' + (t ? ': its top weight, ' + fmtW(t.weight) + ', is at position ' + t.pos : '') +
+    '; outside this strip ' + fmtW(h.elsewhere)));
+}
+
 function renderHeads(T, M, step, box) {
   var parts = [];
+  var layer = -1;
+  var titles = [];
   step.heads.forEach(function (h, i) {
+    if (M.uniform && h.layer !== layer) {
+      layer = h.layer;
+      titles.push(el('div', 'layer-title', 'layer ' + layer + (LAYER_NOTES[layer] ? ': ' + LAYER_NOTES[layer] : '')));
+      parts.push({ div: titles[titles.length - 1] });
+    }
     var d = el('div', 'head');
     d.dataset.head = String(i);
     d.dataset.target = String(h.target);
-    var cls = i === 0 ? 'ha' : 'hb';
+    if (h.untargeted) d.dataset.untargeted = '1';
+    var cls = M.uniform ? UNIFORM_HEAD_CLASS[h.name] || 'h0' : i === 0 ? 'ha' : 'hb';
     var name = el('div', 'hname');
     name.appendChild(el('span', cls, h.name));
-    name.appendChild(document.createTextNode(' reads position ' + h.target + ' (' + M.roleOfPos(h.target) + ', token ' + M.tokenAt(h.target, step.writes) + ')'));
+    name.appendChild(document.createTextNode(h.untargeted ? ' has no target here' : ' reads position ' + h.target + ' (' + M.roleOfPos(h.target) + ', token ' + M.tokenAt(h.target, step.writes) + ')'));
     d.appendChild(name);
     var other = h.top.filter(function (t) { return t.pos !== h.target; })[0];
     var info = el('div', 'hinfo');
-    info.appendChild(document.createTextNode('weight on the target '));
-    info.appendChild(el('b', 'tw', fmtW(h.target_weight)));
-    info.appendChild(document.createTextNode(other ? '; next largest ' + fmtW(other.weight) + ' at position ' + other.pos : ''));
-    info.appendChild(document.createTextNode('; outside this strip ' + fmtW(h.elsewhere)));
-    if (h.top.length && h.top[0].pos !== h.target) info.appendChild(el('b', 'warn', '; the top weight is NOT on the target (position ' + h.top[0].pos + ')'));
+    if (h.untargeted) untargetedInfo(h, info);
+    else {
+      info.appendChild(document.createTextNode('weight on the target '));
+      info.appendChild(el('b', 'tw', fmtW(h.target_weight)));
+      info.appendChild(document.createTextNode(other ? '; next largest ' + fmtW(other.weight) + ' at position ' + other.pos : ''));
+      info.appendChild(document.createTextNode('; outside this strip ' + fmtW(h.elsewhere)));
+      if (h.top.length && h.top[0].pos !== h.target) info.appendChild(el('b', 'warn', '; the top weight is NOT on the target (position ' + h.top[0].pos + ')'));
+    }
     d.appendChild(info);
     var wrap = el('div', 'strip-wrap');
     var cv = el('canvas', 'strip');
     wrap.appendChild(cv);
     var n = h.strip.weights.length;
-    var mark = el('div', 'tmark', 'target ' + h.target);
-    var frac = (h.target - h.strip.from + 0.5) / n;
-    mark.style.left = (100 * frac) + '%';
-    // Near an end, the label hangs inwards instead of past the strip.
-    if (frac > 0.85) mark.classList.add('right');
-    else if (frac < 0.15) mark.classList.add('left');
-    wrap.appendChild(mark);
+    if (!h.untargeted) {
+      var mark = el('div', 'tmark', 'target ' + h.target);
+      var frac = (h.target - h.strip.from + 0.5) / n;
+      mark.style.left = (100 * frac) + '%';
+      // Near an end, the label hangs inwards instead of past the strip.
+      if (frac > 0.85) mark.classList.add('right');
+      else if (frac < 0.15) mark.classList.add('left');
+      wrap.appendChild(mark);
+    }
     d.appendChild(wrap);
     var axis = el('div', 'saxis');
     axis.appendChild(el('span', '', 'position ' + h.strip.from));
@@ -162,7 +187,7 @@ function renderHeads(T, M, step, box) {
     parts.push({ div: d, canvas: cv, head: h });
   });
   box.replaceChildren.apply(box, parts.map(function (p) { return p.div; }));
-  parts.forEach(function (p) { drawStrip(p.canvas, p.head); });
+  parts.forEach(function (p) { if (p.canvas) drawStrip(p.canvas, p.head); });
 }
 
 /** The heat strips' colour scale, 1e-40 (left) to 1 (right). */
@@ -185,9 +210,11 @@ function decodeBits(xs) {
 function renderResidual(T, step, table) {
   var rows = [];
   var head = el('tr');
-  ['subspace', 'what it holds', 'embedding (token + position)', 'after attention', 'after feed-forward'].forEach(function (t) { head.appendChild(el('th', '', t)); });
+  var layers = step.residual.layers;
+  var titles = layers ? layers.map(function (_, l) { return 'after layer ' + l; }) : ['after attention', 'after feed-forward'];
+  ['subspace', 'what it holds', 'embedding (token + position)'].concat(titles).forEach(function (t) { head.appendChild(el('th', '', t)); });
   rows.push(head);
-  var stages = [step.residual.embed, step.residual.attn, step.residual.out];
+  var stages = layers ? [step.residual.embed].concat(layers) : [step.residual.embed, step.residual.attn, step.residual.out];
   T.model.subspaces.forEach(function (sp) {
     var tr = el('tr');
     tr.dataset.subspace = sp.name;
@@ -198,6 +225,7 @@ function renderResidual(T, step, table) {
       var xs = vec.slice(sp.offset, sp.offset + sp.size);
       var text = xs.map(fmt).join(' ');
       if (/_bits$/.test(sp.name)) text = xs.map(function (x) { return x > 0 ? '+' : x < 0 ? '\u2212' : '0'; }).join('') + ' = ' + decodeBits(xs);
+      else if (T.model.mode === 'uniform' && ID_CODES[sp.name]) text = idCodeText(sp.name, xs);
       var td = el('td', 'num', text);
       if (prevText !== null && text !== prevText) td.classList.add('chg');
       prevText = text;
@@ -224,7 +252,7 @@ function renderFF(T, step, box) {
   });
   var ff = T.model.basis.indexOf('ff_out');
   var y = ff >= 0 ? step.residual.out[ff] - step.residual.attn[ff] : NaN;
-  var note = el('div', 'note', (fired.length ? 'fired: ' + fired.join(', ') : 'no unit fired') + '; the block adds y = ' + fmt(Math.round(y * 1e4) / 1e4) + ' to ff_out');
+  var note = el('div', 'note', (fired.length ? 'fired: ' + fired.join(', ') : 'no unit fired') + (ff >= 0 ? '; the block adds y = ' + fmt(Math.round(y * 1e4) / 1e4) + ' to ff_out' : ''));
   box.replaceChildren(table, note);
 }
 
@@ -233,7 +261,9 @@ function renderLogits(T, step, box) {
   var hi = Math.max.apply(null, ls), lo = Math.min.apply(null, ls);
   var sorted = ls.slice().sort(function (a, b) { return b - a; });
   var rows = [];
-  T.model.vocab.forEach(function (t, i) {
+  var shown = T.model.mode === 'uniform' ? shownLogits(T, step) : null;
+  (shown || T.model.vocab.map(function (_, i) { return i; })).forEach(function (i) {
+    var t = T.model.vocab[i];
     var chosen = t === step.token;
     var r = el('div', 'logit' + (chosen ? ' chosen' : '') + (t === step.expected && !chosen ? ' expected' : ''));
     r.dataset.token = t;
@@ -246,7 +276,8 @@ function renderLogits(T, step, box) {
     r.appendChild(el('span', 'lval', fmt(ls[i])));
     rows.push(r);
   });
-  var margin = ', margin ' + fmt(Math.round((sorted[0] - sorted[1]) * 1e4) / 1e4) + ' over the runner-up';
+  var margin = ', margin ' + fmt(Math.round((sorted[0] - sorted[1]) * 1e4) / 1e4) + ' over the runner-up' +
+    (shown ? ' (the ' + shown.length + ' largest of ' + ls.length + ' logits shown, and the expected token\'s)' : '');
   rows.push(el('div', 'note', step.cpu_token === undefined ? 'chosen (argmax): ' + step.token + margin
     : 'chosen by ' + T.engines.tokens.backend + ': ' + step.token + '; these are the CPU reference\'s logits, whose argmax is ' + step.cpu_token + margin));
   box.replaceChildren.apply(box, rows);

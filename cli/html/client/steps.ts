@@ -8,8 +8,8 @@ var KEEP_BLOCKS = 16;
 function createStepStore() {
   var nodes = document.querySelectorAll('script[id^="gatecot-steps-"]');
   var blocks = Array.prototype.map.call(nodes, function (node) {
-    var g = node.dataset.gates.split('-').map(Number);
-    return { id: node.id, from: Number(node.dataset.from), count: Number(node.dataset.count), g0: g[0], g1: g[1], steps: null, pending: null, used: 0 };
+    var w = node.dataset.wires.split('-').map(Number);
+    return { id: node.id, from: Number(node.dataset.from), count: Number(node.dataset.count), w0: w[0], w1: w[1], steps: null, pending: null, used: 0 };
   });
   blocks.sort(function (a, b) { return a.from - b.from; });
   var total = blocks.reduce(function (s, b) { return s + b.count; }, 0);
@@ -60,20 +60,20 @@ function createStepStore() {
     load(k + 1);
   }
 
-  /** The first step of gate g, or -1 when the trace has none (a trace made with --gate). */
-  function firstStepOfGate(g) {
+  /** The first step of wire w's CoT group, or -1 when the trace has none (an input wire of a positional model, a trace made with --gate). */
+  function firstStepOfWire(w) {
     var ks = [];
-    blocks.forEach(function (b, k) { if (b.g0 <= g && g <= b.g1) ks.push(k); });
+    blocks.forEach(function (b, k) { if (b.w0 <= w && w <= b.w1) ks.push(k); });
     var next = function (j) {
       if (j >= ks.length) return Promise.resolve(-1);
       return load(ks[j]).then(function (b) {
-        for (var x = 0; x < b.steps.length; x++) if (b.steps[x].gate === g) return b.from + x;
+        for (var x = 0; x < b.steps.length; x++) if (b.steps[x].wire === w) return b.from + x;
         return next(j + 1);
       });
     };
     return next(0);
   }
 
-  return { total: total, get: get, ensure: ensure, readAhead: readAhead, firstStepOfGate: firstStepOfGate };
+  return { total: total, get: get, ensure: ensure, readAhead: readAhead, firstStepOfWire: firstStepOfWire };
 }
 `;
