@@ -11,27 +11,11 @@
 // gate lemma for every gate type, also ones the circuit does not use) is not re-checked: the
 // margins of claim 4 already cover every gate the circuit uses.
 
-import { createHash } from 'node:crypto';
 import { parseCircuitText, type Circuit } from '../../circuits/index.js';
 import { modelToBytes, type Model, type PositionalMeta } from '../../model/index.js';
 import { checkArith } from './arith.js';
+import { certificateDigest, rel, sha, type CertClaim, type RecheckResult } from './common.js';
 import { recomputeMargins, tokenDependentHead, type Recomputed } from './margins.js';
-
-export interface RecheckResult {
-  ok: boolean;
-  problems: string[];
-  positions: number;
-  minMargin: number | null;
-}
-
-const sha = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
-
-/** The digest a certificate carries: SHA-256 of its JSON without the digest field. */
-export function certificateDigest(cert: Record<string, unknown>): string {
-  const { digest: _drop, ...rest } = cert;
-  void _drop;
-  return sha(JSON.stringify(rest));
-}
 
 /**
  * The margins prove that every position holds the value of the wire its metadata entry names;
@@ -52,12 +36,6 @@ function outputsProblem(m: Model, c: Circuit): string | undefined {
   return undefined;
 }
 
-interface CertClaim {
-  claim: string;
-  holds: boolean;
-  evidence: Record<string, unknown>;
-}
-
 /** Relative slack allowed below an exact margin for a certificate made with the fast method,
  * whose margins are bounds (measured within 3e-5 of the exact ones). */
 const FAST_SLACK = 1e-3;
@@ -65,7 +43,6 @@ const FAST_SLACK = 1e-3;
  * enclose every evaluation order and so lie lower (measured: up to 3% on c7552 4tok). The checker
  * does not re-derive the enclosure; it confirms the margins never exceed the exact ones. */
 const OUTWARD_SLACK = 0.25;
-const rel = (x: number) => 1e-9 * Math.max(1, Math.abs(x));
 
 /** Claim 1, recomputed: 1 layer of 2 heads, d_model = 3k + 9 (gate) or 3k + 11 (4tok), finite weights. */
 function structureProblems(m: Model, claim: CertClaim | undefined): string[] {
