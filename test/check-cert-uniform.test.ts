@@ -13,7 +13,7 @@ import { writeCircuit, type Circuit } from '../circuits/index.js';
 import { generate } from '../circuits/gen/index.js';
 import { compileUniform } from '../compiler/index.js';
 import { bindModel, modelToBytes, type Model } from '../model/index.js';
-import { certificateDigest, checkArith, recheckAllCircuits, recheckUniformCircuit } from '../proofs/check/index.js';
+import { certificateDigest, checkArith, recheck, recheckAllCircuits, recheckUniformCircuit } from '../proofs/check/index.js';
 import { DenseNet } from '../proofs/check/dense.js';
 import { sequenceOf } from '../proofs/check/uniform.js';
 import { certify, certifyAllCircuits } from '../proofs/index.js';
@@ -75,8 +75,10 @@ describe('check-cert: per-circuit certificates of a uniform model', () => {
     }
   }
 
-  it("rejects another circuit's certificate, and an exact margin below the truth", () => {
+  it("rejects another circuit's certificate, and an exact margin below the truth; recheck() needs the circuit", () => {
     const cert = certify(bindModel(u64, c17), 'fixed:2') as unknown as Cert;
+    expect(recheck(cert, u64, c17).ok).toBe(true);
+    expect(problems(recheck(cert, u64))).toMatch(/re-checked with its circuit/);
     expect(problems(recheckUniformCircuit(cert, u64, random))).toMatch(/the certificate is for circuit/);
     const lowered = forge(cert, (x) => (x.margins![2] = 0.25));
     expect(problems(recheckUniformCircuit(lowered, u64, c17))).toMatch(/records margin 0.25, the exact re-check/);

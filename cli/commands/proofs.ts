@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { modelFromBytes, readModelFile } from '../../model/index.js';
 import { certify, certifyAllCircuits, type Certificate, type CertifyMethod } from '../../proofs/index.js';
 import { parseArith } from '../../runtime/index.js';
-import { recheck, recheckAllCircuits, recheckUniformCircuit, type RecheckResult } from '../../proofs/check/index.js';
+import { recheck } from '../../proofs/check/index.js';
 import type { CliContext } from '../context.js';
 import { EXIT_CHECK_FAILED, UsageError } from '../errors.js';
 import { loadCircuit, writeOutput } from '../files.js';
@@ -160,18 +160,15 @@ export function registerProofs(program: Command, ctx: CliContext): void {
       }
       if (typeof cert !== 'object' || cert === null || Array.isArray(cert)) throw new UsageError(`${certPath}: not a JSON certificate`);
       const model = readModelFile(modelPath);
-      let r: RecheckResult;
       if (model.meta.mode === 'positional') {
         if (o.circuit !== undefined) throw new UsageError(`--circuit goes with a uniform model; ${modelPath} is positional (its circuit is in its weights)`);
-        r = recheck(cert, model);
       } else if (cert.kind === 'all-circuits') {
         if (o.circuit !== undefined) throw new UsageError(`${certPath} is an all-circuits certificate (every circuit up to the capacity): give no --circuit`);
-        r = recheckAllCircuits(cert, model);
-      } else {
+      } else if (o.circuit === undefined) {
         const name = typeof cert.circuit_name === 'string' ? ` (${cert.circuit_name})` : '';
-        if (o.circuit === undefined) throw new UsageError(`${modelPath} is a uniform model and ${certPath} certifies it on one circuit${name}: give that circuit with --circuit FILE`);
-        r = recheckUniformCircuit(cert, model, loadCircuit(o.circuit, o.format));
+        throw new UsageError(`${modelPath} is a uniform model and ${certPath} certifies it on one circuit${name}: give that circuit with --circuit FILE`);
       }
+      const r = recheck(cert, model, o.circuit === undefined ? undefined : loadCircuit(o.circuit, o.format));
       if (r.ok) ctx.io.out(`check-cert: OK: ${r.summary ?? `claims 1 (structure), 2 (retrieval) and 4 (all inputs) re-checked independently at ${r.positions} positions, least margin ${r.minMargin}; claim 3 is covered by the margins of every gate this circuit uses`}\n`);
       else {
         ctx.io.out(`check-cert: REJECTED\n${r.problems.map((p) => `  ${p}`).join('\n')}\n`);

@@ -19,8 +19,8 @@
 //                  and every other position exactly 0 (no match: every weight 0);
 //                  position heads: every position's query and key (all 1 + 8N positions), key codes
 //                  pairwise distinct, each query's visible match is the contract's rule target
-//                  (model/contract.ts evaluateRule), and the softmax itself computed densely at the
-//                  first and last DENSE_QUERIES / 2 positions (all when 1 + 8N <= DENSE_QUERIES);
+//                  (model/contract.ts evaluateRule), and the softmax itself computed densely at
+//                  every position (N <= 512), else at the first and last DENSE_EDGE positions;
 //                  content heads: every value their query and key subspaces can hold (ids 0..N or
 //                  nothing), the codes match exactly when the construction says they should, and
 //                  the scores and [exp] computed directly for every (query, key) pair when there are
@@ -37,14 +37,16 @@
 // above the re-checked one, and the verdict is the conjunction of the claims. The induction that
 // glues the lemmas into "every circuit, every input" is docs/proofs.md's ("Every circuit at once").
 
-import { evaluateRule, modelToBytes, type Model, type TargetRule, type UniformMeta } from '../../model/index.js';
+import { evaluateRule, type Model, type TargetRule, type UniformMeta } from '../../model/index.js';
 import { checkArith } from './arith.js';
-import { certificateDigest, claimsOf, rel, sha, uniformStructure, type RecheckResult } from './common.js';
+import { claimsOf, identityProblems, rel, uniformStructure, type RecheckResult } from './common.js';
 import { mul, readsOf, rowsOf, type Rows } from './dense.js';
 import { GATE } from './margins.js';
 
-/** Position-head queries whose softmax is computed densely (all positions up to this many). */
-export const DENSE_QUERIES = 2048;
+/** Position heads: the softmax is computed densely at every position when there are at most
+ * DENSE_ALL positions, else at the first and last DENSE_EDGE. */
+export const DENSE_ALL = 4097;
+export const DENSE_EDGE = 1024;
 /** Content heads: (query, key) value pairs whose scores are computed directly (all up to this many). */
 export const DIRECT_PAIRS = 2_000_000;
 
@@ -341,7 +343,6 @@ function heads(x: Ctx): string {
   if (L0.heads.size !== 4 || POSITION_HEADS.some((h) => !L0.heads.has(h.name))) throw new Bad(`layer 0's heads are ${[...L0.heads.keys()].join(', ')}, the construction's group_0, group_1, group_2, previous`);
   const posCoords = sp.many(POSITION_SPACES);
   const rows = Array.from({ length: S }, (_, p) => Float64Array.from({ length: d }, (_, c) => R(x.m.posEmb[p * d + c]!)));
-  const edge = DENSE_QUERIES / 2;
   let dense = 0;
   for (const spec of POSITION_HEADS) {
     const h = L0.heads.get(spec.name)!;
@@ -366,7 +367,7 @@ function heads(x: Ctx): string {
       if (keyAt.has(c)) throw new Bad(`head ${spec.name}: positions ${keyAt.get(c)} and ${p} have the same key code`);
       keyAt.set(c, p);
     });
-    const target = evaluateRule(spec.rule, new Int32Array(S), x.meta);
+    const target = evaluateRule(spec.rule, new Int32Array(S), { ...x.meta, label_offset: 3 });
     Q.forEach((q, p) => {
       const c = codeOf(q, 1, 1, `head ${spec.name}'s query at position ${p}`);
       const j = c.includes('0') ? undefined : keyAt.get(c);
@@ -375,7 +376,7 @@ function heads(x: Ctx): string {
     });
     // the softmax itself, densely, at the first and last positions
     for (let p = 0; p < S; p++) {
-      if (S > DENSE_QUERIES && p >= edge && p < S - edge) continue;
+      if (S > DENSE_ALL && p >= DENSE_EDGE && p < S - DENSE_EDGE) continue;
       const w = denseWeights(R, Q[p]!, K, p);
       w.forEach((wj, j) => {
         if (wj !== (j === target[p] ? 1 : 0)) throw new Bad(`head ${spec.name} at position ${p} puts weight ${wj} on position ${j} (rule target ${target[p]})`);
@@ -383,7 +384,7 @@ function heads(x: Ctx): string {
       dense++;
     }
   }
-  notes.push(`position heads: codes at all ${S} positions match their rule targets; dense softmax exactly one-hot at ${dense} (head, position) pairs${S > DENSE_QUERIES ? ` (the first and last ${edge} positions of each head)` : ' (every position)'}`);
+  notes.push(`position heads: codes at all ${S} positions match their rule targets; dense softmax exactly one-hot at ${dense} (head, position) pairs${S > DENSE_ALL ? ` (the first and last ${DENSE_EDGE} positions of each head)` : ' (every position)'}`);
   // content heads
   let direct = 0;
   let coded = 0;
@@ -551,10 +552,7 @@ export function recheckAllCircuits(cert: Record<string, unknown>, m: Model): Rec
   if (m.meta.mode !== 'uniform') return fail(['an all-circuits certificate is for a uniform model; this model is positional']);
   const meta = m.meta;
   const problems: string[] = [];
-  if (cert.version !== 1) problems.push(`unknown certificate version ${String(cert.version)}`);
-  if (typeof cert.digest !== 'string' || cert.digest !== certificateDigest(cert)) problems.push('the certificate was altered after it was written (its digest does not match its content)');
-  const modelHash = sha(modelToBytes(m));
-  if (cert.model_hash !== modelHash) problems.push(`the certificate is for model ${String(cert.model_hash).slice(0, 12)}..., this model is ${modelHash.slice(0, 12)}...`);
+  problems.push(...identityProblems(cert, m));
   if (cert.capacity !== meta.capacity || cert.max_seq_len !== 1 + 8 * meta.capacity) problems.push(`the certificate says capacity ${String(cert.capacity)} (S up to ${String(cert.max_seq_len)}); the model's capacity is ${meta.capacity} (S up to ${1 + 8 * meta.capacity})`);
   const arithName = String(cert.arith);
   if (!/^(fixed:\d+|float:\d+,\d+)$/.test(arithName)) problems.push(`an all-circuits certificate is exact: the checker re-checks fixed:s and float:e,s, not '${arithName}'`);

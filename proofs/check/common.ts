@@ -2,7 +2,7 @@
 // claim 1 (structure) of a uniform model recomputed from the weights.
 
 import { createHash } from 'node:crypto';
-import type { Model } from '../../model/index.js';
+import { modelToBytes, type Model } from '../../model/index.js';
 
 export interface RecheckResult {
   ok: boolean;
@@ -26,6 +26,16 @@ export function certificateDigest(cert: Record<string, unknown>): string {
   const { digest: _drop, ...rest } = cert;
   void _drop;
   return sha(JSON.stringify(rest));
+}
+
+/** The certificate's version, digest and model hash, against this model. */
+export function identityProblems(cert: Record<string, unknown>, m: Model): string[] {
+  const out: string[] = [];
+  if (cert.version !== 1) out.push(`unknown certificate version ${String(cert.version)}`);
+  if (typeof cert.digest !== 'string' || cert.digest !== certificateDigest(cert)) out.push('the certificate was altered after it was written (its digest does not match its content)');
+  const modelHash = sha(modelToBytes(m));
+  if (cert.model_hash !== modelHash) out.push(`the certificate is for model ${String(cert.model_hash).slice(0, 12)}..., this model is ${modelHash.slice(0, 12)}...`);
+  return out;
 }
 
 /** A relative tolerance for comparing numbers printed and read back. */

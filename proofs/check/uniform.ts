@@ -21,9 +21,10 @@
 // gate type) is not re-checked: the margins cover every gate the circuit uses.
 
 import { OP_NAMES, writeCircuit, type Circuit } from '../../circuits/index.js';
-import { evaluateRule, modelToBytes, type Model, type UniformMeta } from '../../model/index.js';
+import { Rng } from '../../circuits/gen/prng.js';
+import { evaluateRule, type Model, type UniformMeta } from '../../model/index.js';
 import { checkArith, type CheckArith } from './arith.js';
-import { certificateDigest, claimsOf, rel, sha, uniformStructureProblems, type CertClaim, type RecheckResult } from './common.js';
+import { claimsOf, identityProblems, rel, sha, uniformStructureProblems, type CertClaim, type RecheckResult } from './common.js';
 import { DenseNet, type HeadWeights, type Pass } from './dense.js';
 import { GATE } from './margins.js';
 
@@ -81,25 +82,13 @@ export function sequenceOf(c: Circuit, vocab: string[], bits: ArrayLike<number>)
   return Int32Array.from([...prompt, ...cot]);
 }
 
-/** A small seeded generator (mulberry32), so that a sampled re-check is reproducible. */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The inputs re-checked: all 2^n when there are at most `most`, else a seeded sample of `sample`
  * (the all-zero and all-one inputs among them). */
 function inputsOf(n: number, most: number, sample: number): { inputs: Uint8Array[]; exhaustive: boolean } {
   if (2 ** n <= most) return { inputs: Array.from({ length: 2 ** n }, (_, x) => Uint8Array.from({ length: n }, (_, k) => (x >> k) & 1)), exhaustive: true };
-  const rnd = seeded(20240607);
+  const rng = new Rng(20240607n);
   const inputs = [new Uint8Array(n), new Uint8Array(n).fill(1)];
-  while (inputs.length < sample) inputs.push(Uint8Array.from({ length: n }, () => (rnd() < 0.5 ? 1 : 0)));
+  while (inputs.length < sample) inputs.push(Uint8Array.from({ length: n }, () => rng.nextU32() & 1));
   return { inputs, exhaustive: false };
 }
 
@@ -256,10 +245,7 @@ export function recheckUniformCircuit(cert: Record<string, unknown>, m: Model, c
   if (m.meta.mode !== 'uniform') return fail(['this certificate check is for uniform models']);
   const meta = m.meta;
   const problems: string[] = [];
-  if (cert.version !== 1) problems.push(`unknown certificate version ${String(cert.version)}`);
-  if (typeof cert.digest !== 'string' || cert.digest !== certificateDigest(cert)) problems.push('the certificate was altered after it was written (its digest does not match its content)');
-  const modelHash = sha(modelToBytes(m));
-  if (cert.model_hash !== modelHash) problems.push(`the certificate is for model ${String(cert.model_hash).slice(0, 12)}..., this model is ${modelHash.slice(0, 12)}...`);
+  problems.push(...identityProblems(cert, m));
   if (cert.mode !== 'uniform' || cert.capacity !== meta.capacity) problems.push(`the certificate is for a ${String(cert.mode ?? 'positional')} model of capacity ${String(cert.capacity)}, this model is uniform of capacity ${meta.capacity}`);
   const circuitHash = sha(writeCircuit(c, 'gc'));
   if (cert.circuit_hash !== circuitHash) problems.push(`the certificate is for circuit ${String(cert.circuit_hash).slice(0, 12)}..., the circuit given is ${circuitHash.slice(0, 12)}... (${c.name})`);
