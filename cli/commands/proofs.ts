@@ -7,7 +7,7 @@ import { parseArith } from '../../runtime/index.js';
 import { recheck } from '../../proofs/check/index.js';
 import type { CliContext } from '../context.js';
 import { EXIT_CHECK_FAILED, UsageError } from '../errors.js';
-import { writeOutput } from '../files.js';
+import { loadCircuit, writeOutput } from '../files.js';
 import { isModelFile, loadCircuitOrModel, readBytes, type CompileFlags } from '../load.js';
 import { registerScaling } from './scaling.js';
 
@@ -148,7 +148,9 @@ export function registerProofs(program: Command, ctx: CliContext): void {
     .description('re-check a certificate against a model with independent code')
     .argument('<cert>', 'certificate file (from certify -o)')
     .argument('<model>', 'model file (.safetensors)')
-    .action((certPath: string, modelPath: string) => {
+    .option('--circuit <file>', "a uniform model's per-circuit certificate: the circuit it certifies")
+    .option('--format <fmt>', 'circuit format')
+    .action((certPath: string, modelPath: string, o: { circuit?: string; format?: string }) => {
       let cert: Record<string, unknown>;
       try {
         cert = JSON.parse(new TextDecoder().decode(readBytes(certPath))) as Record<string, unknown>;
@@ -158,8 +160,16 @@ export function registerProofs(program: Command, ctx: CliContext): void {
       }
       if (typeof cert !== 'object' || cert === null || Array.isArray(cert)) throw new UsageError(`${certPath}: not a JSON certificate`);
       const model = readModelFile(modelPath);
-      const r = recheck(cert, model);
-      if (r.ok) ctx.io.out(`check-cert: OK: claims 1 (structure), 2 (retrieval) and 4 (all inputs) re-checked independently at ${r.positions} positions, least margin ${r.minMargin}; claim 3 is covered by the margins of every gate this circuit uses\n`);
+      if (model.meta.mode === 'positional') {
+        if (o.circuit !== undefined) throw new UsageError(`--circuit goes with a uniform model; ${modelPath} is positional (its circuit is in its weights)`);
+      } else if (cert.kind === 'all-circuits') {
+        if (o.circuit !== undefined) throw new UsageError(`${certPath} is an all-circuits certificate (every circuit up to the capacity): give no --circuit`);
+      } else if (o.circuit === undefined) {
+        const name = typeof cert.circuit_name === 'string' ? ` (${cert.circuit_name})` : '';
+        throw new UsageError(`${modelPath} is a uniform model and ${certPath} certifies it on one circuit${name}: give that circuit with --circuit FILE`);
+      }
+      const r = recheck(cert, model, o.circuit === undefined ? undefined : loadCircuit(o.circuit, o.format));
+      if (r.ok) ctx.io.out(`check-cert: OK: ${r.summary ?? `claims 1 (structure), 2 (retrieval) and 4 (all inputs) re-checked independently at ${r.positions} positions, least margin ${r.minMargin}; claim 3 is covered by the margins of every gate this circuit uses`}\n`);
       else {
         ctx.io.out(`check-cert: REJECTED\n${r.problems.map((p) => `  ${p}`).join('\n')}\n`);
         ctx.code = EXIT_CHECK_FAILED;

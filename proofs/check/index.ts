@@ -1,5 +1,8 @@
 // The independent certificate checker (gatecot check-cert).
-export { certificateDigest, recheck } from './recheck.js';
+export { recheck } from './recheck.js';
+export { certificateDigest } from './common.js';
+export { recheckUniformCircuit, MAX_EXHAUSTIVE_INPUTS, SAMPLE_INPUTS } from './uniform.js';
+export { recheckAllCircuits } from './all-circuits.js';
 export { recomputeMargins, tokenDependentHead } from './margins.js';
-export type { RecheckResult } from './recheck.js';
+export type { RecheckResult } from './common.js';
 export { checkArith } from './arith.js';

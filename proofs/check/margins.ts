@@ -7,7 +7,7 @@ import type { Model, PositionalMeta } from '../../model/index.js';
 import type { CheckArith } from './arith.js';
 
 /** Gate semantics by name, the checker's own. */
-const GATE: Record<string, (a: number, b: number) => number> = {
+export const GATE: Record<string, (a: number, b: number) => number> = {
   AND: (a, b) => a & b,
   OR: (a, b) => a | b,
   XOR: (a, b) => a ^ b,

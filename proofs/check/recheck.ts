@@ -1,6 +1,7 @@
-// check-cert: re-checks a certificate against a model with code of its own. It shares nothing
-// with `certify` beyond loading the model (compiler/ reads the file, circuits/ reads the circuit
-// stored in it): its own rounding, its own attention, its own interval evaluation.
+// check-cert: re-checks a certificate against a model with code of its own (this file: positional
+// models; uniform models: uniform.ts and all-circuits.ts). It shares nothing with `certify` beyond
+// loading the model (model/ reads the file, circuits/ reads the circuit stored in it): its own
+// rounding, its own attention, its own interval evaluation.
 //
 // It accepts a certificate only when (1) the certificate is intact (its digest), (2) it names this
 // model and circuit (hashes), and the model reads each output of the circuit from a position that
@@ -11,27 +12,13 @@
 // gate lemma for every gate type, also ones the circuit does not use) is not re-checked: the
 // margins of claim 4 already cover every gate the circuit uses.
 
-import { createHash } from 'node:crypto';
 import { parseCircuitText, type Circuit } from '../../circuits/index.js';
-import { modelToBytes, type Model, type PositionalMeta } from '../../model/index.js';
+import type { Model, PositionalMeta } from '../../model/index.js';
 import { checkArith } from './arith.js';
+import { identityProblems, rel, sha, type CertClaim, type RecheckResult } from './common.js';
+import { recheckAllCircuits } from './all-circuits.js';
 import { recomputeMargins, tokenDependentHead, type Recomputed } from './margins.js';
-
-export interface RecheckResult {
-  ok: boolean;
-  problems: string[];
-  positions: number;
-  minMargin: number | null;
-}
-
-const sha = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
-
-/** The digest a certificate carries: SHA-256 of its JSON without the digest field. */
-export function certificateDigest(cert: Record<string, unknown>): string {
-  const { digest: _drop, ...rest } = cert;
-  void _drop;
-  return sha(JSON.stringify(rest));
-}
+import { recheckUniformCircuit } from './uniform.js';
 
 /**
  * The margins prove that every position holds the value of the wire its metadata entry names;
@@ -52,12 +39,6 @@ function outputsProblem(m: Model, c: Circuit): string | undefined {
   return undefined;
 }
 
-interface CertClaim {
-  claim: string;
-  holds: boolean;
-  evidence: Record<string, unknown>;
-}
-
 /** Relative slack allowed below an exact margin for a certificate made with the fast method,
  * whose margins are bounds (measured within 3e-5 of the exact ones). */
 const FAST_SLACK = 1e-3;
@@ -65,7 +46,6 @@ const FAST_SLACK = 1e-3;
  * enclose every evaluation order and so lie lower (measured: up to 3% on c7552 4tok). The checker
  * does not re-derive the enclosure; it confirms the margins never exceed the exact ones. */
 const OUTWARD_SLACK = 0.25;
-const rel = (x: number) => 1e-9 * Math.max(1, Math.abs(x));
 
 /** Claim 1, recomputed: 1 layer of 2 heads, d_model = 3k + 9 (gate) or 3k + 11 (4tok), finite weights. */
 function structureProblems(m: Model, claim: CertClaim | undefined): string[] {
@@ -127,16 +107,19 @@ function marginProblems(r: Recomputed, cert: Record<string, unknown>, claim: Cer
   return [];
 }
 
-/** Re-checks a parsed certificate against a loaded model. */
-export function recheck(cert: Record<string, unknown>, m: Model): RecheckResult {
+/** Re-checks a parsed certificate against a loaded model: a positional model's here, a uniform
+ * model's per-circuit certificate with its circuit (uniform.ts), an all-circuits one without
+ * (all-circuits.ts). */
+export function recheck(cert: Record<string, unknown>, m: Model, circuit?: Circuit): RecheckResult {
   const problems: string[] = [];
   const fail = (p: string[]): RecheckResult => ({ ok: false, problems: p, positions: 0, minMargin: null });
-  if (m.meta.mode !== 'positional') return fail(['this checker re-checks certificates of positional models']);
+  if (m.meta.mode === 'uniform') {
+    if (cert.kind === 'all-circuits') return circuit ? fail(['an all-circuits certificate covers every circuit: it is re-checked without one']) : recheckAllCircuits(cert, m);
+    return circuit ? recheckUniformCircuit(cert, m, circuit) : fail(["a uniform model's per-circuit certificate is re-checked with its circuit"]);
+  }
+  if (circuit) return fail(['a positional model carries its circuit: its certificate is re-checked without another']);
   const meta = m.meta;
-  if (cert.version !== 1) problems.push(`unknown certificate version ${String(cert.version)}`);
-  if (typeof cert.digest !== 'string' || cert.digest !== certificateDigest(cert)) problems.push('the certificate was altered after it was written (its digest does not match its content)');
-  const modelHash = sha(modelToBytes(m));
-  if (cert.model_hash !== modelHash) problems.push(`the certificate is for model ${String(cert.model_hash).slice(0, 12)}..., this model is ${modelHash.slice(0, 12)}...`);
+  problems.push(...identityProblems(cert, m));
   if (cert.circuit_hash !== meta.circuit_hash || sha(meta.circuit) !== meta.circuit_hash) problems.push('the circuit hash does not match the model\'s circuit');
   if (m.layers.length !== 1) problems.push('the checker handles 1-layer models only');
   const tokenHead = tokenDependentHead(m);
