@@ -61,6 +61,13 @@ export function certifyLayers(bound: Bound, arithName: string, opts: LayersOptio
   }
   const retrieval = retrievalClaim(net, att, outward);
   const gate = gateLemma(net);
+  // Exact arithmetic evaluates each head as exactly its match's value: sound only where the
+  // automaton lemma makes the weights exactly one-hot (the paper's formats; not f64, whose
+  // exp(-2λ) is not 0). Without it claim 4 is not established.
+  if (!outward && retrieval.evidence.exact_one_hot !== true) {
+    const reason = `the attention is not exactly one-hot in ${ctx.arith.name} (${retrieval.failure?.detail ?? 'retrieval lemma'}): the exact evaluation does not apply${kind === 'f64' ? '; certify uniform models in f32 (outward) or fixed:s' : ''}`;
+    return { claims: [retrieval, gate, { claim: 'all inputs', holds: false, evidence: { reason }, failure: { position: -1, detail: reason } }], margins: new Float64Array(n).fill(NaN), firstPosition: first, rounding: 'exact' };
+  }
   const cone = new ConeEvaluator(net, att, taint);
   const margins = new Float64Array(n).fill(NaN);
   let failure: { position: number; detail: string } | undefined;
