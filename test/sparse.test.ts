@@ -2,7 +2,8 @@
 // plain dense implementation written here: every product and partial sum rounded, left to
 // right, every zero weight included. Bitwise equal, in every arithmetic: on random sparse
 // matrices (with -0 weights, and activations that are not finite), and on the logits of real
-// models (positional and uniform) at every position.
+// models (positional and uniform) at every position. And the WebGPU weight buffer (no adapter
+// needed): every matrix read back from its CSR words equals the model's, in f32 and f16.
 
 import { describe, expect, it } from 'vitest';
 import { generate } from '../circuits/gen/index.js';
@@ -11,6 +12,8 @@ import { compile, compileUniform } from '../compiler/index.js';
 import { bindModel, type Bound } from '../model/index.js';
 import { CpuStepper, parseArith, prepare, referenceSequences, sampleInputs, toCsr, type Arith, type Kernels, type PreparedModel } from '../runtime/index.js';
 import type { Csr } from '../runtime/index.js';
+import { f16round } from '../runtime/index.js';
+import { canonicalDv, layoutOf, packWeights, type Precision } from '../runtime/webgpu/layout.js';
 import { loadShared } from './shared.js';
 
 const ARITHS = ['f64', 'f32', 'f16', 'fixed:2', 'fixed:5', 'float:2,3', 'float:4,6'];
@@ -112,5 +115,68 @@ describe('sparse CPU reference = dense CPU reference on real models: bitwise equ
       const b = make();
       for (const arith of ARITHS) expect(firstLogitDifference(b, arith, 2), arith).toBeNull();
     }, 120_000);
+  }
+});
+
+/** The value of a binary16 bit pattern (finite ones). */
+function f16(h: number): number {
+  const e = (h >> 10) & 31;
+  const v = e === 0 ? (h & 1023) * 2 ** -24 : (1 + (h & 1023) / 1024) * 2 ** (e - 15);
+  return h & 0x8000 ? -v : v;
+}
+
+/** The dense rows x cols matrix stored in CSR form at word `at` of a packed weight buffer. */
+function unpack(w: Uint32Array, at: number, rows: number, cols: number, prec: Precision): Float64Array {
+  const f32 = new Float32Array(w.buffer);
+  const out = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    let last = -1;
+    for (let q = w[at + r]!; q < w[at + r + 1]!; q += 2) {
+      const c = w[q]!;
+      expect(c).toBeGreaterThan(last);
+      expect(c).toBeLessThan(cols);
+      last = c;
+      out[r * cols + c] = prec === 'f16' ? f16(w[q + 1]!) : f32[q + 1]!;
+    }
+  }
+  return out;
+}
+
+describe('the WebGPU weight buffer: matrices in CSR form', () => {
+  it('canonical value widths: the least 2^k or 3·2^k at or above dv', () => {
+    expect([1, 2, 3, 4, 5, 7, 9, 13, 16, 17, 24, 25].map(canonicalDv)).toEqual([1, 2, 3, 4, 6, 8, 12, 16, 16, 24, 24, 32]);
+  });
+  for (const prec of ['f32', 'f16'] as Precision[]) {
+    it(`every matrix reads back as the model's (${prec}); padding rows are empty`, () => {
+      for (const m of [compileUniform(16), compile(loadShared('iscas85/c17.bench'), { cot: '4tok' })]) {
+        const ml = layoutOf(m, prec);
+        const w = packWeights(m, ml);
+        const R = prec === 'f16' ? f16round : (x: number) => x;
+        const same = (at: number, W: Float32Array, rows: number, padRows: number, cols: number): void => {
+          const got = unpack(w, at, padRows, cols, prec);
+          for (let i = 0; i < padRows * cols; i++) expect(got[i]! + 0).toBe(i < rows * cols ? R(W[i]!) + 0 : 0);
+        };
+        const dense = (o: number, x: Float32Array): void => {
+          const got = prec === 'f16' ? Array.from(new Uint16Array(w.buffer).subarray(o, o + x.length), f16) : new Float32Array(w.buffer).subarray(o, o + x.length);
+          x.forEach((v, i) => expect(got[i]! + 0).toBe(R(v) + 0));
+        };
+        dense(ml.wTok, m.tokEmb);
+        m.layers.forEach((L, l) => (dense(ml.layers[l]!.b1, L.ff.b1), dense(ml.layers[l]!.b2, L.ff.b2)));
+        same(ml.wUnembed, m.unembed, ml.V, ml.V, m.d);
+        m.layers.forEach((L, l) => {
+          const Ly = ml.layers[l]!;
+          L.heads.forEach((h, i) => {
+            const hl = Ly.heads[i]!;
+            expect(hl.dv).toBe(canonicalDv(h.dv));
+            same(hl.wq, h.wq, h.dk, hl.dk4, m.d);
+            same(hl.wk, h.wk, h.dk, hl.dk4, m.d);
+            same(hl.wv, h.wv, h.dv, hl.dv, m.d);
+            same(hl.wo, h.wo, m.d, m.d, h.dv);
+          });
+          same(Ly.w1, L.ff.w1, L.ff.m, L.ff.m, m.d);
+          same(Ly.w2, L.ff.w2, m.d, m.d, L.ff.m);
+        });
+      }
+    });
   }
 });

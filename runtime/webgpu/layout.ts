@@ -24,6 +24,7 @@
 
 import type { Model } from '../../model/index.js';
 import { positionOnlyHeads } from '../position-only.js';
+import { f16round } from '../arith.js';
 import { f16Bits, toF16Bits } from './f16.js';
 
 export type Precision = 'f32' | 'f16';
@@ -96,9 +97,15 @@ export function canonicalDv(dv: number): number {
   return p >= 4 && (3 * p) / 4 >= dv ? (3 * p) / 4 : p;
 }
 
-function nonzeros(W: Float32Array): number {
+/** Whether a weight is a nonzero of the precision (an f32 weight that rounds to an f16 zero is
+ * dropped, as the CPU reference's f16 emulation drops it). */
+function stored(w: number, prec: Precision): boolean {
+  return prec === 'f16' ? f16round(w) !== 0 : w !== 0;
+}
+
+function nonzeros(W: Float32Array, prec: Precision): number {
   let n = 0;
-  for (let i = 0; i < W.length; i++) if (W[i] !== 0) n++;
+  for (let i = 0; i < W.length; i++) if (stored(W[i]!, prec)) n++;
   return n;
 }
 
@@ -119,7 +126,7 @@ export function layoutOf(m: Model, prec: Precision): ModelLayout {
   let off = Math.ceil((el * bytes) / 4);
   const csr = (W: Float32Array, rows: number): number => {
     const o = off;
-    off += rows + 1 + 2 * nonzeros(W);
+    off += rows + 1 + 2 * nonzeros(W, prec);
     return o;
   };
   const wUnembed = csr(m.unembed, V);
@@ -150,14 +157,14 @@ export function kRow(L: LayerLayout, B: number): number {
 
 /** Writes a rows x cols matrix in CSR form at word `at` (rows + 1 starts, then the pairs),
  * with `padRows` >= rows starts (the padding rows empty). */
-function writeCsr(out: Uint32Array, at: number, W: Float32Array, rows: number, padRows: number, bits: (w: number) => number): void {
+function writeCsr(out: Uint32Array, at: number, W: Float32Array, rows: number, padRows: number, prec: Precision, bits: (w: number) => number): void {
   const cols = rows > 0 ? W.length / rows : 0;
   let q = at + padRows + 1;
   for (let r = 0; r < padRows; r++) {
     out[at + r] = q;
     for (let c = 0; r < rows && c < cols; c++) {
       const w = W[r * cols + c]!;
-      if (w !== 0) {
+      if (stored(w, prec)) {
         out[q++] = c;
         out[q++] = bits(w);
       }
@@ -177,18 +184,18 @@ export function packWeights(m: Model, ml: ModelLayout): Uint32Array {
     else new Float32Array(out.buffer).set(x, o);
   };
   dense(m.tokEmb, ml.wTok);
-  writeCsr(out, ml.wUnembed, m.unembed, ml.V, ml.V, bits);
+  writeCsr(out, ml.wUnembed, m.unembed, ml.V, ml.V, ml.prec, bits);
   m.layers.forEach((layer, l) => {
     const L = ml.layers[l]!;
     layer.heads.forEach((h, i) => {
       const hl = L.heads[i]!;
-      writeCsr(out, hl.wq, h.wq, h.dk, hl.dk4, bits);
-      writeCsr(out, hl.wk, h.wk, h.dk, hl.dk4, bits);
-      writeCsr(out, hl.wv, h.wv, h.dv, hl.dv, bits);
-      writeCsr(out, hl.wo, h.wo, ml.d, ml.d, bits);
+      writeCsr(out, hl.wq, h.wq, h.dk, hl.dk4, ml.prec, bits);
+      writeCsr(out, hl.wk, h.wk, h.dk, hl.dk4, ml.prec, bits);
+      writeCsr(out, hl.wv, h.wv, h.dv, hl.dv, ml.prec, bits);
+      writeCsr(out, hl.wo, h.wo, ml.d, ml.d, ml.prec, bits);
     });
-    writeCsr(out, L.w1, layer.ff.w1, layer.ff.m, layer.ff.m, bits);
-    writeCsr(out, L.w2, layer.ff.w2, ml.d, ml.d, bits);
+    writeCsr(out, L.w1, layer.ff.w1, layer.ff.m, layer.ff.m, ml.prec, bits);
+    writeCsr(out, L.w2, layer.ff.w2, ml.d, ml.d, ml.prec, bits);
     dense(layer.ff.b1, L.b1);
     dense(layer.ff.b2, L.b2);
   });

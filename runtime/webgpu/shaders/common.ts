@@ -115,9 +115,10 @@ export function groupsExpr(hl: HeadLayout, nb: number): string {
 
 /** Most values (NB·dv) a score-sharing group of a position-only head accumulates per query. The
  * attention kernels unroll over them, and a CPU adapter's shader compiler takes time superlinear
- * in their number (lavapipe: ~10 s at 16, minutes at 200): wider heads share each score among
- * fewer rows (more groups, each computing the scores again). */
-export const MAX_GROUP_VALUES = 64;
+ * in their number (lavapipe, cold: ~12 s at 16, ~70 s at 64, minutes at 200), while the gain of
+ * sharing a score among more rows is small: wider heads share each score among fewer rows (more
+ * groups, each computing the scores again). */
+export const MAX_GROUP_VALUES = 32;
 
 /** Batch rows per group of a head: nb (a power of two) for a position-only head, capped so that
  * NB·dv <= MAX_GROUP_VALUES (at least 1); 1 for any other head. */
