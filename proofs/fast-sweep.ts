@@ -16,7 +16,7 @@
 
 import type { CertContext } from './context.js';
 import { setup, type HeadRange } from './induction.js';
-import { columnExtreme, firstDuplicateKey, rdivOf, spmv } from './kernels.js';
+import { columnExtreme, firstDuplicateKey, rdivOf } from './kernels.js';
 import { emptyResult, ExactChecker, recordInduction, recordRetrieval, unsupportedReason, type HeadStat, type SweepOptions, type SweepResult } from './sweep.js';
 
 /** Beyond this many reachable partial scores the automaton is not worth it. */
@@ -89,7 +89,7 @@ export function fastSweep(ctx: CertContext, opts: SweepOptions = {}): SweepResul
     for (let h = 0; h < heads.length; h++) {
       const hd = heads[h]!;
       const t = intended[h]!;
-      spmv(k, s.wq[h]!, hbuf, 0, q, 0);
+      k.spmv(s.wq[h]!, hbuf, 0, q, 0);
       const kt = s.keys[h]!.subarray(t * hd.dk, (t + 1) * hd.dk);
       // Reachable partial sums: those still on the target's key (a single value) and the others.
       let onTarget = 0;

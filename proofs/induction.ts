@@ -3,7 +3,8 @@
 // the range of its output for each token that position may hold.
 
 import type { CertContext } from './context.js';
-import { intervalSpmv, sparse, spmv, type Sparse } from './kernels.js';
+import type { Csr } from '../runtime/index.js';
+import { intervalSpmv } from './kernels.js';
 
 export interface Setup {
   ctx: CertContext;
@@ -16,12 +17,12 @@ export interface Setup {
   vals: Float64Array[];
   vlo: Float64Array[];
   vhi: Float64Array[];
-  /** Sparse forms of the matrices used at every position. */
-  wq: Sparse[];
-  wo: Sparse[];
-  w1: Sparse;
-  w2: Sparse;
-  unembed: Sparse;
+  /** CSR forms of the matrices used at every position (the prepared model's). */
+  wq: Csr[];
+  wo: Csr[];
+  w1: Csr;
+  w2: Csr;
+  unembed: Csr;
   /** Scratch space of inductionStep. */
   scratch: Float64Array[];
 }
@@ -36,8 +37,6 @@ export function setup(ctx: CertContext): Setup {
   };
   const hbuf = new Float64Array(d);
   const layer = pm.layers[0]!;
-  const wk = heads.map((hd) => sparse(hd.wk, hd.dk, d));
-  const wv = heads.map((hd) => sparse(hd.wv, hd.dv, d));
   const keys = heads.map((hd) => new Float64Array(S * hd.dk));
   const vals = heads.map((hd) => new Float64Array(S * 2 * hd.dv));
   const vlo = heads.map((hd) => new Float64Array(S * hd.dv));
@@ -47,8 +46,8 @@ export function setup(ctx: CertContext): Setup {
     toks.forEach((t, slot) => {
       hOf(t, j, hbuf);
       heads.forEach((hd, h) => {
-        if (slot === 0) spmv(k, wk[h]!, hbuf, 0, keys[h]!, j * hd.dk);
-        spmv(k, wv[h]!, hbuf, 0, vals[h]!, (j * 2 + slot) * hd.dv);
+        if (slot === 0) k.spmv(hd.sparse.wk, hbuf, 0, keys[h]!, j * hd.dk);
+        k.spmv(hd.sparse.wv, hbuf, 0, vals[h]!, (j * 2 + slot) * hd.dv);
       });
     });
     heads.forEach((hd, h) => {
@@ -70,11 +69,11 @@ export function setup(ctx: CertContext): Setup {
     vals,
     vlo,
     vhi,
-    wq: heads.map((hd) => sparse(hd.wq, hd.dk, d)),
-    wo: heads.map((hd) => sparse(hd.wo, d, hd.dv)),
-    w1: sparse(layer.w1, m, d),
-    w2: sparse(layer.w2, d, m),
-    unembed: sparse(pm.unembed, V, d),
+    wq: heads.map((hd) => hd.sparse.wq),
+    wo: heads.map((hd) => hd.sparse.wo),
+    w1: layer.sparse.w1,
+    w2: layer.sparse.w2,
+    unembed: pm.sparse.unembed,
     scratch: [d, d, d, d, d, d, m, m, d, d, V, V, d].map((n) => new Float64Array(n)),
   };
 }

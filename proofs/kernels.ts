@@ -1,6 +1,6 @@
 // The runtime's own rounded kernels, which the certifier evaluates on interval endpoints.
 
-import { argmax, rdiv, type Arith, type Kernels } from '../runtime/index.js';
+import { argmax, rdiv, type Arith, type Csr, type Kernels } from '../runtime/index.js';
 
 export type { Kernels };
 export { argmax };
@@ -9,43 +9,8 @@ export function rdivOf(a: Arith): (x: number, y: number) => number {
   return (x, y) => rdiv(a, x, y);
 }
 
-/** A matrix's non-zero entries, row by row (zero weights add an exact 0 to a rounded sum, so
- * skipping them changes nothing). */
-export interface Sparse {
-  rows: number;
-  ptr: Int32Array;
-  idx: Int32Array;
-  val: Float64Array;
-}
-
-export function sparse(W: Float64Array, rows: number, cols: number): Sparse {
-  const ptr = new Int32Array(rows + 1);
-  const idx: number[] = [];
-  const val: number[] = [];
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      const w = W[r * cols + c]!;
-      if (w !== 0) {
-        idx.push(c);
-        val.push(w);
-      }
-    }
-    ptr[r + 1] = idx.length;
-  }
-  return { rows, ptr, idx: Int32Array.from(idx), val: Float64Array.from(val) };
-}
-
-/** Kernels.matvec on a sparse matrix: the same rounded left-to-right sums. */
-export function spmv(k: Kernels, A: Sparse, x: ArrayLike<number>, xo: number, out: Float64Array, o: number): void {
-  for (let r = 0; r < A.rows; r++) {
-    let acc = 0;
-    for (let p = A.ptr[r]!; p < A.ptr[r + 1]!; p++) acc = k.round(acc + k.round(A.val[p]! * x[xo + A.idx[p]!]!));
-    out[o + r] = acc;
-  }
-}
-
-/** Interval spmv: the exact range of each output under monotone rounding. */
-export function intervalSpmv(k: Kernels, A: Sparse, xlo: Float64Array, xhi: Float64Array, lo: Float64Array, hi: Float64Array): void {
+/** Interval Kernels.spmv: the exact range of each output under monotone rounding. */
+export function intervalSpmv(k: Kernels, A: Csr, xlo: Float64Array, xhi: Float64Array, lo: Float64Array, hi: Float64Array): void {
   for (let r = 0; r < A.rows; r++) {
     let a = 0;
     let b = 0;

@@ -13,7 +13,7 @@
 // can take: the resulting intervals contain whatever the runtime computes. The right token must
 // lead every other token's logit on the whole box.
 
-import { argmax, rdivOf, spmv } from './kernels.js';
+import { argmax, rdivOf } from './kernels.js';
 import { inductionStep, setup, type HeadRange, type Setup } from './induction.js';
 import type { CertContext } from './context.js';
 import { exactDiv, exactExp } from './exact.js';
@@ -132,7 +132,7 @@ export function sweep(ctx: CertContext, opts: SweepOptions = {}): SweepResult {
     const ranges: HeadRange[] = [];
     for (let h = 0; h < H; h++) {
       const hd = heads[h]!;
-      spmv(k, s.wq[h]!, hbuf, 0, q, 0);
+      k.spmv(s.wq[h]!, hbuf, 0, q, 0);
       const kc = s.keys[h]!;
       for (let j = 0; j <= i; j++) scores[j] = k.dot(q, 0, kc, j * hd.dk, hd.dk);
       let shift = 0;

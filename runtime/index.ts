@@ -7,6 +7,8 @@ export { CpuEngine } from './cpu/engine.js';
 export { prepare } from './cpu/prepared.js';
 export { argmax, kernelsFor } from './cpu/kernels.js';
 export type { Kernels } from './cpu/kernels.js';
+export { toCsr } from './cpu/sparse.js';
+export type { Csr } from './cpu/sparse.js';
 export type { PreparedHead, PreparedLayer, PreparedModel } from './cpu/prepared.js';
 export { CpuStepper } from './cpu/stepper.js';
 export type { HeadDetail, LayerDetail, PositionDetail } from './cpu/stepper.js';

@@ -1,7 +1,8 @@
 // The WebGPU engine against the CPU reference: token-for-token agreement and logits within
 // 1e-4 relative at every position (teacher forcing), and identical generated sequences, on every
 // ISCAS-85 circuit and on random circuits, with both CoT formats; f16 against the CPU's f16
-// emulation; buffer splitting under a forced small binding limit; the workgroup-memory and the
+// emulation; the uniform model bound to ISCAS-85 and random circuits (f32 and f16); buffer
+// splitting under a forced small binding limit; the workgroup-memory and the
 // subgroup attention kernels; batches larger than one score-sharing group; and a synthetic
 // model with two layers, heads that are not position-only, and odd head sizes.
 // Without an adapter these tests are skipped with a notice, except with CI=true, where a
@@ -11,7 +12,7 @@ import { readdirSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Circuit } from '../circuits/index.js';
 import { generate } from '../circuits/gen/index.js';
-import { compile, type CotFormat, type Model } from '../compiler/index.js';
+import { compile, compileUniform, type CotFormat, type Model } from '../compiler/index.js';
 import { CpuEngine, promptOf, referenceSequences, sampleInputs } from '../runtime/index.js';
 import { WebGpuEngine, openGpu, type WebGpuEngineOptions } from '../runtime/webgpu/index.js';
 import { layoutOf } from '../runtime/webgpu/layout.js';
@@ -105,6 +106,28 @@ suite('WebGPU = CPU reference on random circuits (f32)', () => {
       it(`${T} gates, ${n} inputs, ${cot}`, async () => agreeOn(random(T, n, seed, loc), cot, 3), LONG);
     }
   }
+});
+
+suite('WebGPU = CPU reference on the uniform model (the circuit in the prompt)', () => {
+  const m = compileUniform(256);
+  /** Eight inputs of c17: the wide position-only heads share each score among fewer rows than nb. */
+  const cases: [string, () => Circuit, number][] = [
+    ['c17', () => loadShared('iscas85/c17.bench'), 8],
+    ['c432', () => loadShared('iscas85/c432.bench'), 2],
+    ['a random 200-gate circuit', () => random(200, 10, 7), 2],
+  ];
+  for (const [name, make, n] of cases) {
+    it(`${name}, ${n} inputs: verify and generate (f32)`, async () => {
+      const b = bindModel(m, make());
+      const inputs = sampleInputs(b.circuit.nInputs, n, 5n).slice(0, n);
+      await agree(m, referenceSequences(b, inputs), inputs.map((x) => promptOf(b, x)));
+    }, LONG);
+  }
+  it.skipIf(!ctx?.hasF16)('c17 in f16', async () => {
+    const b = bindModel(m, loadShared('iscas85/c17.bench'));
+    const inputs = sampleInputs(b.circuit.nInputs, 2, 5n).slice(0, 2);
+    await agree(m, referenceSequences(b, inputs), inputs.map((x) => promptOf(b, x)), { arith: 'f16' });
+  }, LONG);
 });
 
 suite('WebGPU f16 = CPU reference in f16 emulation', () => {

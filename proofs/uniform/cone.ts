@@ -40,7 +40,7 @@ export class ConeEvaluator {
     private readonly taint: Taint,
   ) {
     const U = net.unembed;
-    this.readCols = [...new Set(Array.from(U.idx))].sort((a, b) => a - b);
+    this.readCols = [...new Set<number>(Array.from(U.idx))].sort((a, b) => a - b);
   }
 
   /** Logits of a final residual box (cached by the coordinates the output layer reads). */

@@ -3,26 +3,25 @@
 // over boxes (proofs/uniform/ops.ts) given each head's output.
 
 import type { Bound } from '../../model/index.js';
-import type { PreparedModel } from '../../runtime/index.js';
-import { sparse, type Sparse } from '../kernels.js';
+import type { Csr, PreparedModel } from '../../runtime/index.js';
 import { matchStructure, type MatchStructure } from './match.js';
 import { newBox, type Box, type BoxOps } from './ops.js';
 
-export interface SparseHead {
-  wq: Sparse;
-  wk: Sparse;
-  wv: Sparse;
-  wo: Sparse;
+export interface CsrHead {
+  wq: Csr;
+  wk: Csr;
+  wv: Csr;
+  wo: Csr;
   dv: number;
   struct: MatchStructure;
 }
 
-export interface SparseLayer {
-  heads: SparseHead[];
+export interface CsrLayer {
+  heads: CsrHead[];
   m: number;
-  w1: Sparse;
+  w1: Csr;
   b1: Float64Array;
-  w2: Sparse;
+  w2: Csr;
   b2: Float64Array;
 }
 
@@ -31,8 +30,8 @@ export interface Network {
   pm: PreparedModel;
   ops: BoxOps;
   d: number;
-  layers: SparseLayer[];
-  unembed: Sparse;
+  layers: CsrLayer[];
+  unembed: Csr;
   /** options[p]: the token ids position p can hold (by the wire bit: [bit 0, bit 1], or one fixed token). */
   options: Int32Array[];
   /** wireOf[p]: the wire whose value chooses the token at p, or -1 for a fixed token. */
@@ -42,16 +41,16 @@ export interface Network {
 /** The network, or why the certifier cannot treat this model (a head that is not a match head). */
 export function network(bound: Bound, pm: PreparedModel, ops: BoxOps): Network | string {
   const d = pm.d;
-  const layers: SparseLayer[] = [];
+  const layers: CsrLayer[] = [];
   for (let l = 0; l < pm.layers.length; l++) {
     const L = pm.layers[l]!;
-    const heads: SparseHead[] = [];
+    const heads: CsrHead[] = [];
     for (const hd of L.heads) {
       const struct = matchStructure(pm, l, hd);
       if (typeof struct === 'string') return struct;
-      heads.push({ wq: sparse(hd.wq, hd.dk, d), wk: sparse(hd.wk, hd.dk, d), wv: sparse(hd.wv, hd.dv, d), wo: sparse(hd.wo, d, hd.dv), dv: hd.dv, struct });
+      heads.push({ ...hd.sparse, dv: hd.dv, struct });
     }
-    layers.push({ heads, m: L.m, w1: sparse(L.w1, L.m, d), b1: L.b1, w2: sparse(L.w2, d, L.m), b2: L.b2 });
+    layers.push({ heads, m: L.m, w1: L.sparse.w1, b1: L.b1, w2: L.sparse.w2, b2: L.b2 });
   }
   const { seq } = bound;
   const vocab = bound.model.vocab;
@@ -68,7 +67,7 @@ export function network(bound: Bound, pm: PreparedModel, ops: BoxOps): Network |
     wireOf[p] = Number(e.slice(1));
     options[p] = e[0] === 'c' ? Int32Array.of(id('FALSE'), id('TRUE')) : Int32Array.of(id('0'), id('1'));
   });
-  return { bound, pm, ops, d, layers, unembed: sparse(pm.unembed, pm.V, d), options, wireOf };
+  return { bound, pm, ops, d, layers, unembed: pm.sparse.unembed, options, wireOf };
 }
 
 /** The embedding box at p: the token fixed by `bit` (undefined: the hull of both alternatives). */

@@ -6,9 +6,9 @@
 //           association, WGSL's exp and division accuracy), widened by the classical γ_n bounds
 // Boxes are [lo, hi] per coordinate, in float64.
 
-import type { Kernels } from '../../runtime/index.js';
+import type { Csr, Kernels } from '../../runtime/index.js';
 import { encAdd, sumError, type Box } from '../enclosure.js';
-import { intervalSpmv, spmv, type Sparse } from '../kernels.js';
+import { intervalSpmv } from '../kernels.js';
 
 export type { Box };
 
@@ -33,7 +33,7 @@ export interface BoxOps {
   /** h = [tok + [pos]]: the embedding of one position. */
   embed(tok: ArrayLike<number>, to: number, pos: ArrayLike<number>, po: number, d: number): Box;
   /** A·x, then + bias (rounded after the sum, as the runtime adds biases). */
-  matvec(A: Sparse, cols: number, x: Box, bias?: ArrayLike<number>): Box;
+  matvec(A: Csr, cols: number, x: Box, bias?: ArrayLike<number>): Box;
   /** The residual update h + x_1 + ... + x_n: the runtime first sums the x in order, then adds h. */
   residual(h: Box, xs: Box[]): Box;
   relu(x: Box): Box;
@@ -51,7 +51,7 @@ export function exactOps(k: Kernels): BoxOps {
     matvec(A, _cols, x, bias) {
       const out = newBox(A.rows);
       if (isPoint(x)) {
-        spmv(k, A, x.lo, 0, out.lo, 0);
+        k.spmv(A, x.lo, 0, out.lo, 0);
         out.hi.set(out.lo);
       } else intervalSpmv(k, A, x.lo, x.hi, out.lo, out.hi);
       if (bias) {
@@ -124,7 +124,7 @@ function reluBox(x: Box): Box {
 
 /** A·x (+ bias) over a box, enclosing every order of evaluation (enclosure.ts's encMatvec on
  * the nonzeros only: a zero weight contributes nothing in any order). */
-export function outwardSpmv(A: Sparse, x: Box, bias?: ArrayLike<number>): Box {
+export function outwardSpmv(A: Csr, x: Box, bias?: ArrayLike<number>): Box {
   const out = newBox(A.rows);
   for (let r = 0; r < A.rows; r++) {
     let lo = 0;

@@ -1,8 +1,11 @@
 // Rounded linear-algebra kernels of the CPU reference: every product and every partial sum is
 // rounded to the arithmetic's format, sums left to right. One implementation per kind of
 // rounding (none, float32, fixed point, any other), so each hot loop calls its rounding inline.
+// Weight matrices are multiplied in CSR form (sparse.ts): the nonzeros only, bit for bit the
+// dense sum.
 
 import type { Arith } from '../arith.js';
+import { allFinite, denseSpmv, type Csr } from './sparse.js';
 
 export interface Kernels {
   /** Rounds to the format. */
@@ -11,6 +14,10 @@ export interface Kernels {
   dot(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, n: number): number;
   /** out[o + r] = Σ_c W[r * cols + c] x[xo + c], r < rows. */
   matvec(W: ArrayLike<number>, rows: number, cols: number, x: ArrayLike<number>, xo: number, out: Float64Array, o: number): void;
+  /** matvec of the matrix A is the CSR form of, summing over its nonzeros only (bit-identical:
+   *  see sparse.ts); the dense sum where some x is not finite (IEEE formats only: the paper's
+   *  formats saturate, so their values are always finite). */
+  spmv(A: Csr, x: ArrayLike<number>, xo: number, out: Float64Array, o: number): void;
   /** Σ_j p[j] v[vo + j * stride], j < n. */
   wsum(p: ArrayLike<number>, v: ArrayLike<number>, vo: number, stride: number, n: number): number;
 }
@@ -26,6 +33,15 @@ class F64Kernels implements Kernels {
   }
   matvec(W: ArrayLike<number>, rows: number, cols: number, x: ArrayLike<number>, xo: number, out: Float64Array, o: number): void {
     for (let r = 0; r < rows; r++) out[o + r] = this.dot(W, r * cols, x, xo, cols);
+  }
+  spmv(A: Csr, x: ArrayLike<number>, xo: number, out: Float64Array, o: number): void {
+    if (!allFinite(x, xo, A.cols)) return denseSpmv(this.round, A, x, xo, out, o);
+    const { ptr, idx, val } = A;
+    for (let r = 0; r < A.rows; r++) {
+      let acc = 0;
+      for (let p = ptr[r]!, end = ptr[r + 1]!; p < end; p++) acc += val[p]! * x[xo + idx[p]!]!;
+      out[o + r] = acc;
+    }
   }
   wsum(p: ArrayLike<number>, v: ArrayLike<number>, vo: number, stride: number, n: number): number {
     let acc = 0;
@@ -45,6 +61,15 @@ class F32Kernels implements Kernels {
   }
   matvec(W: ArrayLike<number>, rows: number, cols: number, x: ArrayLike<number>, xo: number, out: Float64Array, o: number): void {
     for (let r = 0; r < rows; r++) out[o + r] = this.dot(W, r * cols, x, xo, cols);
+  }
+  spmv(A: Csr, x: ArrayLike<number>, xo: number, out: Float64Array, o: number): void {
+    if (!allFinite(x, xo, A.cols)) return denseSpmv(Math.fround, A, x, xo, out, o);
+    const { ptr, idx, val } = A;
+    for (let r = 0; r < A.rows; r++) {
+      let acc = 0;
+      for (let p = ptr[r]!, end = ptr[r + 1]!; p < end; p++) acc = Math.fround(acc + Math.fround(val[p]! * x[xo + idx[p]!]!));
+      out[o + r] = acc;
+    }
   }
   wsum(p: ArrayLike<number>, v: ArrayLike<number>, vo: number, stride: number, n: number): number {
     let acc = 0;
@@ -83,6 +108,15 @@ class FixedKernels implements Kernels {
   matvec(W: ArrayLike<number>, rows: number, cols: number, x: ArrayLike<number>, xo: number, out: Float64Array, o: number): void {
     for (let r = 0; r < rows; r++) out[o + r] = this.dot(W, r * cols, x, xo, cols);
   }
+  /** No finiteness check: fixed-point values saturate, so they are always finite. */
+  spmv(A: Csr, x: ArrayLike<number>, xo: number, out: Float64Array, o: number): void {
+    const { ptr, idx, val } = A;
+    for (let r = 0; r < A.rows; r++) {
+      let acc = 0;
+      for (let p = ptr[r]!, end = ptr[r + 1]!; p < end; p++) acc = this.round(acc + this.round(val[p]! * x[xo + idx[p]!]!));
+      out[o + r] = acc;
+    }
+  }
   wsum(p: ArrayLike<number>, v: ArrayLike<number>, vo: number, stride: number, n: number): number {
     let acc = 0;
     for (let j = 0; j < n; j++) acc = this.round(acc + this.round(p[j]! * v[vo + j * stride]!));
@@ -91,7 +125,11 @@ class FixedKernels implements Kernels {
 }
 
 class GenericKernels implements Kernels {
-  constructor(private readonly r: (x: number) => number) {}
+  /** saturating: the format has no infinities (float:e,s), so its values are always finite. */
+  constructor(
+    private readonly r: (x: number) => number,
+    private readonly saturating: boolean,
+  ) {}
   round(x: number): number {
     return this.r(x);
   }
@@ -103,6 +141,16 @@ class GenericKernels implements Kernels {
   }
   matvec(W: ArrayLike<number>, rows: number, cols: number, x: ArrayLike<number>, xo: number, out: Float64Array, o: number): void {
     for (let r = 0; r < rows; r++) out[o + r] = this.dot(W, r * cols, x, xo, cols);
+  }
+  spmv(A: Csr, x: ArrayLike<number>, xo: number, out: Float64Array, o: number): void {
+    const R = this.r;
+    if (!this.saturating && !allFinite(x, xo, A.cols)) return denseSpmv(R, A, x, xo, out, o);
+    const { ptr, idx, val } = A;
+    for (let r = 0; r < A.rows; r++) {
+      let acc = 0;
+      for (let p = ptr[r]!, end = ptr[r + 1]!; p < end; p++) acc = R(acc + R(val[p]! * x[xo + idx[p]!]!));
+      out[o + r] = acc;
+    }
   }
   wsum(p: ArrayLike<number>, v: ArrayLike<number>, vo: number, stride: number, n: number): number {
     const R = this.r;
@@ -117,7 +165,7 @@ export function kernelsFor(a: Arith): Kernels {
     case 'f64': return new F64Kernels();
     case 'f32': return new F32Kernels();
     case 'fixed': return new FixedKernels(a.s!);
-    default: return new GenericKernels(a.round);
+    default: return new GenericKernels(a.round, a.max !== Infinity);
   }
 }
 

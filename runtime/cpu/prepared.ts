@@ -1,11 +1,13 @@
 // A model's weights rounded once to the arithmetic's number format (the paper's parameters are
-// numbers of the format too). The position embedding stays as it is (it can be large) and is
+// numbers of the format too), each matrix also in compressed sparse row form (what the kernels
+// multiply by: sparse.ts). The position embedding stays as it is (it can be large) and is
 // rounded row by row when read.
 
 import type { Model } from '../../model/index.js';
 import type { Arith } from '../arith.js';
 import { positionOnlyHeads } from '../position-only.js';
 import { kernelsFor, type Kernels } from './kernels.js';
+import { toCsr, type Csr } from './sparse.js';
 
 export interface PreparedHead {
   name: string;
@@ -15,6 +17,8 @@ export interface PreparedHead {
   wk: Float64Array;
   wv: Float64Array;
   wo: Float64Array;
+  /** The same four matrices in CSR form. */
+  sparse: { wq: Csr; wk: Csr; wv: Csr; wo: Csr };
   /** Queries and keys read no coordinate that any token embedding touches (layer 0 only):
    *  scores then depend on positions alone and are computed once for a whole batch. */
   positionOnly: boolean;
@@ -27,6 +31,8 @@ export interface PreparedLayer {
   b1: Float64Array;
   w2: Float64Array;
   b2: Float64Array;
+  /** W1 and W2 in CSR form. */
+  sparse: { w1: Csr; w2: Csr };
   units: string[];
 }
 
@@ -38,6 +44,8 @@ export interface PreparedModel {
   V: number;
   tok: Float64Array;
   unembed: Float64Array;
+  /** The unembedding in CSR form. */
+  sparse: { unembed: Csr };
   layers: PreparedLayer[];
 }
 
@@ -47,34 +55,47 @@ function rounded(a: Arith, x: Float32Array): Float64Array {
   return out;
 }
 
-
 export function prepare(m: Model, a: Arith): PreparedModel {
   const positionOnly = positionOnlyHeads(m);
+  const d = m.d;
+  const V = m.vocab.length;
+  const unembed = rounded(a, m.unembed);
   return {
     model: m,
     arith: a,
     k: kernelsFor(a),
-    d: m.d,
-    V: m.vocab.length,
+    d,
+    V,
     tok: rounded(a, m.tokEmb),
-    unembed: rounded(a, m.unembed),
-    layers: m.layers.map((L, l) => ({
-      heads: L.heads.map((h, hi) => ({
-        name: h.name,
-        dk: h.dk,
-        dv: h.dv,
-        wq: rounded(a, h.wq),
-        wk: rounded(a, h.wk),
-        wv: rounded(a, h.wv),
-        wo: rounded(a, h.wo),
-        positionOnly: positionOnly[l]![hi]!,
-      })),
-      m: L.ff.m,
-      w1: rounded(a, L.ff.w1),
-      b1: rounded(a, L.ff.b1),
-      w2: rounded(a, L.ff.w2),
-      b2: rounded(a, L.ff.b2),
-      units: L.ff.units,
-    })),
+    unembed,
+    sparse: { unembed: toCsr(unembed, V, d) },
+    layers: m.layers.map((L, l) => {
+      const { m: units, w1: W1, w2: W2 } = L.ff;
+      const w1 = rounded(a, W1);
+      const w2 = rounded(a, W2);
+      return {
+        heads: L.heads.map((h, hi) => {
+          const [wq, wk, wv, wo] = [h.wq, h.wk, h.wv, h.wo].map((w) => rounded(a, w)) as [Float64Array, Float64Array, Float64Array, Float64Array];
+          return {
+            name: h.name,
+            dk: h.dk,
+            dv: h.dv,
+            wq,
+            wk,
+            wv,
+            wo,
+            sparse: { wq: toCsr(wq, h.dk, d), wk: toCsr(wk, h.dk, d), wv: toCsr(wv, h.dv, d), wo: toCsr(wo, d, h.dv) },
+            positionOnly: positionOnly[l]![hi]!,
+          };
+        }),
+        m: units,
+        w1,
+        b1: rounded(a, L.ff.b1),
+        w2,
+        b2: rounded(a, L.ff.b2),
+        sparse: { w1: toCsr(w1, units, d), w2: toCsr(w2, d, units) },
+        units: L.ff.units,
+      };
+    }),
   };
 }

@@ -2,7 +2,8 @@
 // h = tok_emb[x] + pos_emb[i]; per layer h += Σ_heads W_O softmax(<q_i, k_j>)_j≤i · v_j, then
 // h += W2 relu(W1 h + b1) + b2; logits = W_U h; next token = argmax (ties to the lowest id).
 // Teacher forcing feeds the true tokens; generation feeds back its own argmax. Dense softmax
-// over every visible position, every step.
+// over every visible position, every step. Weight matrices multiply through their nonzeros
+// (Kernels.spmv: the same rounded sums as the dense products).
 
 import { rdiv } from '../arith.js';
 import { argmax } from './kernels.js';
@@ -104,12 +105,12 @@ export class CpuStepper {
         const shared = hd.positionOnly;
         for (let b = 0; b < B; b++) {
           // value of this position, then key (once when shared)
-          k.matvec(hd.wv, dv, d, this.h, b * d, vc, (b * this.L + i) * dv);
-          if (!shared || b === 0) k.matvec(hd.wk, dk, d, this.h, b * d, kc, ((shared ? 0 : b) * this.L + i) * dk);
+          k.spmv(hd.sparse.wv, this.h, b * d, vc, (b * this.L + i) * dv);
+          if (!shared || b === 0) k.spmv(hd.sparse.wk, this.h, b * d, kc, ((shared ? 0 : b) * this.L + i) * dk);
         }
         for (let b = 0; b < B; b++) {
           if (!shared || b === 0) {
-            k.matvec(hd.wq, dk, d, this.h, b * d, this.q, 0);
+            k.spmv(hd.sparse.wq, this.h, b * d, this.q, 0);
             const kb = (shared ? 0 : b) * this.L * dk;
             for (let j = 0; j <= i; j++) this.scores[j] = k.dot(this.q, 0, kc, kb + j * dk, dk);
             this.softmax(i + 1);
@@ -117,7 +118,7 @@ export class CpuStepper {
           this.a.fill(0);
           const vb = b * this.L * dv;
           for (let e = 0; e < dv; e++) this.a[e] = k.wsum(this.probs, vc, vb + e, dv, i + 1);
-          k.matvec(hd.wo, d, dv, this.a, 0, this.o, 0);
+          k.spmv(hd.sparse.wo, this.a, 0, this.o, 0);
           for (let c = 0; c < d; c++) this.acc[b * d + c] = rnd(this.acc[b * d + c]! + this.o[c]!);
           if (trace && b === 0) {
             trace.layers[l]!.heads.push({
@@ -133,12 +134,12 @@ export class CpuStepper {
       if (trace) trace.layers[l]!.afterAttn.set(this.h.subarray(0, d));
       const { m } = layer;
       for (let b = 0; b < B; b++) {
-        k.matvec(layer.w1, m, d, this.h, b * d, this.z, 0);
+        k.spmv(layer.sparse.w1, this.h, b * d, this.z, 0);
         for (let u = 0; u < m; u++) this.z[u] = rnd(this.z[u]! + layer.b1[u]!);
         if (trace && b === 0) trace.layers[l]!.ffPre.set(this.z.subarray(0, m));
         for (let u = 0; u < m; u++) if (!(this.z[u]! > 0)) this.z[u] = 0;
         if (trace && b === 0) trace.layers[l]!.ffAct.set(this.z.subarray(0, m));
-        k.matvec(layer.w2, d, m, this.z, 0, this.f, 0);
+        k.spmv(layer.sparse.w2, this.z, 0, this.f, 0);
         for (let c = 0; c < d; c++) {
           const fc = rnd(this.f[c]! + layer.b2[c]!);
           this.f[c] = fc;
@@ -153,7 +154,7 @@ export class CpuStepper {
     const V = pm.V;
     const out = new Int32Array(B);
     for (let b = 0; b < B; b++) {
-      k.matvec(pm.unembed, V, d, this.h, b * d, this.logits, b * V);
+      k.spmv(pm.sparse.unembed, this.h, b * d, this.logits, b * V);
       out[b] = argmax(this.logits, b * V, V);
     }
     if (logitsOut) logitsOut.set(this.logits.subarray(0, B * V));

@@ -47,7 +47,7 @@ export function uploadValues(ctx: GpuContext, x: ArrayLike<number>, bytes: numbe
 }
 
 export interface ModelBuffers {
-  /** tok_emb, unembed and every layer's weights (offsets in ModelLayout). */
+  /** tok_emb, the biases and every matrix in CSR form (layout.ts). */
   weights: GPUBuffer;
   /** The position embedding in segments of posRows rows (one storage binding each). */
   pos: GPUBuffer[];
@@ -64,7 +64,10 @@ export function uploadModel(ctx: GpuContext, m: Model, ml: ModelLayout): ModelBu
     const rows = Math.min(posRows, ml.positions - r0);
     pos.push(uploadValues(ctx, m.posEmb.subarray(r0 * ml.d, (r0 + rows) * ml.d), ml.bytes, `pos_emb[${r0}..]`));
   }
-  return { weights: uploadValues(ctx, packWeights(m, ml), ml.bytes, 'weights'), pos, posRows };
+  const w = packWeights(m, ml);
+  const weights = storageBuffer(ctx, w.byteLength, 'weights');
+  ctx.device.queue.writeBuffer(weights, 0, w);
+  return { weights, pos, posRows };
 }
 
 export function destroyModelBuffers(b: ModelBuffers): void {

@@ -1,7 +1,8 @@
 // Recording work into command encoders.
 //   Chunk (teacher forcing, and the prompt prefill of generation): embedding; per layer the
 //   projections of all heads, each head's streaming-softmax attention once per key/value
-//   segment it needs, the output projection and the feed-forward layer; unembedding and argmax.
+//   segment it needs, the output projection and the feed-forward layer (one kernel);
+//   unembedding and argmax.
 //   Step (one generated position): per layer the split-key decoding attention of all heads,
 //   then the fused per-row step kernel (merge, W_O, FF, and the next projections or the argmax
 //   and the next embedding).
@@ -20,8 +21,8 @@ import type { Workspace } from './workspace.js';
 
 export interface LayerKernels {
   project: Kernel;
-  outproj: Kernel;
-  ffn: Kernel;
+  /** Output projection and feed-forward layer. */
+  mix: Kernel;
   /** Chunk attention, per head. */
   flash: Kernel[];
   /** Decoding attention, per run of same-shaped heads (headRuns). */
@@ -171,8 +172,7 @@ export class PassEncoder {
           pass = enc.beginComputePass();
         }
       });
-      this.run(pass, lk.outproj, this.bind(`${l}`, lk.outproj, [mb.weights, ws.a, ws.h]), pb, ...this.grid(B * nPos * ml.d));
-      this.run(pass, lk.ffn, this.bind(`${l}`, lk.ffn, [mb.weights, ws.h]), pb, ...this.grid(B * nPos));
+      this.run(pass, lk.mix, this.bind(`${l}`, lk.mix, [mb.weights, ws.a, ws.h]), pb, ...this.grid(B * nPos));
     });
     const lg = logits ? ws.logits() : undefined;
     const dst = mode.kind === 'verify' ? ws.out : ws.tokens;

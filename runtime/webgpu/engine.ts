@@ -16,12 +16,12 @@ import { layoutOf, type ModelLayout, type Precision } from './layout.js';
 import { ParamArena } from './params.js';
 import { Profiler } from './profile.js';
 import { DEFAULT_TUNING, maxBatch, planPass, type PassPlan, type Tuning } from './plan.js';
-import type { ShaderSource } from './shaders/common.js';
+import { headNb, type ShaderSource } from './shaders/common.js';
 import { decodeShader, headRuns } from './shaders/decode.js';
 import { embedShader } from './shaders/embed.js';
 import { flashShader } from './shaders/flash.js';
 import { flashSgShader } from './shaders/flash-sg.js';
-import { ffnShader, outprojShader } from './shaders/mix.js';
+import { mixShader } from './shaders/mix.js';
 import { projectShader } from './shaders/project.js';
 import { stepShader } from './shaders/step.js';
 import { unembedShader } from './shaders/unembed.js';
@@ -114,8 +114,7 @@ export class WebGpuEngine implements Engine {
       this.kernel('step.start', () => stepShader(ml, { kind: 'start' }, 1)),
       ...ml.layers.flatMap((L, l) => [
         this.kernel(`project.${l}`, () => projectShader(ml, L)),
-        this.kernel(`outproj.${l}`, () => outprojShader(ml, L)),
-        this.kernel(`ffn.${l}`, () => ffnShader(ml, L)),
+        this.kernel(`mix.${l}`, () => mixShader(ml, L)),
       ]),
     ]);
   }
@@ -144,20 +143,16 @@ export class WebGpuEngine implements Engine {
             return this.kernel(`flash.${shape}.${hnb}.${qpi}.${tk}`, () => flashShader(ml.prec, hl, { nb: hnb, qpi, tk }));
           }),
         );
-        const [project, outproj, ffn] = await Promise.all([
-          this.kernel(`project.${l}`, () => projectShader(ml, L)),
-          this.kernel(`outproj.${l}`, () => outprojShader(ml, L)),
-          this.kernel(`ffn.${l}`, () => ffnShader(ml, L)),
-        ]);
-        if (!decode) return { project, outproj, ffn, flash };
+        const [project, mix] = await Promise.all([this.kernel(`project.${l}`, () => projectShader(ml, L)), this.kernel(`mix.${l}`, () => mixShader(ml, L))]);
+        if (!decode) return { project, mix, flash };
         const [step, ...dec] = await Promise.all([
           this.kernel(`step.${l}.${nb}`, () => stepShader(ml, { kind: 'post', layer: l }, nb)),
           ...headRuns(L).map(({ h0, n }) => {
             const hl = L.heads[h0]!;
-            return this.kernel(`decode.${n}.${hl.dk4}.${hl.dv}.${hl.shared}.${nb}`, () => decodeShader(ml.prec, hl, nb, n));
+            return this.kernel(`decode.${n}.${hl.dk4}.${hl.dv}.${hl.shared}.${headNb(hl, nb)}`, () => decodeShader(ml.prec, hl, nb, n));
           }),
         ]);
-        return { project, outproj, ffn, flash, decode: dec, step };
+        return { project, mix, flash, decode: dec, step };
       }),
     );
     const [embed, unembed, start] = await Promise.all([

@@ -19,6 +19,11 @@ function bitsOfF16Value(v: number): number {
   return sign | ((E + 15) << 10) | mant;
 }
 
+/** The f16 bit pattern of v rounded to binary16. */
+export function f16Bits(v: number): number {
+  return bitsOfF16Value(f16round(v));
+}
+
 /** f16 bit patterns of x rounded to binary16, padded with zeros to `padTo` elements. */
 export function toF16Bits(x: ArrayLike<number>, padTo = x.length): Uint16Array {
   const out = new Uint16Array(padTo);

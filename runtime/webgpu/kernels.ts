@@ -53,7 +53,11 @@ export async function buildKernel(ctx: GpuContext, src: ShaderSource, params: GP
   }
 }
 
-/** Kernels by key, each compiled once (concurrent requests share the compilation). */
+/** Kernels by key, each compiled once (concurrent requests share the compilation).
+ * GATECOT_KERNEL_TIMES=1 prints each pipeline's creation time. On lavapipe that is not the whole
+ * cost: llvmpipe compiles a kernel to machine code at its first dispatch (the time then shows in
+ * that dispatch), and Mesa keeps the result in its disk cache, so only a machine's first run
+ * pays it; MESA_SHADER_CACHE_DISABLE=true measures cold compilation. */
 export class KernelCache {
   private readonly ctx: GpuContext;
   private readonly map = new Map<string, Promise<Kernel>>();

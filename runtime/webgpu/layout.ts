@@ -1,13 +1,21 @@
 // How a Model is laid out on the GPU.
 //
-// Weights: one read-only buffer holds tok_emb, unembed and every layer's matrices at fixed
-// offsets, baked into the shaders as constants (so a kernel binds one weight buffer, whatever
-// the number of layers and heads). The position embedding is separate: it can exceed a binding.
+// Weights: one read-only buffer, bound as array<u32>, holds everything at fixed offsets baked
+// into the shaders as constants (so a kernel binds one weight buffer, whatever the number of
+// layers and heads). First a dense region of elements of the precision (f32 words, or f16
+// halves two per word): tok_emb and every layer's biases. Then every matrix (unembed, W_Q,
+// W_K, W_V, W_O, W1, W2) in compressed sparse row form: rows + 1 row starts (absolute word
+// addresses), then per nonzero, in increasing column order, a pair of words (column, value bits;
+// an f16 value in the low half). A kernel's inner products run over the nonzeros only, left to
+// right: the hand-set weights are almost all zero, and a zero weight adds an exact zero.
+// The position embedding is separate: it can exceed a binding.
 //
 // Per layer, every head's keys of a position are stored side by side in one row of the layer's
 // key cache, and likewise queries: KROW = Σ_heads sets·dk4, where dk4 is dk padded to whole
 // vec4s (zero padding) and sets is 1 for a position-only head, else the batch size B. The
-// offset of head h in a row is kSh + kNs·B. Values: one row per position of [B][Σ dv].
+// offset of head h in a row is kSh + kNs·B. Values: one row per position of [B][Σ dv], where
+// dv is the head's value width padded up to a canonical size (canonicalDv: zero columns), so
+// that heads of nearby widths share one compiled attention kernel.
 //
 // Position-only heads (runtime/position-only.ts): their W_Q and W_K read no coordinate that any token
 // embedding touches, so in layer 0 their queries and keys are the same for every input. Such a
@@ -16,6 +24,8 @@
 
 import type { Model } from '../../model/index.js';
 import { positionOnlyHeads } from '../position-only.js';
+import { f16round } from '../arith.js';
+import { f16Bits, toF16Bits } from './f16.js';
 
 export type Precision = 'f32' | 'f16';
 
@@ -29,12 +39,15 @@ export interface HeadShape {
 
 export interface HeadLayout extends HeadShape {
   dk: number;
+  /** The model's value width (dv is padded up from it; the padding columns hold zeros). */
+  dvModel: number;
   /** Offset of the head's output in the layer's attention output row (and value row). */
   aOff: number;
   /** Offset of the head in a key/query row: kSh + kNs·B. */
   kSh: number;
   kNs: number;
-  /** Offsets in the weight buffer: W_Q and W_K [dk4][d] (padding rows zero), W_V [dv][d], W_O [d][dv]. */
+  /** Word addresses of the row starts of W_Q and W_K (dk4 rows, the padding rows empty), W_V
+   *  (dv rows, likewise) and W_O (d rows, columns < dvModel). */
   wq: number;
   wk: number;
   wv: number;
@@ -49,6 +62,7 @@ export interface LayerLayout {
   kRowSh: number;
   kRowNs: number;
   m: number;
+  /** Row starts of W1 (m rows) and W2 (d rows); b1, b2: element offsets in the dense region. */
   w1: number;
   b1: number;
   w2: number;
@@ -63,45 +77,77 @@ export interface ModelLayout {
   V: number;
   /** Rows of the position embedding. */
   positions: number;
+  /** Element offset of tok_emb in the dense region. */
   wTok: number;
+  /** Row starts of the unembedding (V rows). */
   wUnembed: number;
-  /** Elements of the weight buffer. */
-  wSize: number;
+  /** Words of the weight buffer. */
+  wWords: number;
   layers: LayerLayout[];
 }
 
 
 const pad4 = (n: number): number => Math.max(4, Math.ceil(n / 4) * 4);
 
+/** The value width a head of width dv gets: the least 2^k or 3·2^k at or above dv (padding
+ * wastes at most half, and heads of nearby widths compile to one attention kernel). */
+export function canonicalDv(dv: number): number {
+  let p = 1;
+  while (p < dv) p *= 2;
+  return p >= 4 && (3 * p) / 4 >= dv ? (3 * p) / 4 : p;
+}
+
+/** Whether a weight is a nonzero of the precision (an f32 weight that rounds to an f16 zero is
+ * dropped, as the CPU reference's f16 emulation drops it). */
+function stored(w: number, prec: Precision): boolean {
+  return prec === 'f16' ? f16round(w) !== 0 : w !== 0;
+}
+
+function nonzeros(W: Float32Array, prec: Precision): number {
+  let n = 0;
+  for (let i = 0; i < W.length; i++) if (stored(W[i]!, prec)) n++;
+  return n;
+}
+
 export function layoutOf(m: Model, prec: Precision): ModelLayout {
   const d = m.d;
   const V = m.vocab.length;
+  const bytes = prec === 'f16' ? 2 : 4;
   const positionOnly = positionOnlyHeads(m);
-  let off = 0;
-  const take = (n: number): number => {
-    const o = off;
-    off += n;
+  // Dense region (elements), then the sparse matrices (words).
+  let el = 0;
+  const dense = (n: number): number => {
+    const o = el;
+    el += n;
     return o;
   };
-  const wTok = take(V * d);
-  const wUnembed = take(V * d);
+  const wTok = dense(V * d);
+  const biases = m.layers.map((L) => ({ b1: dense(L.ff.m), b2: dense(d) }));
+  let off = Math.ceil((el * bytes) / 4);
+  const csr = (W: Float32Array, rows: number): number => {
+    const o = off;
+    off += rows + 1 + 2 * nonzeros(W, prec);
+    return o;
+  };
+  const wUnembed = csr(m.unembed, V);
   const layers = m.layers.map((L, l): LayerLayout => {
     let aOff = 0;
     let kSh = 0;
     let kNs = 0;
     const heads = L.heads.map((h, hi): HeadLayout => {
       const dk4 = pad4(h.dk);
+      const dv = canonicalDv(h.dv);
       const shared = positionOnly[l]![hi]!;
-      const hl: HeadLayout = { dk: h.dk, dk4, dv: h.dv, shared, aOff, kSh, kNs, wq: take(dk4 * d), wk: take(dk4 * d), wv: take(h.dv * d), wo: take(d * h.dv) };
-      aOff += h.dv;
+      const hl: HeadLayout = { dk: h.dk, dk4, dv, dvModel: h.dv, shared, aOff, kSh, kNs, wq: csr(h.wq, dk4), wk: csr(h.wk, dk4), wv: csr(h.wv, dv), wo: csr(h.wo, d) };
+      aOff += dv;
       if (shared) kSh += dk4;
       else kNs += dk4;
       return hl;
     });
     const f = L.ff;
-    return { heads, hdv: Math.max(1, aOff), kRowSh: kSh, kRowNs: kNs, m: f.m, w1: take(f.m * d), b1: take(f.m), w2: take(d * f.m), b2: take(d) };
+    return { heads, hdv: Math.max(1, aOff), kRowSh: kSh, kRowNs: kNs, m: f.m, w1: csr(f.w1, f.m), ...biases[l]!, w2: csr(f.w2, d) };
   });
-  return { prec, bytes: prec === 'f16' ? 2 : 4, d, V, positions: m.posEmb.length / d, wTok, wUnembed, wSize: Math.max(4, off), layers };
+  return { prec, bytes, d, V, positions: m.posEmb.length / d, wTok, wUnembed, wWords: Math.max(4, off), layers };
 }
 
 /** Key/query row width of a layer for a batch of B. */
@@ -109,24 +155,49 @@ export function kRow(L: LayerLayout, B: number): number {
   return L.kRowSh + L.kRowNs * B;
 }
 
-/** The weight buffer's contents as float32 values (before any f16 conversion). */
-export function packWeights(m: Model, ml: ModelLayout): Float32Array {
-  const out = new Float32Array(ml.wSize);
-  out.set(m.tokEmb, ml.wTok);
-  out.set(m.unembed, ml.wUnembed);
+/** Writes a rows x cols matrix in CSR form at word `at` (rows + 1 starts, then the pairs),
+ * with `padRows` >= rows starts (the padding rows empty). */
+function writeCsr(out: Uint32Array, at: number, W: Float32Array, rows: number, padRows: number, prec: Precision, bits: (w: number) => number): void {
+  const cols = rows > 0 ? W.length / rows : 0;
+  let q = at + padRows + 1;
+  for (let r = 0; r < padRows; r++) {
+    out[at + r] = q;
+    for (let c = 0; r < rows && c < cols; c++) {
+      const w = W[r * cols + c]!;
+      if (stored(w, prec)) {
+        out[q++] = c;
+        out[q++] = bits(w);
+      }
+    }
+  }
+  out[at + padRows] = q;
+}
+
+/** The weight buffer's contents (see the file header). */
+export function packWeights(m: Model, ml: ModelLayout): Uint32Array {
+  const out = new Uint32Array(ml.wWords);
+  const f32 = new Float32Array(1);
+  const f32bits = new Uint32Array(f32.buffer);
+  const bits = ml.prec === 'f16' ? f16Bits : (w: number): number => ((f32[0] = w), f32bits[0]!);
+  const dense = (x: Float32Array, o: number): void => {
+    if (ml.prec === 'f16') new Uint16Array(out.buffer).set(toF16Bits(x), o);
+    else new Float32Array(out.buffer).set(x, o);
+  };
+  dense(m.tokEmb, ml.wTok);
+  writeCsr(out, ml.wUnembed, m.unembed, ml.V, ml.V, ml.prec, bits);
   m.layers.forEach((layer, l) => {
     const L = ml.layers[l]!;
     layer.heads.forEach((h, i) => {
       const hl = L.heads[i]!;
-      out.set(h.wq, hl.wq); // rows dk..dk4-1 stay zero
-      out.set(h.wk, hl.wk);
-      out.set(h.wv, hl.wv);
-      out.set(h.wo, hl.wo);
+      writeCsr(out, hl.wq, h.wq, h.dk, hl.dk4, ml.prec, bits);
+      writeCsr(out, hl.wk, h.wk, h.dk, hl.dk4, ml.prec, bits);
+      writeCsr(out, hl.wv, h.wv, h.dv, hl.dv, ml.prec, bits);
+      writeCsr(out, hl.wo, h.wo, ml.d, ml.d, ml.prec, bits);
     });
-    out.set(layer.ff.w1, L.w1);
-    out.set(layer.ff.b1, L.b1);
-    out.set(layer.ff.w2, L.w2);
-    out.set(layer.ff.b2, L.b2);
+    writeCsr(out, L.w1, layer.ff.w1, layer.ff.m, layer.ff.m, ml.prec, bits);
+    writeCsr(out, L.w2, layer.ff.w2, ml.d, ml.d, ml.prec, bits);
+    dense(layer.ff.b1, L.b1);
+    dense(layer.ff.b2, L.b2);
   });
   return out;
 }

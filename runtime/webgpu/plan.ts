@@ -7,7 +7,8 @@
 import { WebGpuError } from './errors.js';
 import type { EngineLimits } from './gpu.js';
 import { kRow, type ModelLayout } from './layout.js';
-import { decodeGroups, partialStride } from './shaders/decode.js';
+import { headNb } from './shaders/common.js';
+import { decodeGroups, headGroups, partialStride } from './shaders/decode.js';
 import { flashTile } from './shaders/flash.js';
 
 export interface Tuning {
@@ -29,7 +30,7 @@ export interface Tuning {
 export const DEFAULT_TUNING: Tuning = { qpi: 0, tk: 64, nbMax: 16, chunkBytes: 64 << 20, decodeLanes: 512, attention: 'auto' };
 
 export interface HeadPlan {
-  /** Batch rows per group (share one score computation): nb for a shared head, else 1. */
+  /** Batch rows per group (share one score computation): headNb (nb for a narrow shared head). */
   nb: number;
   /** Workgroup rows: value groups of a shared head, or batch rows. */
   groups: number;
@@ -70,8 +71,8 @@ export function planPass(ml: ModelLayout, lim: EngineLimits, B: number, L: numbe
   nb = Math.min(nb, Math.max(1, t.nbMax));
   const heads = ml.layers.map((Ly) =>
     Ly.heads.map((hl): HeadPlan => {
-      const hnb = hl.shared ? nb : 1;
-      return { nb: hnb, groups: hl.shared ? Math.ceil(B / nb) : B, tk: flashTile(hl, hnb, by, lim.maxWorkgroupStorage, t.tk), qpi };
+      const hnb = headNb(hl, nb);
+      return { nb: hnb, groups: headGroups(hl, B, nb), tk: flashTile(hl, hnb, by, lim.maxWorkgroupStorage, t.tk), qpi };
     }),
   );
   const all = ml.layers.flatMap((Ly, l) => Ly.heads.map((hl, h) => ({ hl, hp: heads[l]![h]! })));

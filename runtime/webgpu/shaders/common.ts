@@ -74,6 +74,21 @@ export const PER_ELEMENT = `let D = P.dim;
 
 export type BindingKind = 'uniform' | 'read' | 'rw';
 
+/** The weight buffer W (layout.ts) at `binding`, with its readers: wDense(i) is element i of the
+ * dense region, wVal(q) the value of the nonzero whose pair starts at word q. */
+export function weightDecl(prec: Precision, binding = 1): string {
+  const f16 = prec === 'f16';
+  return `@group(0) @binding(${binding}) var<storage, read> W: array<u32>;
+fn wDense(i: u32) -> T { return ${f16 ? 'bitcast<vec2<f16>>(W[i >> 1u])[i & 1u]' : 'bitcast<f32>(W[i])'}; }
+fn wVal(q: u32) -> T { return ${f16 ? 'bitcast<vec2<f16>>(W[q + 1u]).x' : 'bitcast<f32>(W[q + 1u])'}; }`;
+}
+
+/** WGSL statement: acc += Σ over the nonzeros of the row whose start is at word `start`, in
+ * increasing column order, of value · x(column) (x: an expression of the column index). */
+export function sparseDot(acc: string, start: string, x: (col: string) => string): string {
+  return `{ let nzEnd = W[${start} + 1u]; for (var nz = W[${start}]; nz < nzEnd; nz += 2u) { ${acc} = ${acc} + wVal(nz) * ${x('W[nz]')}; } }`;
+}
+
 export interface ShaderSource {
   label: string;
   code: string;
@@ -94,12 +109,24 @@ export function kOffExpr(hl: HeadLayout): string {
 
 /** WGSL expression: workgroup rows ("groups") of a head: value groups of NB rows, or batch rows. */
 export function groupsExpr(hl: HeadLayout, nb: number): string {
-  return hl.shared ? `((P.nRows + ${nb - 1}u) / ${nb}u)` : 'P.nRows';
+  const NB = headNb(hl, nb);
+  return hl.shared ? `((P.nRows + ${NB - 1}u) / ${NB}u)` : 'P.nRows';
 }
 
-/** Batch rows per group of a head. */
+/** Most values (NB·dv) a score-sharing group of a position-only head accumulates per query. The
+ * attention kernels unroll over them, and a CPU adapter's shader compiler takes time superlinear
+ * in their number (lavapipe, cold: ~12 s at 16, ~70 s at 64, minutes at 200), while the gain of
+ * sharing a score among more rows is small: wider heads share each score among fewer rows (more
+ * groups, each computing the scores again). */
+export const MAX_GROUP_VALUES = 32;
+
+/** Batch rows per group of a head: nb (a power of two) for a position-only head, capped so that
+ * NB·dv <= MAX_GROUP_VALUES (at least 1); 1 for any other head. */
 export function headNb(hl: HeadShape, nb: number): number {
-  return hl.shared ? nb : 1;
+  if (!hl.shared) return 1;
+  let n = nb;
+  while (n > 1 && n * hl.dv > MAX_GROUP_VALUES) n /= 2;
+  return n;
 }
 
 /** Zero of the element type (an f16 literal needs its suffix). */

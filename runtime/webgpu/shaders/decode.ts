@@ -19,7 +19,7 @@ export function partialStride(L: LayerLayout, nb: number): number {
 
 /** Workgroup rows ("groups") of a head for a batch of B. */
 export function headGroups(hl: HeadShape, B: number, nb: number): number {
-  return hl.shared ? Math.ceil(B / nb) : B;
+  return Math.ceil(B / headNb(hl, nb));
 }
 
 /** A layer's (head, group) rows: the partials buffer holds blockCap partials for each. */

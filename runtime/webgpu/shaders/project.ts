@@ -1,11 +1,11 @@
 // A layer's projections for a chunk, all heads in one dispatch: q = W_Q h and k = W_K h (once
 // per batch for a position-only head, else per row) and v = W_V h for every row. Keys and values
 // go straight into the layer's cache segment, queries into the chunk's query buffer. Each
-// invocation computes one output coordinate as a left-to-right inner product, the order in which
-// the CPU reference rounds.
+// invocation computes one output coordinate as a left-to-right inner product over the weight
+// row's nonzeros (layout.ts), the order in which the CPU reference rounds.
 
 import type { LayerLayout, ModelLayout } from '../layout.js';
-import { FLAT_INDEX, GRID_ARGS, WG, header, kOffExpr, kRowExpr, vIndex, type ShaderSource } from './common.js';
+import { FLAT_INDEX, GRID_ARGS, WG, header, kOffExpr, kRowExpr, sparseDot, vIndex, weightDecl, type ShaderSource } from './common.js';
 
 export function projectShader(ml: ModelLayout, L: LayerLayout): ShaderSource {
   const parts = L.heads
@@ -23,9 +23,9 @@ export function projectShader(ml: ModelLayout, L: LayerLayout): ShaderSource {
       let o = jj % ${hl.dk4}u;
       let hrow = (s * P.chunkCap + c) * D;
       if (isK) {
-        K[(P.pos0 + c - P.kvBase) * KROW + kOff + s * ${hl.dk4}u + o] = dotRow(${hl.wk}u + o * D, hrow);
+        K[(P.pos0 + c - P.kvBase) * KROW + kOff + s * ${hl.dk4}u + o] = dotRow(${hl.wk}u + o, hrow);
       } else {
-        Q[c * KROW + kOff + s * ${hl.dk4}u + o] = dotRow(${hl.wq}u + o * D, hrow);
+        Q[c * KROW + kOff + s * ${hl.dk4}u + o] = dotRow(${hl.wq}u + o, hrow);
       }
       return;
     }
@@ -36,7 +36,7 @@ export function projectShader(ml: ModelLayout, L: LayerLayout): ShaderSource {
       let e = j % ${hl.dv}u;
       let b = r / P.nPos;
       let c = r % P.nPos;
-      Vc[${vIndex(L, hl, 'P.pos0 + c', 'b', 'e')}] = dotRow(${hl.wv}u + e * D, (b * P.chunkCap + c) * D);
+      Vc[${vIndex(L, hl, 'P.pos0 + c', 'b', 'e')}] = dotRow(${hl.wv}u + e, (b * P.chunkCap + c) * D);
       return;
     }
     j = j - nv;
@@ -44,15 +44,15 @@ export function projectShader(ml: ModelLayout, L: LayerLayout): ShaderSource {
     })
     .join('\n');
   const code = `${header(ml.prec)}
-@group(0) @binding(1) var<storage, read> W: array<T>;
+${weightDecl(ml.prec)}
 @group(0) @binding(2) var<storage, read> h: array<T>;
 @group(0) @binding(3) var<storage, read_write> Q: array<T>;
 @group(0) @binding(4) var<storage, read_write> K: array<T>;
 @group(0) @binding(5) var<storage, read_write> Vc: array<T>;
 
-fn dotRow(w0: u32, h0: u32) -> T {
+fn dotRow(start: u32, h0: u32) -> T {
   var acc = T(0);
-  for (var x = 0u; x < P.dim; x++) { acc = acc + W[w0 + x] * h[h0 + x]; }
+  ${sparseDot('acc', 'start', (c) => `h[h0 + ${c}]`)}
   return acc;
 }
 

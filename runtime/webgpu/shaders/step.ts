@@ -7,10 +7,10 @@
 //            at the same position, or (last layer) unembed, take the argmax, write it as the
 //            next token, embed that token at the next position and project layer 0 there.
 //   start:   embed the first decoded position and project layer 0 (after the prompt prefill).
-// Every sum runs in the order the CPU reference rounds in.
+// Every sum runs in the order the CPU reference rounds in (over each weight row's nonzeros).
 
 import type { LayerLayout, ModelLayout } from '../layout.js';
-import { FLAT_INDEX, GRID_ARGS, WG, groupsExpr, header, headNb, kOffExpr, kRowExpr, vIndex, zero, type BindingKind, type ShaderSource } from './common.js';
+import { FLAT_INDEX, GRID_ARGS, WG, groupsExpr, header, headNb, kOffExpr, kRowExpr, sparseDot, vIndex, weightDecl, zero, type BindingKind, type ShaderSource } from './common.js';
 import { partialStride } from './decode.js';
 
 /** WGSL expression: index of head h's first group among the layer's (head, group) rows. */
@@ -56,7 +56,7 @@ function combineAndMix(ml: ModelLayout, L: LayerLayout, nb: number): string {
     .map(
       (hl) => `    {
       var o = ${Z};
-      for (var e = 0u; e < ${hl.dv}u; e++) { o = o + W[${hl.wo}u + x * ${hl.dv}u + e] * a[${hl.aOff}u + e]; }
+      ${sparseDot('o', `${hl.wo}u + x`, (c) => `a[${hl.aOff}u + ${c}]`)}
       tot = tot + o;
     }`,
     )
@@ -72,14 +72,14 @@ ${outproj}
   var z: array<T, ${Math.max(1, L.m)}>;
   for (var u = 0u; u < ${L.m}u; u++) {
     var acc = ${Z};
-    for (var x = 0u; x < D; x++) { acc = acc + W[${L.w1}u + u * D + x] * h[x]; }
-    acc = acc + W[${L.b1}u + u];
+    ${sparseDot('acc', `${L.w1}u + u`, (c) => `h[${c}]`)}
+    acc = acc + wDense(${L.b1}u + u);
     z[u] = select(${Z}, acc, acc > ${Z});
   }
   for (var x = 0u; x < D; x++) {
     var f = ${Z};
-    for (var u = 0u; u < ${L.m}u; u++) { f = f + W[${L.w2}u + x * ${L.m}u + u] * z[u]; }
-    f = f + W[${L.b2}u + x];
+    ${sparseDot('f', `${L.w2}u + x`, (c) => `z[${c}]`)}
+    f = f + wDense(${L.b2}u + x);
     h[x] = h[x] + f;
   }`;
 }
@@ -95,15 +95,15 @@ function project(ml: ModelLayout, L: LayerLayout): string {
       for (var o = 0u; o < ${hl.dk4}u; o++) {
         var q = ${Z};
         var k = ${Z};
-        for (var x = 0u; x < D; x++) { q = q + W[${hl.wq}u + o * D + x] * h[x]; }
-        for (var x = 0u; x < D; x++) { k = k + W[${hl.wk}u + o * D + x] * h[x]; }
+        ${sparseDot('q', `${hl.wq}u + o`, (c) => `h[${c}]`)}
+        ${sparseDot('k', `${hl.wk}u + o`, (c) => `h[${c}]`)}
         Q[kOff + s * ${hl.dk4}u + o] = q;
         K[(tp - P.kvBase) * KROW + kOff + s * ${hl.dk4}u + o] = k;
       }
     }
     for (var e = 0u; e < ${hl.dv}u; e++) {
       var v = ${Z};
-      for (var x = 0u; x < D; x++) { v = v + W[${hl.wv}u + e * D + x] * h[x]; }
+      ${sparseDot('v', `${hl.wv}u + e`, (c) => `h[${c}]`)}
       Vc[${vIndex(L, hl, 'tp', 'b', 'e')}] = v;
     }
   }`,
@@ -113,7 +113,7 @@ function project(ml: ModelLayout, L: LayerLayout): string {
 
 function embed(ml: ModelLayout, tokenExpr: string): string {
   return `  let t = min(${tokenExpr}, ${ml.V - 1}u);
-  for (var x = 0u; x < D; x++) { h[x] = W[${ml.wTok}u + t * D + x] + pe[(tp - P.posBase) * D + x]; }`;
+  for (var x = 0u; x < D; x++) { h[x] = wDense(${ml.wTok}u + t * D + x) + pe[(tp - P.posBase) * D + x]; }`;
 }
 
 function unembedArgmax(ml: ModelLayout): string {
@@ -122,7 +122,7 @@ function unembedArgmax(ml: ModelLayout): string {
   var bv = bitcast<f32>(ninf);
   for (var v = 0u; v < ${ml.V}u; v++) {
     var acc = ${zero(ml.prec)};
-    for (var x = 0u; x < D; x++) { acc = acc + W[${ml.wUnembed}u + v * D + x] * h[x]; }
+    ${sparseDot('acc', `${ml.wUnembed}u + v`, (c) => `h[${c}]`)}
     let y = f32(acc);
     if (y > bv) { bv = y; best = v; }
   }
@@ -140,7 +140,7 @@ export function stepShader(ml: ModelLayout, variant: StepVariant, nb: number): S
   const Lp = ml.layers[lp]!;
   const bindings: BindingKind[] = ['uniform', 'read', 'rw', 'rw', 'rw', 'rw'];
   const decls = [
-    '@group(0) @binding(1) var<storage, read> W: array<T>;',
+    weightDecl(ml.prec),
     '@group(0) @binding(2) var<storage, read_write> H: array<T>;',
     '@group(0) @binding(3) var<storage, read_write> Q: array<T>;',
     '@group(0) @binding(4) var<storage, read_write> K: array<T>;',

@@ -1,14 +1,14 @@
-// logits = W_U h and the argmax (ties and NaN to the lowest id, as the CPU reference), on the
+// logits = W_U h (over each row's nonzeros) and the argmax (ties and NaN to the lowest id, as the CPU reference), on the
 // GPU. Teacher forcing writes the argmax of position p to out[b, p]; generation writes it as
 // the token at p + 1 of the token buffer that the next step's embedding reads, so the chosen
 // token never goes through the host.
 
 import type { ModelLayout } from '../layout.js';
-import { FLAG_GENERATE, FLAG_LOGITS, FLAT_INDEX, GRID_ARGS, WG, header, type ShaderSource } from './common.js';
+import { FLAG_GENERATE, FLAG_LOGITS, FLAT_INDEX, GRID_ARGS, WG, header, sparseDot, weightDecl, type ShaderSource } from './common.js';
 
 export function unembedShader(ml: ModelLayout): ShaderSource {
   const code = `${header(ml.prec)}
-@group(0) @binding(1) var<storage, read> W: array<T>;
+${weightDecl(ml.prec)}
 @group(0) @binding(2) var<storage, read> h: array<T>;
 @group(0) @binding(3) var<storage, read_write> logits: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dst: array<u32>;
@@ -27,7 +27,7 @@ fn main(${GRID_ARGS}) {
   var bv = bitcast<f32>(ninf);
   for (var v = 0u; v < V; v++) {
     var acc = T(0);
-    for (var x = 0u; x < D; x++) { acc = acc + W[${ml.wUnembed}u + v * D + x] * h[h0 + x]; }
+    ${sparseDot('acc', `${ml.wUnembed}u + v`, (c) => `h[h0 + ${c}]`)}
     let y = f32(acc);
     if ((P.flags & ${FLAG_LOGITS}u) != 0u) { logits[row * V + v] = y; }
     if (y > bv) { bv = y; best = v; }
