@@ -14,22 +14,27 @@ export class CpuEngine implements Engine {
   readonly arith: string;
   readonly description: string;
   readonly prepared: PreparedModel;
+  /** With { profile: true }: seconds spent attending over positions in the last forwardSync. */
+  lastAttentionSeconds: number | undefined;
+  private readonly profile: boolean;
 
-  constructor(model: Model, arith: Arith | string = 'f32') {
+  constructor(model: Model, arith: Arith | string = 'f32', opts: { profile?: boolean } = {}) {
     const a = typeof arith === 'string' ? parseArith(arith) : arith;
     this.arith = a.name;
     this.description = `CPU reference (${a.name})`;
     this.prepared = prepare(model, a);
+    this.profile = Boolean(opts.profile);
   }
 
   forwardSync(seqs: Int32Array[], opts: { logits?: boolean } = {}): ForwardResult {
     const argmax = seqs.map((s) => new Int32Array(s.length));
     const logits = opts.logits ? seqs.map((s) => new Float32Array(s.length * this.prepared.V)) : undefined;
+    const profile = this.profile ? { attentionMs: 0 } : undefined;
     for (let b0 = 0; b0 < seqs.length; b0 += MAX_BATCH) {
       const batch = seqs.slice(b0, b0 + MAX_BATCH);
       const L = batch[0]!.length;
       if (batch.some((s) => s.length !== L)) throw new RangeError('forward needs sequences of equal length');
-      const st = new CpuStepper(this.prepared, batch.length, L);
+      const st = new CpuStepper(this.prepared, batch.length, L, profile ? { profile } : {});
       const toks = new Int32Array(batch.length);
       const V = this.prepared.V;
       const lg = logits ? new Float64Array(batch.length * V) : undefined;
@@ -42,6 +47,7 @@ export class CpuEngine implements Engine {
         }
       }
     }
+    this.lastAttentionSeconds = profile ? profile.attentionMs / 1000 : undefined;
     return logits ? { argmax, logits } : { argmax };
   }
 

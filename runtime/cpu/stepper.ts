@@ -39,6 +39,9 @@ export interface StepperOptions {
   /** Record details at position i of batch row 0 when this returns true. */
   traceAt?: (i: number) => boolean;
   onTrace?: (d: PositionDetail) => void;
+  /** When given, the milliseconds spent attending over positions (scores, softmax, weighted
+   *  sums: the O(S) work per position and head) are added to profile.attentionMs (benchmarks). */
+  profile?: { attentionMs: number };
 }
 
 export class CpuStepper {
@@ -108,7 +111,9 @@ export class CpuStepper {
           k.spmv(hd.sparse.wv, this.h, b * d, vc, (b * this.L + i) * dv);
           if (!shared || b === 0) k.spmv(hd.sparse.wk, this.h, b * d, kc, ((shared ? 0 : b) * this.L + i) * dk);
         }
+        const prof = this.opts.profile;
         for (let b = 0; b < B; b++) {
+          const t0 = prof ? performance.now() : 0;
           if (!shared || b === 0) {
             k.spmv(hd.sparse.wq, this.h, b * d, this.q, 0);
             const kb = (shared ? 0 : b) * this.L * dk;
@@ -118,6 +123,7 @@ export class CpuStepper {
           this.a.fill(0);
           const vb = b * this.L * dv;
           for (let e = 0; e < dv; e++) this.a[e] = k.wsum(this.probs, vc, vb + e, dv, i + 1);
+          if (prof) prof.attentionMs += performance.now() - t0;
           k.spmv(hd.sparse.wo, this.a, 0, this.o, 0);
           for (let c = 0; c < d; c++) this.acc[b * d + c] = rnd(this.acc[b * d + c]! + this.o[c]!);
           if (trace && b === 0) {

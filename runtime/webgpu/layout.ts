@@ -89,12 +89,16 @@ export interface ModelLayout {
 
 const pad4 = (n: number): number => Math.max(4, Math.ceil(n / 4) * 4);
 
-/** The value width a head of width dv gets: the least 2^k or 3·2^k at or above dv (padding
- * wastes at most half, and heads of nearby widths compile to one attention kernel). */
+/** The value width a head of width dv gets: 1, 2, 4 or 8 up to 8, then the next multiple of 4
+ * (heads of nearby widths compile to one attention kernel; padding wide heads further would cost
+ * every key of every query up to a third more value work). */
 export function canonicalDv(dv: number): number {
-  let p = 1;
-  while (p < dv) p *= 2;
-  return p >= 4 && (3 * p) / 4 >= dv ? (3 * p) / 4 : p;
+  if (dv <= 8) {
+    let p = 1;
+    while (p < dv) p *= 2;
+    return p;
+  }
+  return Math.ceil(dv / 4) * 4;
 }
 
 /** Whether a weight is a nonzero of the precision (an f32 weight that rounds to an f16 zero is

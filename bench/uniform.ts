@@ -1,0 +1,119 @@
+// Benchmark of the uniform model against the positional one, same machine, same run, B = 1:
+// attention pair-evaluations per second per head, and the uniform/positional ratio, on the CPU
+// reference and on WebGPU; then the compile time and file size of uniform models across N.
+//   npm run bench:uniform [-- --circuits c6288,c7552 --capacity 8192 --cpu-prefix 4096 --no-gpu]
+// The uniform model's heads read the input, so nothing is shared across a batch; at B = 1 both
+// models do the same dense causal attention, S(S+1)/2 pairs per head. WebGPU: the attention
+// kernels' time from timestamp queries. CPU: the time the stepper spends attending over positions
+// (scores, softmax, weighted sums), measured on the first --cpu-prefix positions of each sequence
+// (the whole pass is too long for the CPU at S ≈ 30 000); per-pair cost does not depend on S.
+
+import { loadavg } from 'node:os';
+import { readCircuitFile, type Circuit } from '../circuits/index.js';
+import { compile, compileUniform } from '../compiler/index.js';
+import { bindModel, modelToBytes, type Bound, type Model } from '../model/index.js';
+import { CpuEngine, referenceSequences, sampleInputs } from '../runtime/index.js';
+import { WebGpuEngine, openGpu, type GpuContext } from '../runtime/webgpu/index.js';
+import { sharedPath } from './paths.js';
+
+const arg = (name: string): string | undefined => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const flag = (name: string): boolean => process.argv.includes(`--${name}`);
+
+const pairs = (S: number): number => (S * (S + 1)) / 2;
+const heads = (m: Model): number => m.layers.reduce((s, L) => s + L.heads.length, 0);
+const fmt = (x: number): string => (Number.isFinite(x) ? (x >= 1e6 ? x.toExponential(2).replace('e+', 'e') : x.toPrecision(3)) : '-');
+
+function load(file: string): Circuit {
+  const r = readCircuitFile(sharedPath(file));
+  if (!r.ok) throw r.error;
+  return r.value;
+}
+
+interface Rate {
+  S: number;
+  seconds: number;
+  perHead: number;
+  ok: boolean;
+}
+
+function verifies(b: Bound, seq: Int32Array, argmax: Int32Array): boolean {
+  for (let p = b.seq.promptLength - 1; p < seq.length - 1; p++) if (argmax[p] !== seq[p + 1]) return false;
+  return true;
+}
+
+function cpuRate(b: Bound, seq: Int32Array, prefix: number): Rate {
+  const L = Math.min(prefix, seq.length);
+  const eng = new CpuEngine(b.model, 'f32', { profile: true });
+  const r = eng.forwardSync([seq.subarray(0, L)]);
+  const att = eng.lastAttentionSeconds!;
+  const ok = L < seq.length || verifies(b, seq, r.argmax[0]!);
+  return { S: L, seconds: att, perHead: pairs(L) / (att / heads(b.model)), ok };
+}
+
+async function gpuRate(ctx: GpuContext, b: Bound, seq: Int32Array): Promise<Rate> {
+  const eng = await WebGpuEngine.create(b.model, 'f32', { context: ctx, profile: true });
+  try {
+    await eng.forward([seq]); // compiles this shape's kernels
+    let best = Infinity;
+    let ok = false;
+    for (let rep = 0; rep < 2; rep++) {
+      const r = await eng.forward([seq]);
+      const att = eng.lastProfile!.attentionSeconds;
+      if (att < best) {
+        best = att;
+        ok = verifies(b, seq, r.argmax[0]!);
+      }
+    }
+    return { S: seq.length, seconds: best, perHead: pairs(seq.length) / (best / heads(b.model)), ok };
+  } finally {
+    eng.dispose();
+  }
+}
+
+async function main(): Promise<void> {
+  const names = (arg('circuits') ?? 'c6288,c7552').split(',');
+  const N = Number(arg('capacity') ?? 8192);
+  const prefix = Number(arg('cpu-prefix') ?? 4096);
+  const ctx = flag('no-gpu') ? undefined : await openGpu({ timestamps: true, dawnOptions: ['disable-dawn-features=timestamp_quantization'] });
+  console.log(`date ${new Date().toISOString()}; node ${process.version}; load average at start ${loadavg()[0]!.toFixed(2)}; ${ctx ? ctx.info.line : 'no GPU run'}`);
+  const uni = compileUniform(N);
+  const rows: string[] = [];
+  try {
+    for (const name of names) {
+      const c = load(`iscas85/${name}.bench`);
+      const pos = bindModel(compile(c, { cot: '4tok' }));
+      const u = bindModel(uni, c);
+      const x = sampleInputs(c.nInputs, 1, 1n).slice(1, 2);
+      const [ps] = referenceSequences(pos, x);
+      const [us] = referenceSequences(u, x);
+      const line = (backend: string, p: Rate, q: Rate) =>
+        `| ${name} | ${backend} | ${p.S} | ${fmt(p.perHead)} | ${q.S} | ${fmt(q.perHead)} | ${(100 * q.perHead / p.perHead).toFixed(0)}% | ${p.ok && q.ok ? 'yes' : 'NO'} |`;
+      rows.push(line('cpu', cpuRate(pos, ps!, prefix), cpuRate(u, us!, prefix)));
+      if (ctx) rows.push(line('webgpu', await gpuRate(ctx, pos, ps!), await gpuRate(ctx, u, us!)));
+      console.log(`${name}: done (load average ${loadavg()[0]!.toFixed(2)})`);
+    }
+  } finally {
+    ctx?.destroy();
+  }
+  console.log(`\nattention pairs/s per head at B = 1, positional 4tok model vs the uniform model of capacity ${N} (one file for both circuits)`);
+  console.log('| circuit | backend | S positional | pairs/s per head | S uniform | pairs/s per head | uniform / positional | verified |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of rows) console.log(r);
+  console.log(`(CPU: the first ${prefix} positions of each sequence; "verified": every argmax there is the reference token)`);
+  console.log('\ncompile time and file size of the uniform model');
+  console.log('| N | d_model | compile s | file MB | bytes per wire |');
+  console.log('| --- | --- | --- | --- | --- |');
+  for (const n of [16, 256, 4096, 8192, 65536]) {
+    const t0 = performance.now();
+    const m = compileUniform(n);
+    const s = (performance.now() - t0) / 1000;
+    const bytes = modelToBytes(m).length;
+    console.log(`| ${n} | ${m.d} | ${s.toFixed(2)} | ${(bytes / 1e6).toFixed(1)} | ${(bytes / n).toFixed(0)} |`);
+  }
+  console.log(`load average at end ${loadavg()[0]!.toFixed(2)} (the machine may be shared)`);
+}
+
+await main();
