@@ -31,10 +31,10 @@ check() { # circuit, arith, backend, samples
 gen() { local f=$1; shift; [ -f "$out/$f" ] || g gen "$@" -o "$out/$f" >/dev/null; echo "$out/$f"; }
 iscas=$(ls $shared/iscas85/*.bench)
 bristol="$shared/bristol/adder64.txt $shared/bristol/sub64.txt $shared/bristol/neg64.txt $shared/bristol/zero_equal.txt"
-randoms="$(gen r1.gc random --gates 300 --inputs 24 --seed 1) $(gen r2.gc random --gates 2000 --inputs 64 --seed 2 --locality 0.5) $(gen r3.gc random --gates 6000 --inputs 100 --seed 3 --mix AND=1,OR=1,XOR=1,NAND=1,NOR=1,XNOR=1,NOT=1,BUF=1,CONST0=1,CONST1=1 --outputs 32)"
+randoms="$(gen r1.gc random --gates 300 --inputs 24 --seed 1) $(gen r2.gc random --gates 2000 --inputs 64 --seed 2 --locality 0.5) $(gen r3.gc random --gates 3000 --inputs 100 --seed 3 --mix AND=1,OR=1,XOR=1,NAND=1,NOR=1,XNOR=1,NOT=1,BUF=1,CONST0=1,CONST1=1 --outputs 32)"
 tasks="$(gen modadd.gc modadd --count 64) $(gen s5.gc s5 --count 8) $(gen itersq.gc itersq --p 101 --k 2) $(gen cvp.gc cvp --gates 16)"
 cvps=""
-for s in $(seq 1 100); do cvps="$cvps $(gen cvp-$s.cvp cvp-instance --gates $((20 + 20 * s)) --seed $s)"; done
+for s in $(seq 1 100); do cvps="$cvps $(gen cvp-$s.cvp cvp-instance --gates $((10 + 5 * s)) --seed $s)"; done
 [ "$quick" = --quick ] && iscas=$(ls $shared/iscas85/*.bench | head -3) && cvps=$(echo $cvps | cut -d' ' -f1-5)
 wires() { g stats "$1" --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);console.log(j.inputs.reduce((a,b)=>a+b,0)+j.total_gates)})'; }
 certifyFixed() { # the paper's fixed:2 for circuits too long for the CPU reference's rounded loops: a proof for all inputs
