@@ -1,0 +1,78 @@
+// The acceptance run of the uniform model (issue "circuit in the prompt"), in one process so that
+// the model is read once and each engine compiles its kernels once: ONE file of capacity 8192
+// verified against direct evaluation on every ISCAS-85 circuit, the 64-bit Bristol circuits that
+// fit, random circuits, 100 CVP instances and the four task families; f32 on WebGPU (16 inputs) and
+// on the CPU reference (all-zeros and all-ones), the paper's fixed:2 on the CPU reference for
+// circuits of at most 600 wires and by certificate (every input) above; the file's sha256 before
+// and after. Usage (after npm run build): node scripts/uniform/acceptance.mjs [OUT_DIR]
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readCircuitFile } from '../../dist/circuits/index.js';
+import { generate } from '../../dist/circuits/gen/index.js';
+import { compileUniform } from '../../dist/compiler/index.js';
+import { bindModel, modelFromBytes, modelToBytes } from '../../dist/model/index.js';
+import { certify } from '../../dist/proofs/index.js';
+import { CpuEngine, WebGpuEngine, sampleInputs, verifyModel } from '../../dist/runtime/index.js';
+
+const out = process.argv[2] ?? '/tmp/gatecot-acceptance';
+mkdirSync(out, { recursive: true });
+const path = join(out, 'uni8192.safetensors');
+if (!existsSync(path)) writeFileSync(path, modelToBytes(compileUniform(8192)));
+const sha = () => createHash('sha256').update(readFileSync(path)).digest('hex');
+const before = sha();
+const model = modelFromBytes(readFileSync(path), path);
+const shared = new URL('../../../shared/circuits/', import.meta.url).pathname;
+const load = (f) => {
+  const r = readCircuitFile(f);
+  if (!r.ok) throw r.error;
+  return r.value;
+};
+const circuits = [
+  ...readdirSync(join(shared, 'iscas85')).filter((f) => f.endsWith('.bench')).sort().map((f) => load(join(shared, 'iscas85', f))),
+  ...['adder64', 'sub64', 'neg64', 'zero_equal'].map((f) => load(join(shared, 'bristol', `${f}.txt`))),
+  generate('random', { gates: '300', inputs: '24', seed: '1' }),
+  generate('random', { gates: '2000', inputs: '64', seed: '2', locality: '0.5' }),
+  generate('random', { gates: '3000', inputs: '100', seed: '3', mix: 'AND=1,OR=1,XOR=1,NAND=1,NOR=1,XNOR=1,NOT=1,BUF=1,CONST0=1,CONST1=1', outputs: '32' }),
+  generate('modadd', { count: '64' }),
+  generate('s5', { count: '8' }),
+  generate('itersq', { p: '101', k: '2' }),
+  generate('cvp', { gates: '16' }),
+  ...Array.from({ length: 100 }, (_, i) => generate('cvp-instance', { gates: String(10 + 5 * (i + 1)), seed: String(i + 1) })),
+];
+let runs = 0;
+let fails = 0;
+const report = (ok, line) => {
+  runs++;
+  if (!ok) fails++;
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${line}`);
+};
+const wires = (c) => c.nInputs + c.ops.length;
+async function verifyAll(engine, samples, which) {
+  for (const c of circuits) {
+    if (!which(c)) continue;
+    const b = bindModel(model, c);
+    const inputs = sampleInputs(c.nInputs, samples, 1n);
+    const r = await verifyModel(b, engine, inputs);
+    report(r.ok, `${c.name} (${c.nInputs} inputs, ${c.ops.length} gates, S ${b.seq.seqLen}) ${engine.arith} ${engine.backend}: ${r.inputs_tested} inputs, ${r.positions_checked} positions, ${r.mismatches} mismatches, ${r.seconds.toFixed(1)} s`);
+  }
+}
+const gpu = await WebGpuEngine.create(model, 'f32');
+try {
+  await verifyAll(gpu, 14, () => true);
+} finally {
+  gpu.dispose();
+}
+await verifyAll(new CpuEngine(model, 'f32'), 0, () => true);
+await verifyAll(new CpuEngine(model, 'fixed:2'), 0, (c) => wires(c) <= 600);
+for (const c of circuits.filter((x) => wires(x) > 600)) {
+  const cert = certify(bindModel(model, c), 'fixed:2');
+  const m = cert.margins.filter((x) => x !== null);
+  report(cert.verdict, `${c.name} (${c.nInputs} inputs, ${c.ops.length} gates, S ${cert.seq_len}) fixed:2 certified for every input: least margin ${Math.min(...m)} (${cert.seconds.toFixed(1)} s)`);
+}
+const after = sha();
+console.log(`model sha256 before ${before}`);
+console.log(`model sha256 after  ${after}`);
+if (before !== after) report(false, 'the model file changed');
+console.log(`${runs} checks, ${fails} failed`);
+process.exit(fails ? 1 : 0);
