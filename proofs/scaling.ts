@@ -2,13 +2,15 @@
 // (S, d_model, layers, heads), the smallest precision at which the all-inputs certificate
 // holds (fixed point F_s and floating point F_{8,s}), the smallest retrieval margin, and times.
 // The theorem predicts: layers and heads constant, d_model = 3k + c with k = ceil(log2(S+1)),
-// the same smallest s at every size.
+// the same smallest s at every size. `mode: 'uniform'` measures uniform models across capacities
+// instead (scaling-uniform.ts).
 
 import { UserError, type Circuit } from '../circuits/index.js';
 import { generate } from '../circuits/gen/index.js';
 import { compile } from '../compiler/index.js';
 import { bindModel, dModelFormula, type Bound, type CotFormat } from '../model/index.js';
 import { certify } from './certify.js';
+import { runUniformScaling, type UniformScalingOptions, type UniformScalingRow } from './scaling-uniform.js';
 import { linePlot } from './svg.js';
 
 /** The option of each family that sets its size. */
@@ -41,6 +43,7 @@ export interface ScalingRow {
 }
 
 export interface ScalingOptions {
+  mode?: 'positional';
   family: string;
   sizes: number[];
   cot: CotFormat;
@@ -67,7 +70,13 @@ function smallestS(b: Bound, format: (s: number) => string): { s: number | null;
   return { s: null, seconds: (performance.now() - t0) / 1000 };
 }
 
-export function runScaling(o: ScalingOptions): ScalingRow[] {
+export function runScaling(o: ScalingOptions): ScalingRow[];
+export function runScaling(o: UniformScalingOptions): Promise<UniformScalingRow[]>;
+export function runScaling(o: ScalingOptions | UniformScalingOptions): ScalingRow[] | Promise<UniformScalingRow[]> {
+  return o.mode === 'uniform' ? runUniformScaling(o) : runPositionalScaling(o);
+}
+
+function runPositionalScaling(o: ScalingOptions): ScalingRow[] {
   const rows: ScalingRow[] = [];
   for (const size of o.sizes) {
     const c = build(o.family, size, o.seed ?? '1');
