@@ -63,6 +63,14 @@ describe('gatecot fuzz --mode uniform on a correct model', () => {
     expect(parts.flat().sort()).toEqual([...whole].sort());
   });
 
+  it('--time-budget alone runs until the time is spent', async () => {
+    const r = await cli('fuzz', '--mode', 'uniform', '--time-budget', '1', '--gates', '1..4', '--inputs', '1..4', ...CPU, '--json', '--out', join(tmp, 'tb'));
+    expect(r.code).toBe(0);
+    const s = events(r.stdout, 'summary')[0]!;
+    expect(s).toMatchObject({ stopped_by: 'time-budget', mode: 'uniform', capacity: 8 });
+    expect(s.cases).toBeGreaterThan(0);
+  });
+
   it('--model FILE runs every case through that file; text output names it', async () => {
     const file = join(tmp, 'u40.safetensors');
     expect((await cli('compile', '--uniform', '--max-wires', '40', '-o', file)).code).toBe(0);
