@@ -16,6 +16,7 @@ import { compileUniform, MAX_CAPACITY } from '../compiler/index.js';
 import { bindModel, modelToBytes, resourceFormula, type Bound } from '../model/index.js';
 import { createEngine, CpuStepper, parseArith, prepare, referenceSequences, sampleInputs, verifyModel, type BackendChoice, type PreparedModel } from '../runtime/index.js';
 import { linePlot } from './svg.js';
+import { markdownTable, numberCell } from './table.js';
 
 /** Families of test circuits and how each fills a capacity of N wires. */
 export const UNIFORM_FAMILIES = ['random', 'cvp-instance'] as const;
@@ -227,16 +228,14 @@ function cell(v: UniformScalingRow[keyof UniformScalingRow]): string {
   if (v === null || v === '') return '-';
   if (Array.isArray(v)) return v.join(',');
   if (typeof v === 'boolean') return v ? 'yes' : 'NO';
-  if (typeof v === 'number' && !Number.isInteger(v)) return v < 1e-3 ? v.toExponential(2) : v.toFixed(v >= 100 ? 1 : 3).replace(/0+$/, '').replace(/\.$/, '');
-  return String(v);
+  return typeof v === 'number' ? numberCell(v, 3) : v;
 }
 
 export function uniformScalingTable(rows: UniformScalingRow[]): string {
-  const head = UNIFORM_SCALING_COLUMNS.map(([, h]) => h);
-  const body = rows.map((r) => UNIFORM_SCALING_COLUMNS.map(([k]) => cell(r[k])));
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padStart(widths[i]!)).join(' | ')} |`;
-  return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n') + '\n';
+  return markdownTable(
+    UNIFORM_SCALING_COLUMNS.map(([, h]) => h),
+    rows.map((r) => UNIFORM_SCALING_COLUMNS.map(([k]) => cell(r[k]))),
+  );
 }
 
 /** What the columns mean, for scaling.md. */

@@ -12,6 +12,7 @@ import { bindModel, dModelFormula, type Bound, type CotFormat } from '../model/i
 import { certify } from './certify.js';
 import { runUniformScaling, type UniformScalingOptions, type UniformScalingRow } from './scaling-uniform.js';
 import { linePlot } from './svg.js';
+import { markdownTable, numberCell } from './table.js';
 
 /** The option of each family that sets its size. */
 export const SIZE_OPTION: Record<string, string> = {
@@ -128,17 +129,14 @@ export const SCALING_COLUMNS: [keyof ScalingRow, string][] = [
 ];
 
 function cell(v: ScalingRow[keyof ScalingRow]): string {
-  if (v === null) return '-';
-  if (typeof v === 'number' && !Number.isInteger(v)) return v < 1e-3 ? v.toExponential(2) : v.toFixed(v >= 100 ? 1 : 6).replace(/0+$/, '').replace(/\.$/, '');
-  return String(v);
+  return v === null ? '-' : typeof v === 'number' ? numberCell(v, 6) : String(v);
 }
 
 export function scalingTable(rows: ScalingRow[]): string {
-  const head = SCALING_COLUMNS.map(([, h]) => h);
-  const body = rows.map((r) => SCALING_COLUMNS.map(([k]) => cell(r[k])));
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padStart(widths[i]!)).join(' | ')} |`;
-  return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n') + '\n';
+  return markdownTable(
+    SCALING_COLUMNS.map(([, h]) => h),
+    rows.map((r) => SCALING_COLUMNS.map(([k]) => cell(r[k]))),
+  );
 }
 
 export function scalingPlots(rows: ScalingRow[], family: string, cot: string): Record<string, string> {

@@ -13,7 +13,7 @@ import { parseCircuitText } from '../circuits/index.js';
 import { compileUniform, FAULTS } from '../compiler/index.js';
 import { modelToBytes, sha256 } from '../model/index.js';
 import { WebGpuEngine } from '../runtime/index.js';
-import { cli } from './cli-helpers.js';
+import { cli, fuzzShards } from './cli-helpers.js';
 import { gpuOrSkip } from './fixtures/gpu.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gatecot-fuzz-uniform-'));
@@ -54,11 +54,9 @@ describe('gatecot fuzz --mode uniform on a correct model', () => {
 
   it('shards 1/3, 2/3, 3/3 together run exactly the cases of the whole campaign, through the same model', async () => {
     const args = ['fuzz', '--mode', 'uniform', '--seed', '9', '--count', '10', '--gates', '1..10', '--inputs', '0..6', ...CPU, '--json', '--out', join(tmp, 'sh')];
-    const key = (e: Line): string => `${String(e.index)}:${String(e.circuit_hash)}:${String(e.model_sha256)}`;
-    const whole = events((await cli(...args)).stdout, 'case').map(key);
+    const { whole, parts } = await fuzzShards(args, (e) => `${String(e.index)}:${String(e.circuit_hash)}:${String(e.model_sha256)}`);
     expect(whole).toHaveLength(10);
-    const parts: string[][] = [];
-    for (const s of ['1/3', '2/3', '3/3']) parts.push(events((await cli(...args, '--shard', s)).stdout, 'case').map(key));
+    expect(new Set(whole.map((k) => k.split(':')[2])).size).toBe(1);
     expect(parts.map((p) => p.length)).toEqual([4, 3, 3]);
     expect(parts.flat().sort()).toEqual([...whole].sort());
   });

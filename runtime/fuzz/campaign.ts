@@ -1,10 +1,10 @@
 // A fuzz campaign: for each case index of the shard, build the case's circuit, check it in
 // every CoT format asked for (positional: a model compiled per case and format) or through the
-// campaign's one uniform model (uniform.ts), and shrink each failure to a minimal reproducer. The campaign
-// reports through hooks and awaits them, so that a failure is on disk (artifacts.ts) before
-// the next step starts: an interrupted campaign loses nothing it already found. It yields to the
-// event loop between checks (yield.ts), so Ctrl-C stops it after the current case even on the
-// CPU reference, where the checks themselves never wait for anything.
+// campaign's one uniform model (uniform.ts), and shrink each failure to a minimal reproducer.
+// The campaign reports through hooks and awaits them, so that a failure is on disk (artifacts.ts)
+// before the next step starts: an interrupted campaign loses nothing it already found. It yields
+// to the event loop between checks (yield.ts), so Ctrl-C stops it after the current case even on
+// the CPU reference, where the checks themselves never wait for anything.
 
 import { parseCircuitText, writeCircuit, writeCvp, type Circuit } from '../../circuits/index.js';
 import { sha256, type CotFormat } from '../../model/index.js';
@@ -110,7 +110,7 @@ async function reproduces(m: Minimized, checker: Checker): Promise<boolean> {
   return (await same(cvp, new Uint8Array(0))) !== undefined;
 }
 
-async function runCase(o: CampaignOptions, checkers: Checker[], index: number, hooks: CampaignHooks): Promise<{ result: CaseResult; findings: number }> {
+async function runCase(o: CampaignOptions, checkers: Checker[], backend: Backend, index: number, hooks: CampaignHooks): Promise<{ result: CaseResult; findings: number }> {
   const t0 = performance.now();
   const spec = caseSpec(o, o.seed, index);
   const circuit = buildCase(spec);
@@ -122,7 +122,7 @@ async function runCase(o: CampaignOptions, checkers: Checker[], index: number, h
   }
   const result: CaseResult = {
     index,
-    backend: checks[0]?.backend ?? 'cpu',
+    backend: checks[0]?.backend ?? backend,
     spec,
     circuitHash: sha256(writeCircuit(circuit, 'gc')),
     inputs: inputs.length,
@@ -182,7 +182,7 @@ async function runChecks(o: CampaignOptions, checkers: Checker[], b: FuzzBackend
       s.stoppedBy = stop;
       break;
     }
-    const { result, findings } = await runCase(o, checkers, i, hooks);
+    const { result, findings } = await runCase(o, checkers, b.used, i, hooks);
     s.cases++;
     s.findings += findings;
     s.inputs += result.inputs;
