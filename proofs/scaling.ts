@@ -2,14 +2,17 @@
 // (S, d_model, layers, heads), the smallest precision at which the all-inputs certificate
 // holds (fixed point F_s and floating point F_{8,s}), the smallest retrieval margin, and times.
 // The theorem predicts: layers and heads constant, d_model = 3k + c with k = ceil(log2(S+1)),
-// the same smallest s at every size.
+// the same smallest s at every size. `mode: 'uniform'` measures uniform models across capacities
+// instead (scaling-uniform.ts).
 
 import { UserError, type Circuit } from '../circuits/index.js';
 import { generate } from '../circuits/gen/index.js';
 import { compile } from '../compiler/index.js';
 import { bindModel, dModelFormula, type Bound, type CotFormat } from '../model/index.js';
 import { certify } from './certify.js';
+import { runUniformScaling, type UniformScalingOptions, type UniformScalingRow } from './scaling-uniform.js';
 import { linePlot } from './svg.js';
+import { markdownTable, numberCell } from './table.js';
 
 /** The option of each family that sets its size. */
 export const SIZE_OPTION: Record<string, string> = {
@@ -41,6 +44,7 @@ export interface ScalingRow {
 }
 
 export interface ScalingOptions {
+  mode?: 'positional';
   family: string;
   sizes: number[];
   cot: CotFormat;
@@ -67,7 +71,13 @@ function smallestS(b: Bound, format: (s: number) => string): { s: number | null;
   return { s: null, seconds: (performance.now() - t0) / 1000 };
 }
 
-export function runScaling(o: ScalingOptions): ScalingRow[] {
+export function runScaling(o: ScalingOptions): ScalingRow[];
+export function runScaling(o: UniformScalingOptions): Promise<UniformScalingRow[]>;
+export function runScaling(o: ScalingOptions | UniformScalingOptions): ScalingRow[] | Promise<UniformScalingRow[]> {
+  return o.mode === 'uniform' ? runUniformScaling(o) : runPositionalScaling(o);
+}
+
+function runPositionalScaling(o: ScalingOptions): ScalingRow[] {
   const rows: ScalingRow[] = [];
   for (const size of o.sizes) {
     const c = build(o.family, size, o.seed ?? '1');
@@ -119,17 +129,14 @@ export const SCALING_COLUMNS: [keyof ScalingRow, string][] = [
 ];
 
 function cell(v: ScalingRow[keyof ScalingRow]): string {
-  if (v === null) return '-';
-  if (typeof v === 'number' && !Number.isInteger(v)) return v < 1e-3 ? v.toExponential(2) : v.toFixed(v >= 100 ? 1 : 6).replace(/0+$/, '').replace(/\.$/, '');
-  return String(v);
+  return v === null ? '-' : typeof v === 'number' ? numberCell(v, 6) : String(v);
 }
 
 export function scalingTable(rows: ScalingRow[]): string {
-  const head = SCALING_COLUMNS.map(([, h]) => h);
-  const body = rows.map((r) => SCALING_COLUMNS.map(([k]) => cell(r[k])));
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padStart(widths[i]!)).join(' | ')} |`;
-  return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n') + '\n';
+  return markdownTable(
+    SCALING_COLUMNS.map(([, h]) => h),
+    rows.map((r) => SCALING_COLUMNS.map(([k]) => cell(r[k]))),
+  );
 }
 
 export function scalingPlots(rows: ScalingRow[], family: string, cot: string): Record<string, string> {

@@ -36,3 +36,20 @@ export async function cliWithWebgpu(args: string[], webgpu?: string): Promise<{ 
     else process.env.GATECOT_WEBGPU = saved;
   }
 }
+
+/** The JSON lines of `kind` events in a --json output. */
+export function jsonEvents(stdout: string, kind: string): Record<string, unknown>[] {
+  return stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((e) => e.event === kind);
+}
+
+/** `fuzz ARGS --json` whole and as shards 1/3, 2/3, 3/3: each case line's key, per run. */
+export async function fuzzShards(args: string[], key: (e: Record<string, unknown>) => string): Promise<{ whole: string[]; parts: string[][] }> {
+  const whole = jsonEvents((await cli(...args)).stdout, 'case').map(key);
+  const parts: string[][] = [];
+  for (const s of ['1/3', '2/3', '3/3']) parts.push(jsonEvents((await cli(...args, '--shard', s)).stdout, 'case').map(key));
+  return { whole, parts };
+}

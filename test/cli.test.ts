@@ -247,4 +247,27 @@ describe('certify, check-cert and scaling from the command line', () => {
     expect(rows.map((x) => x.min_fixed_s)).toEqual([2, 2]);
     for (const x of rows) expect(x.d_model).toBe(x.d_formula);
   });
+  it('scaling --mode uniform: capacities in powers of two, a table, JSON and SVG plots; existing files refused before any work', async () => {
+    const out = join(dir, 'scaling-uniform');
+    const r = await cli('scaling', '--mode', 'uniform', '--sizes', '16..32', '--verify-max', '16', '-o', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/min_fixed_s \(verified\)/);
+    for (const f of ['scaling.md', 'scaling.json', 'dmodel.svg', 'compile.svg', 'filesize.svg', 'verify.svg', 'margin.svg']) expect(existsSync(join(out, f)), f).toBe(true);
+    const rows = JSON.parse(readFileSync(join(out, 'scaling.json'), 'utf8')) as { capacity: number; d_model: number; d_formula: number; min_fixed_s: number | null; note: string }[];
+    expect(rows.map((x) => x.capacity)).toEqual([16, 32]);
+    expect(rows.map((x) => x.min_fixed_s)).toEqual([2, null]);
+    expect(rows[1]!.note).toBe('not verified: N > --verify-max 16');
+    for (const x of rows) expect(x.d_model).toBe(x.d_formula);
+    expect(readFileSync(join(out, 'scaling.md'), 'utf8')).toMatch(/pos_emb 1 \+ 8N rows and a vocabulary of N \+ 14 tokens/);
+    // A second run refuses at once (nothing computed: no per-size progress line).
+    const again = await cli('scaling', '--mode', 'uniform', '--sizes', '16', '-o', out);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/^gatecot: .*scaling\.md exists; pass --force to overwrite it\n$/);
+    for (const bad of [['--cot', 'gate'], ['--family', 'adder'], ['--sizes', '1'], ['--verify-max', 'x']]) {
+      const b = await cli('scaling', '--mode', 'uniform', '--sizes', '16', ...bad);
+      expect(b.code, bad.join(' ')).toBe(2);
+      expect(b.stderr.trimEnd().split('\n'), bad.join(' ')).toHaveLength(1);
+    }
+    expect((await cli('scaling', '--verify-max', '16', '--sizes', '16')).code).toBe(2);
+  });
 });

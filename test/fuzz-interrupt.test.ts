@@ -65,4 +65,14 @@ describe('Ctrl-C stops a circuit campaign', () => {
     expect(cases.length).toBeLessThan(100000);
     expect(cases.every((c) => c.backend === 'cpu')).toBe(true);
   }, 60_000);
+
+  it('a uniform campaign too: after the current case, with the summary and exit 130', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'gatecot-int-')), 'findings');
+    const r = await interruptAfter(['fuzz', '--mode', 'uniform', '--count', '100000', '--gates', '1..20', '--inputs', '0..8', '--backend', 'cpu', '--json', '--out', out], 3, 2000);
+    expect(r.signal, 'killed: SIGINT was ignored').toBeNull();
+    expect(r.afterInterrupt).toBeLessThan(5000);
+    expect(r.code, r.stderr).toBe(130);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines[lines.length - 1]).toMatchObject({ event: 'summary', mode: 'uniform', capacity: 28, stopped_by: 'interrupted', failed_cases: 0 });
+  }, 60_000);
 });

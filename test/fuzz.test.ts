@@ -30,7 +30,7 @@ import {
   type ParseOutcome,
   type ParserCase,
 } from '../runtime/index.js';
-import { cli } from './cli-helpers.js';
+import { cli, fuzzShards } from './cli-helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gatecot-fuzz-'));
 /** These campaigns test the fuzzer, not an engine: on the CPU reference, whatever fuzz's default
@@ -127,11 +127,8 @@ describe('gatecot fuzz on correct compilers', () => {
 
   it('shards 1/3, 2/3, 3/3 together run exactly the cases of the whole campaign', async () => {
     const args = ['fuzz', '--seed', '9', '--count', '10', '--gates', '1..12', '--inputs', '0..8', '--cot', 'gate', ...CPU, '--json', '--out', join(tmp, 'sh')];
-    const key = (e: Record<string, unknown>): string => `${String(e.index)}:${String(e.circuit_hash)}`;
-    const whole = events((await cli(...args)).stdout, 'case').map(key);
+    const { whole, parts } = await fuzzShards(args, (e) => `${String(e.index)}:${String(e.circuit_hash)}`);
     expect(whole).toHaveLength(10);
-    const parts: string[][] = [];
-    for (const s of ['1/3', '2/3', '3/3']) parts.push(events((await cli(...args, '--shard', s)).stdout, 'case').map(key));
     expect(parts.map((p) => p.length)).toEqual([4, 3, 3]);
     expect(parts.flat().sort()).toEqual([...whole].sort());
   });

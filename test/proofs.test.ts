@@ -3,7 +3,7 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { generate } from '../circuits/gen/index.js';
-import { compile, modelFromBytes, modelToBytes, type CotFormat, type Fault } from '../compiler/index.js';
+import { compile, compileUniform, modelFromBytes, modelToBytes, type CotFormat, type Fault } from '../compiler/index.js';
 import { certContext, certify, exactDiv, exactExp, gateClaim, modelHash, structureClaim, type Certificate } from '../proofs/index.js';
 import { certificateDigest, recheck } from '../proofs/check/index.js';
 import { runScaling } from '../proofs/scaling.js';
@@ -249,6 +249,29 @@ describe('scaling', () => {
     for (const r of rows) expect(r.d_model).toBe(r.d_formula);
     expect(new Set(rows.map((r) => r.min_fixed_s))).toEqual(new Set([2]));
     expect(rows.every((r) => r.min_float_s !== null)).toBe(true);
+  });
+  it('uniform: the same 3 layers of 4, 2, 1 heads at every capacity, d_model = 12L + 49, smallest verified fixed-point s = 2', async () => {
+    const rows = await runScaling({ mode: 'uniform', sizes: [16, 64, 256] });
+    expect(rows.map((r) => r.capacity)).toEqual([16, 64, 256]);
+    for (const r of rows) {
+      expect(r.layers).toBe(3);
+      expect(r.heads_per_layer).toEqual([4, 2, 1]);
+      expect(r.d_model).toBe(r.d_formula);
+      expect(r.d_formula).toBe(12 * Math.ceil(Math.log2(r.capacity)) + 49);
+      expect(r.vocab).toBe(r.capacity + 14);
+      expect(r.pos_rows).toBe(1 + 8 * r.capacity);
+      expect(r.file_bytes).toBe(modelToBytes(compileUniform(r.capacity)).length);
+      expect(r.wires).toBe(r.capacity);
+      expect(r.verified).toBe(true);
+      expect(r.verify_mismatches).toBe(0);
+      expect(r.min_fixed_s).toBe(2);
+      expect(r.logit_margin).toBeGreaterThan(0);
+    }
+  });
+  it('uniform: capacities above --verify-max are measured, not verified, and the row says so', async () => {
+    const [r] = await runScaling({ mode: 'uniform', sizes: [64], verifyMax: 32, family: 'cvp-instance' });
+    expect(r).toMatchObject({ capacity: 64, wires: 64, verified: null, min_fixed_s: null, logit_margin: null, note: 'not verified: N > --verify-max 32' });
+    expect(r!.circuit).toBe('cvp-instance: 0 inputs + 64 gates');
   });
   it('context exposes what each position holds', () => {
     const c = generate('adder', { width: '2' });

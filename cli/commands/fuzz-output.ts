@@ -1,7 +1,7 @@
 // What `gatecot fuzz` prints: a progress bar on a terminal (stderr, redrawn at most ten times a
 // second), one JSON object per line with --json, otherwise a line per failure; and a summary.
 
-import type { CampaignSummary, CaseResult, Finding, FindingFiles, ParserCampaignSummary, ParserCase, Shard } from '../../runtime/index.js';
+import type { CampaignSummary, CaseResult, Finding, FindingFiles, ParserCampaignSummary, ParserCase, Shard, UniformTarget } from '../../runtime/index.js';
 import { bitString } from '../../runtime/index.js';
 import type { Io } from '../io.js';
 
@@ -51,14 +51,33 @@ export function jsonLine(io: Io, obj: Record<string, unknown>): void {
   io.out(JSON.stringify(obj, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) + '\n');
 }
 
-export function caseJson(r: CaseResult): Record<string, unknown> {
+/** The uniform campaign's model, for the start, case and summary lines. */
+export function uniformJson(u: UniformTarget): Record<string, unknown> {
+  return { mode: 'uniform', capacity: u.capacity, model_sha256: u.sha256, model_file: u.file ?? null, model_bytes: u.bytes, model_seconds: Number(u.seconds.toFixed(3)) };
+}
+
+/** One line about the uniform campaign's model, for the terminal. */
+export function uniformText(u: UniformTarget): string {
+  const how = u.file !== undefined ? `loaded from ${u.file}` : `compiled${u.fault ? ` with fault ${u.fault}` : ''}`;
+  return `uniform model: capacity ${u.capacity} wires, d_model ${u.model.d}, ${u.bytes} bytes, sha256 ${u.sha256}, ${how} in ${u.seconds.toFixed(2)} s`;
+}
+
+/** The mode fields of a case or summary line. */
+function modeJson(u: UniformTarget | undefined): Record<string, unknown> {
+  return u ? { mode: 'uniform', capacity: u.capacity, model_sha256: u.sha256 } : { mode: 'positional' };
+}
+
+export function caseJson(r: CaseResult, uniform?: UniformTarget): Record<string, unknown> {
+  const prompt = r.checks.find((c) => c.promptLength !== undefined)?.promptLength;
   return {
     event: 'case',
     index: r.index,
     ok: r.ok,
     backend: r.backend,
+    ...modeJson(uniform),
     gates: r.spec.gates,
     inputs: r.spec.inputs,
+    prompt_length: prompt ?? null,
     case_seed: `0x${r.spec.caseSeed.toString(16).padStart(16, '0')}`,
     circuit_hash: r.circuitHash,
     inputs_tested: r.inputs,
@@ -90,7 +109,8 @@ export function findingText(f: Finding, files: FindingFiles & { report: string }
   const fl = f.failure;
   const d = fl.detail;
   let what: string;
-  if (fl.kind === 'teacher-forcing' && d) what = `position ${d.position + 1} holds '${d.produced}' where '${d.expected}' was due (gate ${d.gate})`;
+  // A uniform model also writes a CoT group for each input wire (gate -1): named by its label.
+  if (fl.kind === 'teacher-forcing' && d) what = `position ${d.position + 1} holds '${d.produced}' where '${d.expected}' was due (${d.gate >= 0 ? `gate ${d.gate}` : d.gateLabel})`;
   else if (fl.kind === 'generation') what = `generation gave outputs ${fl.outputs?.produced}, direct evaluation ${fl.outputs?.expected}`;
   else what = `exception: ${(fl.message ?? '').split('\n')[0]}`;
   const m = f.minimal;
@@ -101,10 +121,11 @@ export function findingText(f: Finding, files: FindingFiles & { report: string }
   return `FAIL case ${f.index} (${where}): ${what}${shrunk}: ${files.minimal ?? files.original} (report ${files.report})\n`;
 }
 
-export function summaryJson(s: CampaignSummary, seed: bigint): Record<string, unknown> {
+export function summaryJson(s: CampaignSummary, seed: bigint, uniform?: UniformTarget): Record<string, unknown> {
   return {
     event: 'summary',
     kind: 'circuits',
+    ...modeJson(uniform),
     seed: String(seed),
     cases: s.cases,
     failed_cases: s.failedCases,

@@ -1,5 +1,7 @@
 // `gatecot fuzz`: random circuits compiled, verified and shrunk (runtime/fuzz/), or, with
-// --parsers, damaged files of every format through the readers. Exit 0 when nothing failed,
+// --parsers, damaged files of every format through the readers. --mode positional (default)
+// compiles each case in each CoT format; --mode uniform compiles (or loads, --model) ONE uniform
+// model before the first case and runs every case through it (runtime/fuzz/uniform.ts). Exit 0 when nothing failed,
 // 1 when something did, 2 for bad options; an interrupted campaign (Ctrl-C) stops after the
 // current case, prints its summary and exits 1 if it found something, else 130. The backend is
 // chosen once (runtime/fuzz/backend.ts); by default `auto`: the WebGPU engine where there is an
@@ -7,7 +9,7 @@
 
 import type { Command } from 'commander';
 import { CircuitError } from '../../circuits/index.js';
-import { parseFault, type CotFormat } from '../../compiler/index.js';
+import { MAX_CAPACITY, parseFault, type CotFormat } from '../../compiler/index.js';
 import {
   builtinSeeds,
   corpusSeeds,
@@ -20,7 +22,11 @@ import {
   WHOLE,
   WorkerParseRunner,
   campaignKey,
+  checkCapacity,
   checkMix,
+  compileUniformTarget,
+  largestCase,
+  loadUniformTarget,
   openFuzzBackend,
   parseBackend,
   parseLocality,
@@ -32,7 +38,9 @@ import {
   type FuzzBackend,
   type ParserCampaignOptions,
   type Shard,
+  type UniformTarget,
 } from '../../runtime/index.js';
+import { parseMode } from '../load.js';
 import type { CliContext } from '../context.js';
 import { EXIT_CHECK_FAILED, UsageError } from '../errors.js';
 import {
@@ -48,6 +56,8 @@ import {
   Progress,
   summaryJson,
   summaryText,
+  uniformJson,
+  uniformText,
 } from './fuzz-output.js';
 
 interface FuzzFlags {
@@ -73,6 +83,9 @@ interface FuzzFlags {
   parsers?: boolean;
   corpus?: string;
   parseTimeout: string;
+  mode?: string;
+  maxWires?: string;
+  model?: string;
 }
 
 const DEFAULT_COUNT = 100;
@@ -143,9 +156,32 @@ function interruptible<T>(run: (signal: AbortSignal) => Promise<T>, onStop: () =
   return run(ac.signal).finally(() => process.off('SIGINT', handler));
 }
 
-const CIRCUIT_ONLY: (keyof FuzzFlags)[] = ['gates', 'inputs', 'gateMix', 'locality', 'injectFault', 'maxFailures'];
+const CIRCUIT_ONLY: (keyof FuzzFlags)[] = ['gates', 'inputs', 'gateMix', 'locality', 'injectFault', 'maxFailures', 'mode', 'maxWires', 'model'];
 
-async function circuitCampaign(ctx: CliContext, o: FuzzFlags): Promise<void> {
+/**
+ * The uniform campaign's model, compiled (capacity --max-wires, default the largest case the
+ * ranges can draw; with --inject-fault, the uniform fault) or loaded (--model); undefined for a
+ * positional campaign. Ranges that can draw a case over the capacity are refused before anything runs.
+ */
+function uniformModel(o: FuzzFlags, opts: CampaignOptions, given: (k: keyof FuzzFlags) => boolean): UniformTarget | undefined {
+  if (parseMode(o.mode) === 'positional') {
+    if (o.maxWires !== undefined || o.model !== undefined) throw new UsageError(`--${o.model !== undefined ? 'model' : 'max-wires'} goes with --mode uniform`);
+    return undefined;
+  }
+  if (given('cot')) throw new UsageError('--cot applies to --mode positional: a uniform model writes its own 4-token CoT per wire');
+  if (o.model !== undefined) {
+    if (o.maxWires !== undefined) throw new UsageError('--model gives the capacity: it cannot be combined with --max-wires');
+    if (o.injectFault !== undefined) throw new UsageError('--inject-fault compiles a faulty model: it cannot be combined with --model (compile one with gatecot compile --uniform --inject-fault)');
+    const t = loadUniformTarget(o.model);
+    checkCapacity(opts, t.capacity, `--model ${o.model}`);
+    return t;
+  }
+  const capacity = o.maxWires !== undefined ? intFlag(o.maxWires, '--max-wires', 2, MAX_CAPACITY) : Math.max(2, largestCase(opts));
+  checkCapacity(opts, capacity, o.maxWires !== undefined ? '--max-wires' : 'the largest the ranges allow');
+  return compileUniformTarget(capacity, opts.check.fault);
+}
+
+async function circuitCampaign(ctx: CliContext, o: FuzzFlags, given: (k: keyof FuzzFlags) => boolean): Promise<void> {
   const e = extent(o, DEFAULT_COUNT);
   const seed = seedFlag(o.seed);
   const fault = o.injectFault !== undefined ? parseFault(o.injectFault) : undefined;
@@ -163,10 +199,13 @@ async function circuitCampaign(ctx: CliContext, o: FuzzFlags): Promise<void> {
   if (o.gateMix !== undefined) opts.mix = checkMix(o.gateMix);
   if (o.locality !== undefined) opts.locality = parseLocality(o.locality);
   if (o.maxFailures !== undefined) opts.maxFailures = intFlag(o.maxFailures, '--max-failures', 1, 2 ** 31);
+  const uniform = uniformModel(o, opts, given);
+  if (uniform) opts.uniform = uniform;
   // Chosen once (fails early, with one line, where it cannot run); one device for the whole campaign.
   const runOn = await openFuzzBackend(opts.check.backend, opts.check.arith);
   try {
     if (runOn.notice) ctx.io.err(`gatecot: ${runOn.notice}\n`);
+    if (uniform && !o.json) ctx.io.err(`gatecot: ${uniformText(uniform)}\n`);
     await runCircuitCampaign(ctx, o, opts, runOn, e, seed);
   } finally {
     runOn.gpu?.close();
@@ -174,7 +213,7 @@ async function circuitCampaign(ctx: CliContext, o: FuzzFlags): Promise<void> {
 }
 
 async function runCircuitCampaign(ctx: CliContext, o: FuzzFlags, opts: CampaignOptions, runOn: FuzzBackend, e: Extent, seed: bigint): Promise<void> {
-  const what = extentText(e, seed);
+  const what = extentText(e, seed) + (opts.uniform ? `, uniform model N=${opts.uniform.capacity} (sha256 ${opts.uniform.sha256.slice(0, 12)})` : '');
   const io = ctx.io;
   const total = e.index !== undefined ? 1 : e.count === undefined ? undefined : Math.ceil(Math.max(0, e.count - (e.shard.index - 1)) / e.shard.count);
   const progress = new Progress(io, io.isTTY && !o.json, total, 'cases');
@@ -183,7 +222,8 @@ async function runCircuitCampaign(ctx: CliContext, o: FuzzFlags, opts: CampaignO
   let failed = 0;
   if (o.json) {
     const adapter = runOn.gpu ? { adapter: runOn.gpu.adapter } : {};
-    jsonLine(io, { event: 'start', kind: 'circuits', seed: String(seed), ...extentJson(e), options: campaignKey(opts), backend: runOn.used, ...adapter, cot: opts.cots, out: o.out });
+    const mode = opts.uniform ? { ...uniformJson(opts.uniform), cot: 'uniform' } : { mode: 'positional', cot: opts.cots };
+    jsonLine(io, { event: 'start', kind: 'circuits', seed: String(seed), ...extentJson(e), options: campaignKey(opts), backend: runOn.used, ...adapter, ...mode, out: o.out });
   }
   const summary = await interruptible(
     (signal) =>
@@ -193,7 +233,7 @@ async function runCircuitCampaign(ctx: CliContext, o: FuzzFlags, opts: CampaignO
           onCase: (r) => {
             done++;
             if (!r.ok) failed++;
-            if (o.json) jsonLine(io, caseJson(r));
+            if (o.json) jsonLine(io, caseJson(r, opts.uniform));
             progress.update(done, failed);
           },
           onFailure: (f) => {
@@ -212,7 +252,7 @@ async function runCircuitCampaign(ctx: CliContext, o: FuzzFlags, opts: CampaignO
   );
   progress.update(done, failed, true);
   progress.clear();
-  if (o.json) jsonLine(io, summaryJson(summary, seed));
+  if (o.json) jsonLine(io, summaryJson(summary, seed, opts.uniform));
   else io.out(summaryText(summary, what));
   if (summary.failedCases > 0) ctx.code = EXIT_CHECK_FAILED;
   else if (summary.stoppedBy === 'interrupted') ctx.code = EXIT_INTERRUPTED;
@@ -282,14 +322,17 @@ export function registerFuzz(program: Command, ctx: CliContext): void {
     .option('--inputs <A..B>', `input wires per circuit (default ${DEFAULT_INPUTS.min}..${DEFAULT_INPUTS.max})`)
     .option('--gate-mix <mix>', 'fixed op weights, AND=3,XOR=1,... (default: drawn per case)')
     .option('--locality <X>', 'fixed locality in [0,1] (default: drawn per case)')
-    .option('--cot <format>', '4tok, gate or both', 'both')
+    .option('--mode <m>', 'positional (compile each case in each CoT format) or uniform (every case through ONE uniform model)', 'positional')
+    .option('--max-wires <N>', '--mode uniform: capacity of the model (default: the largest inputs + gates the ranges allow)')
+    .option('--model <file>', '--mode uniform: run every case through this uniform .safetensors model')
+    .option('--cot <format>', '4tok, gate or both (--mode positional)', 'both')
     .option('--arith <mode>', 'f32, f64, f16, fixed:s or float:e,s', 'f32')
     .option('--backend <b>', 'auto (WebGPU where available, else the CPU), cpu or webgpu; chosen once for the whole campaign', 'auto')
     .option('--samples <K>', 'random inputs per case besides all-zeros and all-ones (all inputs up to 5 input wires)', '16')
     .option('--shard <I/N>', 'run only the cases i with i mod N = I-1')
     .option('--out <dir>', 'folder for failing circuits and reports', 'fuzz-findings')
     .option('--json', 'one JSON object per line: start, each case, each finding, summary')
-    .option('--inject-fault <kind>', 'miscompile on purpose (weak-scale, swap-gate, off-by-one) to test the fuzzer')
+    .option('--inject-fault <kind>', 'miscompile on purpose (weak-scale, swap-gate, off-by-one) to test the fuzzer; --mode uniform: the uniform model\'s counterpart')
     .option('--max-failures <N>', 'stop after N failing cases')
     .option('--no-shrink', 'write failing circuits as found, without shrinking them')
     .option('--shrink-time <sec>', 'time budget of each shrink', '60')
@@ -301,7 +344,7 @@ export function registerFuzz(program: Command, ctx: CliContext): void {
     if (o.parsers) await parserCampaign(ctx, o, given);
     else {
       if (o.corpus !== undefined) throw new UsageError('--corpus applies to --parsers');
-      await circuitCampaign(ctx, o);
+      await circuitCampaign(ctx, o, given);
     }
   });
 }

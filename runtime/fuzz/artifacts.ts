@@ -1,7 +1,11 @@
-// Files of the findings: for case i failing in CoT format C, in the output folder,
+// Files of the findings: for case i failing in CoT format C (`uniform` through a uniform model),
+// in the output folder,
 //   fuzz-s<seed>-i<i>-<C>-<key>.orig.gc   the failing circuit, written before shrinking
 //   fuzz-s<seed>-i<i>-<C>-<key>.gc        the minimal circuit, the failing input as a `test`
+//   fuzz-s<seed>-i<i>-<C>-<key>.cvp       uniform: the minimal circuit, the failing input folded in
 //   fuzz-s<seed>-i<i>-<C>-<key>.json      the report (report.ts)
+//   uniform-N<capacity>-<sha8>.safetensors  uniform: the model the campaign compiled (once; a
+//                                         model loaded with --model is named, not copied)
 // <key> hashes the options that decide the case (report.ts), so campaigns with other options
 // never collide. Every file is written to a temporary name and renamed: a reader (or an
 // interrupted campaign) sees a whole file or none. An existing file is never replaced: a rerun
@@ -11,7 +15,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeCircuit, type Circuit } from '../../circuits/index.js';
+import { writeCircuit, writeCvp, type Circuit } from '../../circuits/index.js';
+import { modelToBytes } from '../../model/index.js';
 import type { CampaignOptions, Finding, FoundFailure } from './campaign.js';
 import { witnessTest } from './minimize.js';
 import type { ParserCampaignOptions, ParserCase } from './parsers/campaign.js';
@@ -60,6 +65,7 @@ function gcWithTest(c: Circuit, witness: Uint8Array): string {
 
 export class FindingWriter {
   private readonly originals = new Map<string, string>();
+  private modelFile: string | undefined;
 
   constructor(
     readonly dir: string,
@@ -82,12 +88,24 @@ export class FindingWriter {
     return p;
   }
 
-  /** Writes the minimal circuit, then the report that names both files. */
+  /** The uniform model file of the reproducers: the one loaded, or the one compiled, written here once. */
+  private uniformModel(): string | undefined {
+    const u = this.opts.uniform;
+    if (!u) return undefined;
+    if (u.file !== undefined) return u.file;
+    this.modelFile ??= writeNewFile(join(this.dir, `uniform-N${u.capacity}-${u.sha256.slice(0, 8)}.safetensors`), modelToBytes(u.model));
+    return this.modelFile;
+  }
+
+  /** Writes the minimal circuit (and, uniform, its .cvp and the model), then the report that names the files. */
   writeFinding(f: Finding): FindingFiles & { report: string } {
     this.ensureDir();
     const original = this.originals.get(this.base(f)) ?? this.writeOriginal(f);
     const files: FindingFiles = { original };
+    const model = this.uniformModel();
+    if (model !== undefined) files.model = model;
     if (f.minimal) files.minimal = writeNewFile(`${this.base(f)}.gc`, writeCircuit(f.minimal.circuit, 'gc'));
+    if (f.minimal && model !== undefined) files.cvp = writeNewFile(`${this.base(f)}.cvp`, writeCvp(f.minimal.circuit, f.minimal.failure.witness));
     const report = writeNewFile(`${this.base(f)}.json`, JSON.stringify(findingReport(this.opts, f, files), null, 2) + '\n');
     return { ...files, report };
   }

@@ -1,19 +1,21 @@
 // A fuzz campaign: for each case index of the shard, build the case's circuit, check it in
-// every CoT format asked for, and shrink each failure to a minimal reproducer. The campaign
-// reports through hooks and awaits them, so that a failure is on disk (artifacts.ts) before
-// the next step starts: an interrupted campaign loses nothing it already found. It yields to the
-// event loop between checks (yield.ts), so Ctrl-C stops it after the current case even on the
-// CPU reference, where the checks themselves never wait for anything.
+// every CoT format asked for (positional: a model compiled per case and format) or through the
+// campaign's one uniform model (uniform.ts), and shrink each failure to a minimal reproducer.
+// The campaign reports through hooks and awaits them, so that a failure is on disk (artifacts.ts)
+// before the next step starts: an interrupted campaign loses nothing it already found. It yields
+// to the event loop between checks (yield.ts), so Ctrl-C stops it after the current case even on
+// the CPU reference, where the checks themselves never wait for anything.
 
-import { parseCircuitText, writeCircuit, type Circuit } from '../../circuits/index.js';
+import { parseCircuitText, writeCircuit, writeCvp, type Circuit } from '../../circuits/index.js';
 import { sha256, type CotFormat } from '../../model/index.js';
 import type { Backend } from '../engine.js';
 import { openFuzzBackend, type FuzzBackend } from './backend.js';
 import { buildCase, caseInputs, caseSpec, type CaseSpec } from './cases.js';
-import { checkCot, type CheckConfig, type CotCheck, type Failure } from './check.js';
+import { positionalChecker, type CheckConfig, type CheckLabel, type Checker, type CotCheck, type Failure } from './check.js';
 import { minimize, sameFailure, type Minimized } from './minimize.js';
 import type { CaseOptions } from './options.js';
 import { shardIndices, stopReason, type Shard } from './seeds.js';
+import { UniformChecker, type UniformTarget } from './uniform.js';
 import { yieldToEventLoop } from './yield.js';
 
 export interface CampaignOptions extends CaseOptions {
@@ -24,7 +26,10 @@ export interface CampaignOptions extends CaseOptions {
   index?: number;
   /** Start no case after this many seconds. */
   timeBudget?: number;
+  /** CoT formats of a positional campaign (unused with `uniform`). */
   cots: CotFormat[];
+  /** The uniform campaign's one model: every case is checked through it (mode uniform). */
+  uniform?: UniformTarget;
   check: CheckConfig;
   /** Random inputs per case besides all-zeros and all-ones. */
   samples: number;
@@ -56,7 +61,8 @@ export interface CaseResult {
 export interface FoundFailure {
   index: number;
   spec: CaseSpec;
-  cot: CotFormat;
+  /** The CoT format of a positional check, or 'uniform'. */
+  cot: CheckLabel;
   /** Where the failing check ran (shrinking runs there too). */
   backend: Backend;
   circuit: Circuit;
@@ -91,25 +97,32 @@ export interface CampaignSummary {
   backend: Backend;
 }
 
-/** Does the minimal circuit, written as .gc and parsed back, still fail the same way? */
-async function reproduces(m: Minimized, cot: CotFormat, cfg: CheckConfig): Promise<boolean> {
+/**
+ * Does the minimal circuit, written as .gc and parsed back, still fail the same way? Through a
+ * uniform model, the .cvp reproducer (the witness input folded into TRUE/FALSE gates) must too.
+ */
+async function reproduces(m: Minimized, checker: Checker): Promise<boolean> {
   const back = parseCircuitText(writeCircuit(m.circuit, 'gc'), { format: 'gc', name: m.circuit.name });
-  return (await sameFailure(cot, cfg, m.failure.signature, m.mode)(back, m.failure.witness)) !== undefined;
+  const same = sameFailure(checker, m.failure.signature, m.mode);
+  if ((await same(back, m.failure.witness)) === undefined) return false;
+  if (checker.label !== 'uniform') return true;
+  const cvp = parseCircuitText(writeCvp(m.circuit, m.failure.witness), { format: 'cvp', name: m.circuit.name });
+  return (await same(cvp, new Uint8Array(0))) !== undefined;
 }
 
-async function runCase(o: CampaignOptions, cfg: CheckConfig, index: number, hooks: CampaignHooks): Promise<{ result: CaseResult; findings: number }> {
+async function runCase(o: CampaignOptions, checkers: Checker[], backend: Backend, index: number, hooks: CampaignHooks): Promise<{ result: CaseResult; findings: number }> {
   const t0 = performance.now();
   const spec = caseSpec(o, o.seed, index);
   const circuit = buildCase(spec);
   const inputs = caseInputs(spec, o.samples);
   const checks: CotCheck[] = [];
-  for (const cot of o.cots) {
+  for (const checker of checkers) {
     await yieldToEventLoop();
-    checks.push(await checkCot(circuit, cot, inputs, cfg));
+    checks.push(await checker.check(circuit, inputs));
   }
   const result: CaseResult = {
     index,
-    backend: checks[0]?.backend ?? (cfg.backend === 'webgpu' ? 'webgpu' : 'cpu'),
+    backend: checks[0]?.backend ?? backend,
     spec,
     circuitHash: sha256(writeCircuit(circuit, 'gc')),
     inputs: inputs.length,
@@ -119,14 +132,15 @@ async function runCase(o: CampaignOptions, cfg: CheckConfig, index: number, hook
   };
   await hooks.onCase?.(result);
   let findings = 0;
-  for (const ch of checks) {
+  for (const [k, ch] of checks.entries()) {
     if (!ch.failure) continue;
+    const checker = checkers[k]!;
     const found: FoundFailure = { index, spec, cot: ch.cot, backend: ch.backend, circuit, failure: ch.failure };
     await hooks.onFailure?.(found);
     const finding: Finding = { ...found, reproduced: false };
     if (o.shrink) {
-      finding.minimal = await minimize(circuit, ch.cot, ch.failure, cfg, { maxSeconds: o.shrinkSeconds, signal: o.signal });
-      finding.reproduced = await reproduces(finding.minimal, ch.cot, cfg);
+      finding.minimal = await minimize(circuit, checker, ch.failure, { maxSeconds: o.shrinkSeconds, signal: o.signal });
+      finding.reproduced = await reproduces(finding.minimal, checker);
     }
     await hooks.onFinding?.(finding);
     findings++;
@@ -149,6 +163,16 @@ async function runCampaignOn(o: CampaignOptions, b: FuzzBackend, hooks: Campaign
   const t0 = performance.now();
   // Every check runs where the campaign chose: `auto` is settled once, here.
   const cfg: CheckConfig = { ...o.check, backend: b.used, ...(b.gpu ? { gpu: b.gpu } : {}) };
+  // One uniform checker (one model, one engine) for the whole campaign, or a compile per check.
+  const uniform = o.uniform ? new UniformChecker(o.uniform, cfg) : undefined;
+  try {
+    return await runChecks(o, uniform ? [uniform] : o.cots.map((cot) => positionalChecker(cot, cfg)), b, t0, hooks);
+  } finally {
+    uniform?.dispose();
+  }
+}
+
+async function runChecks(o: CampaignOptions, checkers: Checker[], b: FuzzBackend, t0: number, hooks: CampaignHooks): Promise<CampaignSummary> {
   const s: CampaignSummary = { cases: 0, failedCases: 0, findings: 0, inputs: 0, positions: 0, seconds: 0, stoppedBy: 'count', backend: b.used };
   const indices = o.index !== undefined ? [o.index] : shardIndices(o.shard, o.count);
   for (const i of indices) {
@@ -158,7 +182,7 @@ async function runCampaignOn(o: CampaignOptions, b: FuzzBackend, hooks: Campaign
       s.stoppedBy = stop;
       break;
     }
-    const { result, findings } = await runCase(o, cfg, i, hooks);
+    const { result, findings } = await runCase(o, checkers, b.used, i, hooks);
     s.cases++;
     s.findings += findings;
     s.inputs += result.inputs;

@@ -1,4 +1,5 @@
-// One check of a fuzz case: compile the circuit in one CoT format, verify the model by teacher
+// One check of a fuzz case: compile the circuit in one CoT format (positional campaigns; the
+// uniform campaign binds it to its one model instead, uniform.ts), verify the model by teacher
 // forcing on a set of inputs against direct evaluation, then let it generate its chain of
 // thought for one input (true decoding, the KV-cache path) and compare the outputs. Anything
 // thrown on the way is a failure too: compile and verify must never throw on a valid circuit.
@@ -41,21 +42,33 @@ export interface Failure {
   message?: string;
 }
 
+/** What a check runs: a positional model in one CoT format, or the campaign's uniform model. */
+export type CheckLabel = CotFormat | 'uniform';
+
 export interface CotCheck {
-  cot: CotFormat;
+  cot: CheckLabel;
   /** Where the check ran (with `auto`: where it was due to run when it failed before an engine existed). */
   backend: Backend;
   ok: boolean;
   inputs: number;
   positions: number;
+  /** Prompt tokens of the bound sequence (absent when the check failed before binding). */
+  promptLength?: number;
   failure?: Failure;
 }
 
-/** The class of a token: a value (0/1), a gate type, '-' or '<bos>'. */
+/** Checks one circuit on a set of inputs (at least one vector) in one way. */
+export interface Checker {
+  readonly label: CheckLabel;
+  check(c: Circuit, inputs: Uint8Array[]): Promise<CotCheck>;
+}
+
+/** The class of a token: a value (0/1), a gate type, '-' or 'NA', '<bos>', a wire id '#k'. */
 export function tokenClass(tok: string): string {
   if (tok === '0' || tok === '1') return 'value';
-  if (tok === '-') return 'na';
+  if (tok === '-' || tok === 'NA') return 'na';
   if (tok === '<bos>') return 'bos';
+  if (/^#\d+$/.test(tok)) return 'id';
   return 'type';
 }
 
@@ -85,7 +98,7 @@ async function generationFailure(b: Bound, engine: Engine, x: Uint8Array): Promi
 }
 
 /** The backend a check is due to run on before its engine exists. */
-function plannedBackend(cfg: CheckConfig): Backend {
+export function plannedBackend(cfg: CheckConfig): Backend {
   if (cfg.backend !== 'auto') return cfg.backend;
   return cfg.arith === 'f32' || cfg.arith === 'f16' ? 'webgpu' : 'cpu';
 }
@@ -95,6 +108,36 @@ async function engineFor(model: Model, cfg: CheckConfig): Promise<Engine> {
   return (await createEngine(model, cfg.backend, cfg.arith, webgpu)).engine;
 }
 
+/** A thrown error as a failure of circuit `c` (shown on its first input vector). */
+export function exceptionFailure(e: unknown, c: Circuit, inputs: Uint8Array[]): Failure {
+  return {
+    kind: 'exception',
+    signature: exceptionSignature(e),
+    witness: inputs[0] ?? new Uint8Array(c.nInputs),
+    mismatches: 0,
+    message: e instanceof Error ? e.message : String(e),
+  };
+}
+
+/** Verifies a bound model on `inputs` by teacher forcing, then generates for the last input. */
+export async function checkBound(label: CheckLabel, bound: Bound, engine: Engine, inputs: Uint8Array[]): Promise<CotCheck> {
+  const r = await verifyModel(bound, engine, inputs);
+  const base = { cot: label, backend: engine.backend, inputs: r.inputs_tested, positions: r.positions_checked, promptLength: bound.seq.promptLength };
+  if (!r.ok) {
+    const f = r.first!;
+    const failure: Failure = {
+      kind: 'teacher-forcing',
+      signature: `teacher-forcing:${tokenClass(f.expected)}>${tokenClass(f.produced)}`,
+      witness: inputs[f.input]!,
+      mismatches: r.mismatches,
+      detail: f,
+    };
+    return { ...base, ok: false, failure };
+  }
+  const gen = await generationFailure(bound, engine, inputs[inputs.length - 1]!);
+  return gen ? { ...base, ok: false, failure: gen } : { ...base, ok: true };
+}
+
 /** Compiles `c` in format `cot` and checks it on `inputs` (at least one vector). */
 export async function checkCot(c: Circuit, cot: CotFormat, inputs: Uint8Array[], cfg: CheckConfig): Promise<CotCheck> {
   let engine: Engine | undefined;
@@ -102,31 +145,15 @@ export async function checkCot(c: Circuit, cot: CotFormat, inputs: Uint8Array[],
     const model = compile(c, cfg.fault ? { cot, fault: cfg.fault } : { cot });
     const bound = bindModel(model);
     engine = await engineFor(model, cfg);
-    const r = await verifyModel(bound, engine, inputs);
-    const base = { cot, backend: engine.backend, inputs: r.inputs_tested, positions: r.positions_checked };
-    if (!r.ok) {
-      const f = r.first!;
-      const failure: Failure = {
-        kind: 'teacher-forcing',
-        signature: `teacher-forcing:${tokenClass(f.expected)}>${tokenClass(f.produced)}`,
-        witness: inputs[f.input]!,
-        mismatches: r.mismatches,
-        detail: f,
-      };
-      return { ...base, ok: false, failure };
-    }
-    const gen = await generationFailure(bound, engine, inputs[inputs.length - 1]!);
-    return gen ? { ...base, ok: false, failure: gen } : { ...base, ok: true };
+    return await checkBound(cot, bound, engine, inputs);
   } catch (e) {
-    const failure: Failure = {
-      kind: 'exception',
-      signature: exceptionSignature(e),
-      witness: inputs[0] ?? new Uint8Array(c.nInputs),
-      mismatches: 0,
-      message: e instanceof Error ? e.message : String(e),
-    };
-    return { cot, backend: engine?.backend ?? plannedBackend(cfg), ok: false, inputs: 0, positions: 0, failure };
+    return { cot, backend: engine?.backend ?? plannedBackend(cfg), ok: false, inputs: 0, positions: 0, failure: exceptionFailure(e, c, inputs) };
   } finally {
     engine?.dispose();
   }
+}
+
+/** The check of a positional campaign: compile in one CoT format, verify, generate. */
+export function positionalChecker(cot: CotFormat, cfg: CheckConfig): Checker {
+  return { label: cot, check: (c, inputs) => checkCot(c, cot, inputs, cfg) };
 }

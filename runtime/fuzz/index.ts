@@ -7,8 +7,10 @@ export { DEFAULT_GATES, DEFAULT_INPUTS, MAX_GATES, MAX_INPUTS, checkMix, parseLo
 export type { CaseOptions, Range } from './options.js';
 export { EXHAUSTIVE_UP_TO, buildCase, caseInputs, caseSpec, generatorOptions } from './cases.js';
 export type { CaseSpec } from './cases.js';
-export { bitString, checkCot, tokenClass } from './check.js';
-export type { CheckConfig, CotCheck, Failure, FailureKind } from './check.js';
+export { bitString, checkBound, checkCot, positionalChecker, tokenClass } from './check.js';
+export type { CheckConfig, CheckLabel, Checker, CotCheck, Failure, FailureKind } from './check.js';
+export { UniformChecker, checkCapacity, compileUniformTarget, largestCase, loadUniformTarget } from './uniform.js';
+export type { UniformTarget } from './uniform.js';
 export { ddmin } from './ddmin.js';
 export { circuitProblem, keepOutputs, liveGates, projectInputs, pruneDead, removeGates, removeInputs, replaceGate, truncateAt } from './netlist.js';
 export { shrink } from './shrink.js';

@@ -8,9 +8,8 @@
 // `gatecot verify --exhaustive`, which covers it.
 
 import { bitsToValue, evalOutputsOne, inputOffsets, type Circuit, type EmbeddedTest } from '../../circuits/index.js';
-import type { CotFormat } from '../../model/index.js';
 import { sampleInputs } from '../inputs.js';
-import { checkCot, type CheckConfig, type Failure } from './check.js';
+import type { Checker, Failure } from './check.js';
 import { shrink, type SameFailure, type ShrinkOptions, type ShrinkResult } from './shrink.js';
 
 /** `gatecot verify`'s default --samples and --seed (cli/commands/model.ts). */
@@ -29,10 +28,10 @@ function shrinkInputs(n: number, witness: Uint8Array, mode: ShrinkMode): Uint8Ar
   return [...base, witness];
 }
 
-/** The predicate "fails the same way": same CoT format and config, same failure signature. */
-export function sameFailure(cot: CotFormat, cfg: CheckConfig, signature: string, mode: ShrinkMode): SameFailure {
+/** The predicate "fails the same way": the same check (CoT format and config, or the same uniform model), the same failure signature. */
+export function sameFailure(checker: Checker, signature: string, mode: ShrinkMode): SameFailure {
   return async (c, witness) => {
-    const r = await checkCot(c, cot, shrinkInputs(c.nInputs, witness, mode), cfg);
+    const r = await checker.check(c, shrinkInputs(c.nInputs, witness, mode));
     return r.failure && r.failure.signature === signature ? r.failure : undefined;
   };
 }
@@ -57,11 +56,11 @@ export interface Minimized extends ShrinkResult {
 }
 
 /** Shrinks a failing circuit; the result carries its embedded test. */
-export async function minimize(c: Circuit, cot: CotFormat, failure: Failure, cfg: CheckConfig, opts: ShrinkOptions): Promise<Minimized> {
-  const onDefault = await sameFailure(cot, cfg, failure.signature, 'verify-default')(c, failure.witness);
+export async function minimize(c: Circuit, checker: Checker, failure: Failure, opts: ShrinkOptions): Promise<Minimized> {
+  const onDefault = await sameFailure(checker, failure.signature, 'verify-default')(c, failure.witness);
   const mode: ShrinkMode = onDefault ? 'verify-default' : 'witness';
   const start = { circuit: c, failure: onDefault ?? failure };
-  const r = await shrink(start, sameFailure(cot, cfg, failure.signature, mode), opts);
+  const r = await shrink(start, sameFailure(checker, failure.signature, mode), opts);
   r.circuit.tests = [witnessTest(r.circuit, r.failure.witness)];
   return { ...r, mode };
 }
