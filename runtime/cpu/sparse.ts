@@ -2,10 +2,11 @@
 // nonzero weights in increasing order, and their values. The hand-set weights are almost all
 // zero (an id token's unembedding row has 2k+1 nonzeros of d), so the kernels multiply by the
 // nonzeros only. Why this is exact: a rounded sum acc' = R(acc + R(w·x)) with w = ±0 and x
-// finite adds R(±0) = ±0 to acc, and acc is never -0 (it starts at +0, and a sum that is zero
-// is +0 unless both terms are -0), so acc' = R(acc) = acc (every arithmetic's rounding is the
-// identity on its own numbers). Where an activation is not finite, 0·x is NaN and the kernels
-// fall back to the dense sum (kernels.ts).
+// finite adds R(±0) = ±0 to acc, and acc is never -0: it starts at +0; an exact zero sum is +0
+// unless both terms are -0; and a nonzero sum of two numbers of the format is at least the
+// format's finest spacing, so it never rounds to -0. Hence acc' = R(acc) = acc (every
+// arithmetic's rounding is the identity on its own numbers). Where an activation is not finite,
+// 0·x is NaN and the kernels fall back to the dense sum (kernels.ts).
 
 export interface Csr {
   rows: number;
