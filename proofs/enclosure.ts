@@ -22,6 +22,7 @@
 // the keys are ±λ patterns) gives the target's exact score and a superset of every other key's,
 // each then widened by a bound on the enclosure radius of q and K and the f32 dot-product error.
 
+import type { Csr } from '../runtime/index.js';
 import type { CertContext } from './context.js';
 import { tokensAt, wiresThatMatter } from './induction.js';
 import { columnExtreme, firstDuplicateKey } from './kernels.js';
@@ -55,32 +56,32 @@ export interface Box {
 
 const box = (n: number): Box => ({ lo: new Float64Array(n), hi: new Float64Array(n) });
 
-/** W·x (+ bias) over a box x, enclosing every order of evaluation. */
-export function encMatvec(W: ArrayLike<number>, rows: number, cols: number, x: Box, bias?: ArrayLike<number>): Box {
-  const out = box(rows);
-  for (let r = 0; r < rows; r++) {
+/** A·x (+ bias) over a box, enclosing every order of evaluation (a zero weight contributes
+ * nothing in any order, so only the nonzeros of the CSR form are summed). */
+export function encMatvec(A: Csr, x: Box, bias?: ArrayLike<number>): Box {
+  const out = box(A.rows);
+  for (let r = 0; r < A.rows; r++) {
     let lo = 0;
     let hi = 0;
-    let A = 0;
+    let abs = 0;
     let n = 0;
-    for (let c = 0; c < cols; c++) {
-      const w = W[r * cols + c]!;
-      if (w === 0) continue;
-      const p = w * x.lo[c]!;
-      const q = w * x.hi[c]!;
-      lo += Math.min(p, q);
-      hi += Math.max(p, q);
-      A += Math.max(Math.abs(p), Math.abs(q));
+    for (let p = A.ptr[r]!; p < A.ptr[r + 1]!; p++) {
+      const w = A.val[p]!;
+      const c = A.idx[p]!;
+      const a = w * x.lo[c]!;
+      const b = w * x.hi[c]!;
+      lo += Math.min(a, b);
+      hi += Math.max(a, b);
+      abs += Math.max(Math.abs(a), Math.abs(b));
       n++;
     }
     if (bias) {
-      const b = bias[r]!;
-      lo += b;
-      hi += b;
-      A += Math.abs(b);
+      lo += bias[r]!;
+      hi += bias[r]!;
+      abs += Math.abs(bias[r]!);
       n++;
     }
-    const err = sumError(n, A);
+    const err = sumError(n, abs);
     out.lo[r] = lo - err;
     out.hi[r] = hi + err;
   }
@@ -153,7 +154,6 @@ const MAX_STATES = 4096;
 /** Claim 4 with outward rounding (see the header). Requires position-only heads and 1 layer. */
 export function enclosureSweep(ctx: CertContext): EnclosureResult {
   const { pm, S } = ctx;
-  const d = pm.d;
   const first = ctx.P - 1;
   const res: EnclosureResult = { supported: true, margins: new Float64Array(Math.max(0, S - 1 - first)).fill(NaN), firstPosition: first, minTargetWeight: Infinity, maxElsewhere: 0 };
   const layer = pm.layers[0]!;
@@ -171,14 +171,14 @@ export function enclosureSweep(ctx: CertContext): EnclosureResult {
       const e = embedBox(ctx, t, j);
       heads.forEach((h, hi) => {
         if (slot === 0) {
-          const k = encMatvec(h.wk, h.dk, d, e);
+          const k = encMatvec(h.sparse.wk, e);
           const kc = nearestProjection(ctx, h.wk, h.dk, t, j);
           for (let c = 0; c < h.dk; c++) {
             keyC[hi]![j * h.dk + c] = kc[c]!;
             keyR[hi]![c] = Math.max(keyR[hi]![c]!, k.hi[c]! - kc[c]!, kc[c]! - k.lo[c]!);
           }
         }
-        const v = encMatvec(h.wv, h.dv, d, e);
+        const v = encMatvec(h.sparse.wv, e);
         for (const s2 of toks.length === 1 ? [0, 1] : [slot]) {
           vals[hi]!.lo.set(v.lo, (j * 2 + s2) * h.dv);
           vals[hi]!.hi.set(v.hi, (j * 2 + s2) * h.dv);
@@ -203,7 +203,7 @@ export function enclosureSweep(ctx: CertContext): EnclosureResult {
     for (let hi = 0; hi < heads.length; hi++) {
       const h = heads[hi]!;
       const t = targets[hi]!;
-      const qb = encMatvec(h.wq, h.dk, d, q0);
+      const qb = encMatvec(h.sparse.wq, q0);
       const q = nearestProjection(ctx, h.wq, h.dk, ctx.src[i]! < 0 ? -1 - ctx.src[i]! : ctx.t0, i);
       // radius of any score: centre error from q's and K's radii, plus the f32 dot-product error
       let R = 0;
@@ -305,16 +305,16 @@ function enclosedStep(ctx: CertContext, i: number, ranges: { target: number; out
     const src = (j: number) => ctx.src[j]!;
     const tokAt = (j: number) => (src(j) < 0 ? -1 - src(j) : val(src(j)) ? ctx.t1 : ctx.t0);
     const slotAt = (j: number) => (src(j) < 0 ? 0 : val(src(j)));
-    const parts = [embedBox(ctx, tokAt(i), i), ...layer.heads.map((h, hi) => encMatvec(h.wo, pm.d, h.dv, ranges[hi]!.out[slotAt(ranges[hi]!.target)]!))];
+    const parts = [embedBox(ctx, tokAt(i), i), ...layer.heads.map((h, hi) => encMatvec(h.sparse.wo, ranges[hi]!.out[slotAt(ranges[hi]!.target)]!))];
     const h1 = encAdd(...parts);
-    const z = encMatvec(layer.w1, layer.m, pm.d, h1, layer.b1);
+    const z = encMatvec(layer.sparse.w1, h1, layer.b1);
     for (let u = 0; u < layer.m; u++) {
       z.lo[u] = Math.max(0, z.lo[u]!);
       z.hi[u] = Math.max(0, z.hi[u]!);
     }
-    const f = encMatvec(layer.w2, pm.d, layer.m, z, layer.b2);
+    const f = encMatvec(layer.sparse.w2, z, layer.b2);
     const h2 = encAdd(h1, f);
-    const logits = encMatvec(pm.unembed, pm.V, pm.d, h2);
+    const logits = encMatvec(pm.sparse.unembed, h2);
     const want = exp.token(exp.deps.map(val));
     let rival = -Infinity;
     for (let v = 0; v < pm.V; v++) if (v !== want) rival = Math.max(rival, logits.hi[v]!);

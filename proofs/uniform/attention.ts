@@ -60,7 +60,7 @@ function codeOf(lo: Float64Array, hi: Float64Array, pairs: number, scale: number
 const keyOf = (code: Float64Array): string => Array.from(code, (x) => (x > 0 ? '+' : x < 0 ? '-' : '0')).join('');
 
 export function attentionPass(net: Network): AttentionPass {
-  const { pm, ops, d } = net;
+  const { pm, ops } = net;
   const S = net.bound.seq.seqLen;
   const exact = !ops.outward;
   let h: Box[] = Array.from({ length: S }, (_, p) => embedAt(net, p, undefined));
@@ -71,9 +71,9 @@ export function attentionPass(net: Network): AttentionPass {
       const st = hd.struct;
       const P = st.pairs;
       const lam = exact ? pm.k.round(st.lambda) : st.lambda;
-      const q = h.map((x) => ops.matvec(hd.wq, d, x));
-      const k = h.map((x) => ops.matvec(hd.wk, d, x));
-      const v = h.map((x) => ops.matvec(hd.wv, d, x));
+      const q = h.map((x) => ops.matvec(hd.wq, x));
+      const k = h.map((x) => ops.matvec(hd.wk, x));
+      const v = h.map((x) => ops.matvec(hd.wv, x));
       const { lo: hullLo, hi: hullHi } = prefixHull(v, hd.dv);
       const target = new Int32Array(S);
       const alphaLo = new Float64Array(S);

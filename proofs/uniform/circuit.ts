@@ -222,7 +222,7 @@ function copySource(net: Network, coord: number): number {
 
 function gateOut(net: Network, l: number, h: ReturnType<typeof pointBox>, out: number): { lo: number; hi: number } {
   const L = net.layers[l]!;
-  const z = net.ops.relu(net.ops.matvec(L.w1, net.d, h, L.b1));
-  const f = net.ops.matvec(L.w2, L.m, z, L.b2);
+  const z = net.ops.relu(net.ops.matvec(L.w1, h, L.b1));
+  const f = net.ops.matvec(L.w2, z, L.b2);
   return { lo: f.lo[out]!, hi: f.hi[out]! };
 }

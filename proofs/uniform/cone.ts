@@ -48,7 +48,7 @@ export class ConeEvaluator {
     const key = this.readCols.map((c) => `${h.lo[c]},${h.hi[c]}`).join(';');
     const hit = this.logitMemo.get(key);
     if (hit) return hit;
-    const out = this.net.ops.matvec(this.net.unembed, this.net.d, h);
+    const out = this.net.ops.matvec(this.net.unembed, h);
     if (this.logitMemo.size >= 2000) this.logitMemo = new Map();
     this.logitMemo.set(key, out);
     return out;
@@ -91,7 +91,7 @@ export class ConeEvaluator {
         const a = this.att.heads[l]![hi]!;
         const t = a.target[q]!;
         if (t < -1) return nanBox(hd.dv); // ambiguous or no code: nothing is proved here (claim 2 fails)
-        const value = (j: number) => this.net.ops.matvec(hd.wv, this.net.d, this.residual(j, l - 1, bits));
+        const value = (j: number) => this.net.ops.matvec(hd.wv, this.residual(j, l - 1, bits));
         return headOutput(exact, t, value, a.alphaLo[q]!, a.alphaHi[q]!, a.eta[q]!, visibleHull(a, q), hd.dv, q + 1);
       });
       out = layerStep(this.net, l, h, outs);

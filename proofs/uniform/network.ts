@@ -87,13 +87,13 @@ export function embedAt(net: Network, p: number, bit: number | undefined): Box {
 
 /** Layer l at one position: h plus every head's W_O·output, then the feed-forward layer. */
 export function layerStep(net: Network, l: number, h: Box, headOut: Box[]): Box {
-  const { ops, d } = net;
+  const { ops } = net;
   const L = net.layers[l]!;
-  const os = L.heads.map((hd, i) => ops.matvec(hd.wo, hd.dv, headOut[i]!));
+  const os = L.heads.map((hd, i) => ops.matvec(hd.wo, headOut[i]!));
   const h1 = ops.residual(h, os);
   if (L.m === 0) return h1;
-  const z = ops.relu(ops.matvec(L.w1, d, h1, L.b1));
-  const f = ops.matvec(L.w2, L.m, z, L.b2);
+  const z = ops.relu(ops.matvec(L.w1, h1, L.b1));
+  const f = ops.matvec(L.w2, z, L.b2);
   return ops.residual(h1, [f]);
 }
 

@@ -7,7 +7,7 @@
 // Boxes are [lo, hi] per coordinate, in float64.
 
 import type { Csr, Kernels } from '../../runtime/index.js';
-import { encAdd, sumError, type Box } from '../enclosure.js';
+import { encAdd, encMatvec, sumError, type Box } from '../enclosure.js';
 import { intervalSpmv } from '../kernels.js';
 
 export type { Box };
@@ -33,7 +33,7 @@ export interface BoxOps {
   /** h = [tok + [pos]]: the embedding of one position. */
   embed(tok: ArrayLike<number>, to: number, pos: ArrayLike<number>, po: number, d: number): Box;
   /** A·x, then + bias (rounded after the sum, as the runtime adds biases). */
-  matvec(A: Csr, cols: number, x: Box, bias?: ArrayLike<number>): Box;
+  matvec(A: Csr, x: Box, bias?: ArrayLike<number>): Box;
   /** The residual update h + x_1 + ... + x_n: the runtime first sums the x in order, then adds h. */
   residual(h: Box, xs: Box[]): Box;
   relu(x: Box): Box;
@@ -48,7 +48,7 @@ export function exactOps(k: Kernels): BoxOps {
       for (let c = 0; c < d; c++) b.lo[c] = b.hi[c] = k.round(tok[to + c]! + k.round(pos[po + c]!));
       return b;
     },
-    matvec(A, _cols, x, bias) {
+    matvec(A, x, bias) {
       const out = newBox(A.rows);
       if (isPoint(x)) {
         k.spmv(A, x.lo, 0, out.lo, 0);
@@ -96,8 +96,8 @@ export function outwardOps(): BoxOps {
       }
       return b;
     },
-    matvec(A, _cols, x, bias) {
-      return outwardSpmv(A, x, bias);
+    matvec(A, x, bias) {
+      return encMatvec(A, x, bias);
     },
     residual(h, xs) {
       return encAdd(h, ...xs);
@@ -118,38 +118,6 @@ function reluBox(x: Box): Box {
   for (let c = 0; c < n; c++) {
     out.lo[c] = Math.max(0, x.lo[c]!);
     out.hi[c] = Math.max(0, x.hi[c]!);
-  }
-  return out;
-}
-
-/** A·x (+ bias) over a box, enclosing every order of evaluation (enclosure.ts's encMatvec on
- * the nonzeros only: a zero weight contributes nothing in any order). */
-export function outwardSpmv(A: Csr, x: Box, bias?: ArrayLike<number>): Box {
-  const out = newBox(A.rows);
-  for (let r = 0; r < A.rows; r++) {
-    let lo = 0;
-    let hi = 0;
-    let abs = 0;
-    let n = 0;
-    for (let p = A.ptr[r]!; p < A.ptr[r + 1]!; p++) {
-      const w = A.val[p]!;
-      const c = A.idx[p]!;
-      const a = w * x.lo[c]!;
-      const b = w * x.hi[c]!;
-      lo += Math.min(a, b);
-      hi += Math.max(a, b);
-      abs += Math.max(Math.abs(a), Math.abs(b));
-      n++;
-    }
-    if (bias) {
-      lo += bias[r]!;
-      hi += bias[r]!;
-      abs += Math.abs(bias[r]!);
-      n++;
-    }
-    const err = sumError(n, abs);
-    out.lo[r] = lo - err;
-    out.hi[r] = hi + err;
   }
   return out;
 }
