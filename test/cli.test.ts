@@ -167,6 +167,7 @@ describe('bad input: one line, exit 2', () => {
     [['verify', c17, '--cot', '3tok'], /--cot must be 4tok or gate/],
     [['verify', shared('bristol/adder64.txt'), '--exhaustive'], /--exhaustive covers at most 20 inputs/],
     [['gen', 'adder', '--width', 'x'], /--width must be an integer/],
+    [['gen', 's5', '--tree', 'false'], /^gatecot: too many arguments for 's5'\. Expected 0 arguments but got 1\.\n$/],
     [['stats', shared('aiger/toggle.aag')], /sequential AIGER/],
   ];
   for (const [argv, re] of cases) {
@@ -189,6 +190,13 @@ describe('bad input: one line, exit 2', () => {
     expect(g.stdout).toMatch(/^Usage: gatecot gen adder \[options\]/);
     expect(g.stdout).toContain('--width');
     expect(FAMILIES.split(', ').length).toBeGreaterThan(7);
+    expect((await cli('gen', 'help', 's5')).stdout).toMatch(/^  --tree +compose as a balanced binary tree/m);
+  });
+  it('gen s5 --tree: a switch without a value', async () => {
+    const r = await cli('gen', 's5', '--count', '3', '--tree');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^circuit s5_tree_m3;\n/);
+    expect((await cli('gen', 's5', '--count', '3')).stdout).toMatch(/^circuit s5_m3;\n/);
   });
   it('the binary itself exits 2 with one line and no stack trace', () => {
     const r = cliProcess(['eval', c17, '--input', 'nothex']);

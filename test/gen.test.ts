@@ -218,6 +218,74 @@ describe('s5', () => {
     run(c, cases.map(row)).forEach((o, i) => expect(o.q).toBe(ref(cases[i]!)));
     checkStructure(c, true);
   });
+
+  describe('--tree', () => {
+    const serial = (m: number): Circuit => generate('s5', { count: String(m) });
+    const tree = (m: number): Circuit => generate('s5', { count: String(m), tree: 'true' });
+    /** Tables that hit the invalid-entry rule often: uniform 15-bit words, or permutations with one to three entries overwritten by 5..7. */
+    const draw = (rng: Rng): bigint => {
+      if (rng.below(2) === 0) return randBig(rng, 15);
+      const p = perms[rng.below(120)]!.slice();
+      for (let k = rng.below(3) + 1; k > 0; k--) p[rng.below(5)] = 5 + rng.below(3);
+      return encode(p);
+    };
+    /** Both circuits evaluated directly on the same inputs, and both against the reference. */
+    const agree = (m: number, cases: bigint[][]): void => {
+      const s = run(serial(m), cases.map(row));
+      const t = run(tree(m), cases.map(row));
+      t.forEach((o, i) => {
+        expect(o.q).toBe(s[i]!.q);
+        expect(o.q).toBe(ref(cases[i]!));
+      });
+    };
+
+    it('M = 1: every one of the 2^15 inputs gives the input back, as the serial circuit does', () => {
+      const cases = all(1 << 15, (x) => [BigInt(x)]);
+      agree(1, cases);
+      cases.forEach((p, i) => expect(BigInt(i)).toBe(p[0]));
+    });
+    it.each([1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 33, 64])('equals the serial circuit on inputs with invalid entries, M = %i', (m) => {
+      const rng = new Rng(BigInt(600 + m));
+      agree(m, all(m <= 9 ? 2000 : 500, () => all(m, () => draw(rng))));
+    });
+    it.each([2, 3])('equals the serial circuit on every tuple of valid permutations, M = %i (M = 3: a sample)', (m) => {
+      const rng = new Rng(BigInt(700 + m));
+      const cases = m === 2 ? perms.flatMap((a) => perms.map((b) => [encode(a), encode(b)])) : all(5000, () => all(3, () => encode(perms[rng.below(120)]!)));
+      agree(m, cases);
+    });
+    it('carries a segment\'s value for indices 5..7 (composing 5-entry tables by the rule would give 0 here)', () => {
+      // Serial: 0 -> p0 (identity) 0 -> p1 7 -> p2 (7 >= 5) 0 -> p3 2. A tree that applied the
+      // table of p3 o p2 to 7 by the invalid-entry rule would give 0.
+      const id = encode([0, 1, 2, 3, 4]);
+      const ps = [id, encode([7, 1, 2, 3, 4]), id, encode([2, 1, 0, 3, 4])];
+      const [o] = run(tree(4), [row(ps)]);
+      expect(decode(o!.q)[0]).toBe(2);
+      expect(o!.q).toBe(ref(ps));
+      // The same for a lone last element passed up a level (M = 5) and a deeper tree (M = 8).
+      const ps5 = [...ps, id];
+      expect(run(tree(5), [row(ps5)])[0]!.q).toBe(ref(ps5));
+      const ps8 = [id, encode([6, 1, 2, 3, 4]), id, id, id, id, id, encode([3, 1, 2, 0, 4])];
+      expect(decode(run(tree(8), [row(ps8)])[0]!.q)[0]).toBe(3);
+      expect(run(tree(8), [row(ps8)])[0]!.q).toBe(ref(ps8));
+    });
+    it('has depth at most 9 ceil(log2 M) (equal at powers of 2) against 8(M - 1) + 1 serially', () => {
+      const depth = (c: Circuit): number => wireDepths(c).reduce((a, b) => Math.max(a, b), 0);
+      for (const m of [2, 3, 4, 5, 7, 8, 9, 33, 100]) expect(depth(tree(m))).toBeLessThanOrEqual(9 * Math.ceil(Math.log2(m)));
+      expect(depth(tree(1))).toBe(0);
+      expect(depth(serial(64))).toBe(505);
+      expect(depth(tree(64))).toBe(54);
+      expect(depth(tree(1024))).toBe(90);
+    });
+    it('names the circuit s5_tree_m<M>, keeps the groups, and reaches every gate; tree false is the serial circuit', () => {
+      const c = tree(5);
+      expect(c.name).toBe('s5_tree_m5');
+      expect(groupShape(c)).toEqual(groupShape(serial(5)));
+      checkStructure(c, true);
+      const off = generate('s5', { count: '5', tree: 'false' });
+      expect(off.name).toBe('s5_m5');
+      expect(Array.from(off.ops)).toEqual(Array.from(serial(5).ops));
+    });
+  });
 });
 
 describe('itersq', () => {
@@ -426,6 +494,7 @@ describe('options', () => {
     fails('comparator', { width: '' }, /--width must be an integer/);
     fails('modadd', { count: '0' }, /--count must be an integer from 1 to 65536/);
     fails('s5', { count: '-2' }, /--count must be an integer from 1 to 4096/);
+    fails('s5', { tree: 'yes' }, "--tree must be true or false, got 'yes'");
     fails('itersq', { p: '1' }, "--p must be an integer from 2 to 65535, got '1'");
     fails('itersq', { p: '7', k: '-1' }, /--k must be an integer from 0 to 1024/);
     fails('cvp', { gates: '0' }, /--gates must be an integer from 1 to 1024/);

@@ -39,6 +39,15 @@ function maxText(max: bigint): string {
   return max === (1n << 64n) - 1n ? '2^64-1' : max.toString();
 }
 
+/** A switch: off unless given; the CLI passes 'true' for `--name`, the API 'true' or 'false'. */
+export function flagOption(opts: Record<string, string>, spec: GenOption): boolean {
+  const v = opts[spec.name];
+  if (v === undefined) return false;
+  const text = v.trim();
+  if (text === 'true' || text === 'false') return text === 'true';
+  throw new UserError(`--${spec.name} must be true or false, got ${quote(text)}`);
+}
+
 const FLOAT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 export function floatOption(opts: Record<string, string>, spec: GenOption, min: number, max: number): number {

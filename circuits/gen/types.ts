@@ -5,8 +5,9 @@ import type { Circuit } from '../ir.js';
 
 export interface GenOption {
   name: string;
-  kind: 'int' | 'float' | 'string' | 'bigint';
-  /** Used when the option is not given; an option without a default is required. */
+  /** 'flag': a switch without a value (`--tree`); the CLI passes 'true' when it is given. */
+  kind: 'int' | 'float' | 'string' | 'bigint' | 'flag';
+  /** Used when the option is not given; an option without a default is required (a flag is off). */
   default?: string;
   help: string;
 }

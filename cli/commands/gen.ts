@@ -25,9 +25,10 @@ export function registerGen(program: Command, ctx: CliContext): void {
       throw new UsageError(`unknown family '${family}'; the families are ${families}`);
     });
   for (const g of GENERATORS) {
-    const sub = gen.command(g.family).description(g.summary);
+    // No stray arguments: `--tree false` must not pass for a switch that is on.
+    const sub = gen.command(g.family).description(g.summary).allowExcessArguments(false);
     for (const opt of g.options) {
-      const flag = `--${opt.name} <${opt.kind === 'string' ? 'value' : opt.kind}>`;
+      const flag = opt.kind === 'flag' ? `--${opt.name}` : `--${opt.name} <${opt.kind === 'string' ? 'value' : opt.kind}>`;
       const help = opt.default !== undefined ? `${opt.help} (default ${opt.default})` : opt.help;
       sub.option(flag, help);
     }
@@ -40,6 +41,7 @@ export function registerGen(program: Command, ctx: CliContext): void {
           const key = camel(opt.name);
           const v = o[key];
           if (typeof v === 'string') opts[opt.name] = v;
+          else if (v === true) opts[opt.name] = 'true';
         }
         const c = g.build(opts);
         const out = typeof o.output === 'string' ? o.output : undefined;
