@@ -14,6 +14,8 @@ import { positionBits, residualBasis } from './layout.js';
 import { faultyPlan, WEAK_SCALE, type Fault } from './faults.js';
 import { planSequence } from './plan.js';
 import { compileUniform } from './uniform/compile.js';
+import { compileLatent } from './looped/compile.js';
+import type { LatentKind } from './looped/layout.js';
 
 export interface CompileOptions {
   cot?: CotFormat;
@@ -23,6 +25,8 @@ export interface CompileOptions {
   fault?: Fault;
   /** positional (default), or uniform: the smallest uniform model whose capacity holds the circuit. */
   mode?: ModelMode;
+  /** A latent construction (no CoT): looped, looped-cot or deep (compiler/looped). */
+  latent?: LatentKind;
 }
 
 export const DEFAULT_SCALE = 10;
@@ -30,6 +34,12 @@ export const DEFAULT_SCALE = 10;
 export function compile(c: Circuit, opts?: CompileOptions & { mode?: 'positional' }): PositionalModel;
 export function compile(c: Circuit, opts: CompileOptions): Model;
 export function compile(c: Circuit, opts: CompileOptions = {}): Model {
+  if (opts.latent) {
+    if (opts.mode === 'uniform') throw new UserError(`--mode ${opts.latent} is positional here: a uniform latent model is not built yet`);
+    if (opts.cot) throw new UserError(`a ${opts.latent} model writes no chain of thought: --cot does not apply`);
+    if (opts.fault) throw new UserError(`--inject-fault applies to the CoT constructions, not to ${opts.latent}`);
+    return compileLatent(c, opts.latent, opts.scale !== undefined ? { scale: opts.scale } : {});
+  }
   if (opts.mode === 'uniform') {
     if (opts.cot === 'gate') throw new UserError('a uniform model writes the 4-token CoT: the gate CoT is positional only');
     return compileUniform(Math.max(2, c.nInputs + c.ops.length), { ...(opts.scale !== undefined ? { scale: opts.scale } : {}), ...(opts.fault ? { fault: opts.fault } : {}) });

@@ -5,7 +5,9 @@
 //     embeddings' nonzero columns lie in `writes`);
 //   - no two blocks write the same subspace;
 //   - every subspace a block reads is written by an embedding or by an earlier block (a head of
-//     layer l reads what layers < l wrote; the feed-forward layer of l also reads the heads of l).
+//     layer l reads what layers < l wrote; the feed-forward layer of l also reads the heads of l);
+//   - a subspace a block `updates` in place (reads and corrects: a looped block replacing a value)
+//     was written by another block that runs earlier.
 // A violation is a bug in a construction: it throws.
 
 import type { BlockSpaces, Model } from '../model/index.js';
@@ -51,7 +53,7 @@ export function checkComposition(m: Model, basis: Basis, blocks: BlockSpaces[]):
   };
   const writer = new Map<string, BlockSpaces>();
   for (const b of blocks) {
-    for (const s of [...b.reads, ...b.writes]) if (!basis.has(s)) fail(`${b.name} declares ${s}, which is not a subspace`);
+    for (const s of [...b.reads, ...b.writes, ...(b.updates ?? [])]) if (!basis.has(s)) fail(`${b.name} declares ${s}, which is not a subspace`);
     for (const s of b.writes) {
       const other = writer.get(s);
       if (other) fail(`${b.name} and ${other.name} both write ${s}`);
@@ -59,7 +61,9 @@ export function checkComposition(m: Model, basis: Basis, blocks: BlockSpaces[]):
     }
   }
   for (const b of blocks) {
-    for (const s of b.reads) {
+    const reads = [...b.reads, ...(b.updates ?? [])];
+    const writes = [...b.writes, ...(b.updates ?? [])];
+    for (const s of reads) {
       const w = writer.get(s);
       if (!w) fail(`${b.name} reads ${s}, which no block writes`);
       else if (stage(w) >= stage(b)) fail(`${b.name} reads ${s} before ${w.name} writes it`);
@@ -67,20 +71,20 @@ export function checkComposition(m: Model, basis: Basis, blocks: BlockSpaces[]):
     const V = m.vocab.length;
     switch (b.kind) {
       case 'token-embedding':
-        within(b, columnsTouched(m.tokEmb, V, d), b.writes, 'writes');
+        within(b, columnsTouched(m.tokEmb, V, d), writes, 'writes');
         break;
       case 'position-embedding':
-        within(b, columnsTouched(m.posEmb, m.posEmb.length / d, d), b.writes, 'writes');
+        within(b, columnsTouched(m.posEmb, m.posEmb.length / d, d), writes, 'writes');
         break;
       case 'unembedding':
-        within(b, columnsTouched(m.unembed, V, d), b.reads, 'reads');
+        within(b, columnsTouched(m.unembed, V, d), reads, 'reads');
         break;
       case 'head': {
         const h = m.layers[b.layer]?.heads.find((x) => x.name === b.name);
         if (!h) return fail(`no head ${b.name} in layer ${b.layer}`);
-        for (const W of [h.wq, h.wk]) within(b, columnsTouched(W, h.dk, d), b.reads, 'reads');
-        within(b, columnsTouched(h.wv, h.dv, d), b.reads, 'reads');
-        within(b, rowsTouched(h.wo, d, h.dv), b.writes, 'writes');
+        for (const W of [h.wq, h.wk]) within(b, columnsTouched(W, h.dk, d), reads, 'reads');
+        within(b, columnsTouched(h.wv, h.dv, d), reads, 'reads');
+        within(b, rowsTouched(h.wo, d, h.dv), writes, 'writes');
         break;
       }
       case 'feed-forward': {
@@ -94,14 +98,14 @@ export function checkComposition(m: Model, basis: Basis, blocks: BlockSpaces[]):
             if (f.w2[c * f.m + u] !== 0) outs.add(c);
           }
         }
-        within(b, ins, b.reads, 'reads');
-        within(b, outs, b.writes, 'writes');
+        within(b, ins, reads, 'reads');
+        within(b, outs, writes, 'writes');
         break;
       }
     }
   }
   m.layers.forEach((L, l) => {
-    const writes = blocks.filter((b) => b.kind === 'feed-forward' && b.layer === l).flatMap((b) => b.writes);
+    const writes = blocks.filter((b) => b.kind === 'feed-forward' && b.layer === l).flatMap((b) => [...b.writes, ...(b.updates ?? [])]);
     L.ff.b2.forEach((x, c) => {
       if (x !== 0 && !writes.includes(spaceOf[c]!)) fail(`layer ${l}'s feed-forward bias writes ${labels[c]}, which no feed-forward block of that layer declares`);
     });

@@ -80,6 +80,10 @@ export interface BlockSpaces {
   layer: number;
   reads: string[];
   writes: string[];
+  /** Subspaces the block changes in place: it reads them and adds a correction (a looped block
+   *  replaces a wire's value by writing new - old, and clears its scratch). Each must be written
+   *  first by another block that runs earlier. */
+  updates?: string[];
   /** feed-forward blocks: the range [from, to) of the layer's hidden units that are this block's. */
   units?: [number, number];
 }

@@ -25,6 +25,11 @@ function documented(meta: PositionalMeta, c: Circuit): { prompt: unknown[]; cot:
   const n = c.nInputs;
   const bos = meta.vocab.indexOf('<bos>');
   const prompt: unknown[] = [bos, ...Array.from({ length: n }, (_, k) => `x${k}`)];
+  if (meta.readout === 'argmax') {
+    // Latent models: one position per wire, gates carry "?"; wire w's value is the argmax at 1 + w.
+    const q = meta.vocab.indexOf('?');
+    return { prompt: [...prompt, ...c.ops.map(() => q)], cot: [], outputs: c.outputs.flatMap((o) => o.wires.map((w) => 1 + w)) };
+  }
   const cot: unknown[] = [];
   const na = meta.vocab.indexOf(NA);
   const valuePos = new Int32Array(n + c.ops.length);

@@ -5,13 +5,15 @@
 // read this object and never re-run the compiler's planner.
 
 import type { Circuit } from '../circuits/index.js';
-import type { CotEntry, CotFormat, ModelMeta, ModelMode, PositionalMeta, PromptEntry, TargetRule, UniformMeta } from './model.js';
+import type { CotEntry, CotFormat, ModelMeta, ModelMode, Readout, PositionalMeta, PromptEntry, TargetRule, UniformMeta } from './model.js';
 import { ModelFileError } from './safetensors.js';
 import { uniformTemplate } from './uniform-sequence.js';
 import { idOfToken, UNIFORM_TYPES } from './vocab.js';
 
 export interface BoundSequence {
   mode: ModelMode;
+  /** token: a wire's value is the TOKEN at its value position (CoT); argmax: the argmax AT it (latent). */
+  readout: Readout;
   cot: CotFormat;
   /** CoT tokens per wire group (1: gate CoT, 4: 4tok and uniform). */
   group: number;
@@ -69,8 +71,10 @@ export function bindPositional(meta: PositionalMeta, nWires: number): BoundSeque
   );
   const group = meta.cot === 'gate' ? 1 : 4;
   const P = meta.prompt.length;
+  const readout = meta.readout ?? 'token';
   return {
     mode: 'positional',
+    readout,
     cot: meta.cot,
     group,
     prompt: meta.prompt,
@@ -79,9 +83,9 @@ export function bindPositional(meta: PositionalMeta, nWires: number): BoundSeque
     cotLength: meta.cot_length,
     seqLen: S,
     outputs: meta.outputs,
-    valuePos: valuePositions(nWires, meta.prompt, meta.cot_template, group),
+    valuePos: readout === 'argmax' ? Int32Array.from({ length: nWires }, (_, w) => 1 + w) : valuePositions(nWires, meta.prompt, meta.cot_template, group),
     targets,
-    wireAt: wireAtOf(P, group, meta.cot_template),
+    wireAt: readout === 'argmax' ? (p: number) => (p >= 1 && p <= nWires ? p - 1 : -1) : wireAtOf(P, group, meta.cot_template),
   };
 }
 
@@ -93,6 +97,7 @@ export function bindUniform(meta: UniformMeta, c: Circuit): BoundSequence {
   const P = t.prompt.length;
   return {
     mode: 'uniform',
+    readout: 'token',
     cot: '4tok',
     group: 4,
     prompt: t.prompt,

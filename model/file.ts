@@ -3,6 +3,7 @@
 // layers.{l}.ff.w1 [m,d], .b1 [m], .w2 [d,m], .b2 [d]. Metadata key "gatecot": JSON of ModelMeta
 // plus head names and feed-forward unit labels.
 
+import { checkLoopSpec } from './schedule.js';
 import { readFileSync } from 'node:fs';
 import { decodeSafetensors, encodeSafetensors, ModelFileError, type Tensor } from './safetensors.js';
 import { MODEL_FORMAT_VERSION, type Layer, type Model, type ModelMeta, type PositionalMeta } from './model.js';
@@ -112,6 +113,11 @@ export function modelFromBytes(bytes: Uint8Array, file = '<model>'): Model {
   const need = meta.mode === 'uniform' ? meta.max_seq_len : meta.seq_len;
   if ((posT?.shape[0] ?? 0) < need) throw bad(`pos_emb has ${posT?.shape[0]} rows but the sequence needs ${need}`);
   if (meta.format_version === 1) upgradeV1(model);
+  try {
+    checkLoopSpec(model);
+  } catch (e) {
+    throw bad((e as Error).message);
+  }
   return model;
 }
 

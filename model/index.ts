@@ -2,7 +2,7 @@
 // proofs, the fuzzer and the CLI import this package, not the compiler.
 
 export { MODEL_FORMAT_VERSION, isPositional, isUniform, maxPositions, tokenId } from './model.js';
-export type { CotEntry, CotFormat, FeedForward, HeadWeights, Layer, Model, ModelMeta, ModelMode, PositionalMeta, PositionalModel, PromptEntry, TargetRule, UniformMeta, UniformModel } from './model.js';
+export type { Construction, LoopSpec, Readout, CotEntry, CotFormat, FeedForward, HeadWeights, Layer, Model, ModelMeta, ModelMode, PositionalMeta, PositionalModel, PromptEntry, TargetRule, UniformMeta, UniformModel } from './model.js';
 export { Basis, subspacesOfLabels } from './basis.js';
 export type { BlockSpaces, Subspace } from './basis.js';
 export { looksLikeModel, modelFromBytes, modelToBytes, readModelFile } from './file.js';
@@ -18,3 +18,4 @@ export { UNIFORM_HEADS, dModelFormula, log2Ceil, positionBits, resourceFormula, 
 export type { ResourceFormula } from './resources.js';
 export { bindCompiled, bindModel, circuitOfModel, modelName } from './bind.js';
 export type { Bound } from './bind.js';
+export { LoopCountError, MAX_LOOPS, appliedLayers, checkLoopSpec, loopCount, readsArgmax } from './schedule.js';

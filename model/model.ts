@@ -68,6 +68,30 @@ export type TargetRule =
   | { rule: 'next-description' }
   | { rule: 'operand-value' };
 
+/**
+ * A looped model (SSRKR25): layers[start..end) form ONE block, stored once and applied `count`
+ * times in a row (the engines run the loop); layers before it are the prelude, after it the coda.
+ * `count` is the construction's choice (a circuit's depth, its gate count); engines accept an
+ * override (model/schedule.ts).
+ */
+export interface LoopSpec {
+  start: number;
+  end: number;
+  count: number;
+  /** What `count` is for this model: "depth" (parallel latent thoughts), "gates" (one gate per loop). */
+  count_is: 'depth' | 'gates';
+}
+
+/**
+ * Where a model's answer is read. token (CoT models): outputs are positions whose TOKEN is a
+ * wire's value (written by the argmax at the position before). argmax (latent models, no CoT):
+ * the argmax AT an output position is that wire's value.
+ */
+export type Readout = 'token' | 'argmax';
+
+/** How the construction computes: gate-by-gate CoT, or latent (looped / deep, no CoT tokens). */
+export type Construction = 'cot' | 'looped' | 'looped-cot' | 'deep';
+
 interface MetaCommon {
   format_version: number;
   mode: ModelMode;
@@ -88,6 +112,12 @@ interface MetaCommon {
   blocks?: BlockSpaces[];
   /** Present only in deliberately miscompiled models (compiler/faults.ts). */
   fault?: string;
+  /** Looped models: the shared block and how often it is applied (absent: every layer once). */
+  loop?: LoopSpec;
+  /** Absent: 'token'. */
+  readout?: Readout;
+  /** Absent: 'cot'. */
+  construction?: Construction;
 }
 
 /** A positional model: its circuit, prompt, CoT template and output positions are fixed. */

@@ -8,7 +8,12 @@ export interface ForwardResult {
   argmax: Int32Array[];
   /** logits[b]: L x V, when asked for. */
   logits?: Float32Array[];
+  /** Looped models run with loops 'auto': for each sequence, the loops after which it settled. */
+  loops?: number[];
 }
+
+/** How often an engine applies a looped model's block: a count, or until nothing changes. */
+export type LoopSetting = number | 'auto';
 
 export interface Engine {
   readonly backend: Backend;

@@ -2,7 +2,9 @@
 
 export { f16round, fixedArith, floatArith, parseArith, rdiv, rexp } from './arith.js';
 export type { Arith, ArithKind } from './arith.js';
-export type { Backend, Engine, ForwardResult } from './engine.js';
+export type { Backend, Engine, ForwardResult, LoopSetting } from './engine.js';
+export { autoLimit, latent } from './latent.js';
+export { forwardLayerMajor, LoopsDidNotSettle } from './cpu/layer-major.js';
 export { CpuEngine } from './cpu/engine.js';
 export { prepare } from './cpu/prepared.js';
 export { argmax, kernelsFor } from './cpu/kernels.js';
@@ -12,7 +14,7 @@ export type { Csr } from './cpu/sparse.js';
 export type { PreparedHead, PreparedLayer, PreparedModel } from './cpu/prepared.js';
 export { CpuStepper } from './cpu/stepper.js';
 export type { HeadDetail, LayerDetail, PositionDetail } from './cpu/stepper.js';
-export { outputsOfSequence, promptOf, referenceSequences } from './reference.js';
+export { answerSequences, outputsOfSequence, promptOf, referenceSequences } from './reference.js';
 export { gateLabel, topPositions, verifyModel } from './verify.js';
 export { allInputs, sampleInputs, MAX_EXHAUSTIVE_INPUTS } from './inputs.js';
 export { createEngine, parseBackend } from './backend.js';

@@ -4,6 +4,7 @@
 
 import { evalMany } from '../circuits/index.js';
 import { entryResolver, resolveTemplate, type Bound } from '../model/index.js';
+import type { Engine } from './engine.js';
 
 /** The prompt of one input (bits of the circuit's input wires). */
 export function promptOf(b: Bound, inputBits: Uint8Array): Int32Array {
@@ -17,7 +18,21 @@ export function referenceSequences(b: Bound, inputs: Uint8Array[]): Int32Array[]
   return wires.map((w) => resolveTemplate(b.model.vocab, b.seq.prompt, b.seq.cotTemplate, w));
 }
 
-/** Output bits read from a sequence at the model's output positions. */
+/**
+ * What the model answers for each prompt, as a sequence read at the contract's positions: a CoT
+ * model's generated sequence (prompt + CoT, every CoT token its argmax), or for a latent model
+ * (readout 'argmax') the argmax at every position of one pass over the prompt. `loops`: how many
+ * iterations each settled in, when the engine runs a looped model with loops 'auto'.
+ */
+export async function answerSequences(b: Bound, engine: Engine, prompts: Int32Array[]): Promise<{ seqs: Int32Array[]; loops?: number[] }> {
+  if (b.seq.readout === 'argmax') {
+    const r = await engine.forward(prompts);
+    return { seqs: r.argmax, ...(r.loops ? { loops: r.loops } : {}) };
+  }
+  return { seqs: await engine.generate(prompts, b.seq.cotLength) };
+}
+
+/** Output bits read from an answer sequence (answerSequences) at the model's output positions. */
 export function outputsOfSequence(b: Bound, seq: Int32Array): Uint8Array {
   const one = b.model.vocab.indexOf('1');
   return Uint8Array.from(b.seq.outputs, (p) => (seq[p] === one ? 1 : 0));

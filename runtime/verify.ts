@@ -3,13 +3,13 @@
 // reproduces the whole sequence (induction on the position). Reports the first mismatch with
 // the gate there and what each head attended to.
 
-import { OP_NAMES, wireLabel, type Circuit, type OpCode } from '../circuits/index.js';
+import { evalMany, OP_NAMES, wireLabel, type Circuit, type OpCode } from '../circuits/index.js';
 import type { Bound } from '../model/index.js';
 import { parseArith } from './arith.js';
 import { prepare } from './cpu/prepared.js';
 import { CpuStepper, type PositionDetail } from './cpu/stepper.js';
 import type { Engine } from './engine.js';
-import { referenceSequences } from './reference.js';
+import { promptOf, referenceSequences } from './reference.js';
 
 export interface HeadFocus {
   name: string;
@@ -32,10 +32,16 @@ export interface MismatchDetail {
   heads: HeadFocus[];
   /** Arithmetic of the CPU re-run that produced the attention weights. */
   detailArith: string;
+  /** Latent models: the wrong value is the argmax AT `position` (not the token after it). */
+  readAt?: 'argmax';
+  /** Latent models: the index of the wrong output (groups concatenated), when it is an output. */
+  output?: number;
 }
 
 export interface VerifyReport {
   ok: boolean;
+  /** Latent models: the loops each input took (loops 'auto'), the most of them. */
+  loops?: number;
   inputs_tested: number;
   positions_checked: number;
   mismatches: number;
@@ -63,6 +69,7 @@ export function topPositions(weights: ArrayLike<number>, k: number): { pos: numb
 }
 
 export async function verifyModel(bound: Bound, engine: Engine, inputs: Uint8Array[], opts: VerifyOptions = {}): Promise<VerifyReport> {
+  if (bound.seq.readout === 'argmax') return verifyLatent(bound, engine, inputs, opts);
   const t0 = performance.now();
   const P = bound.seq.promptLength;
   const S = bound.seq.seqLen;
@@ -93,6 +100,81 @@ export async function verifyModel(bound: Bound, engine: Engine, inputs: Uint8Arr
   };
   if (first) report.first = describeMismatch(bound, engine.arith, first);
   return report;
+}
+
+/**
+ * A latent model (no CoT): one pass per batch over the prompts; the argmax at every wire's
+ * position must be that wire's value (direct evaluation), internal wires included. The first
+ * mismatch reported is a wrong OUTPUT where there is one (named by its output index and wire).
+ */
+async function verifyLatent(bound: Bound, engine: Engine, inputs: Uint8Array[], opts: VerifyOptions): Promise<VerifyReport> {
+  const t0 = performance.now();
+  const { circuit: c, model, seq } = bound;
+  const batch = Math.max(1, opts.batch ?? 16);
+  const one = model.vocab.indexOf('1');
+  const zero = model.vocab.indexOf('0');
+  const W = c.nInputs + c.ops.length;
+  const outputIndex = new Map<number, number>();
+  c.outputs.flatMap((o) => o.wires).forEach((w, i) => outputIndex.has(w) || outputIndex.set(w, i));
+  let mismatches = 0;
+  let wrongOutputs = 0;
+  let loops = 0;
+  let first: (LatentMismatch & { isOutput: boolean }) | undefined;
+  for (let b0 = 0; b0 < inputs.length; b0 += batch) {
+    const chunk = inputs.slice(b0, b0 + batch);
+    const values = evalMany(c, chunk);
+    const prompts = chunk.map((x) => promptOf(bound, x));
+    const r = await engine.forward(prompts);
+    r.loops?.forEach((t) => (loops = Math.max(loops, t)));
+    r.argmax.forEach((am, b) => {
+      for (let w = 0; w < W; w++) {
+        const p = seq.valuePos[w]!;
+        const want = values[b]![w] ? one : zero;
+        if (am[p] === want) continue;
+        mismatches++;
+        const isOutput = outputIndex.has(w);
+        if (isOutput) wrongOutputs++;
+        if (!first || (isOutput && !first.isOutput)) first = { input: b0 + b, position: p, wire: w, expected: want, produced: am[p]!, isOutput };
+      }
+    });
+    opts.onProgress?.(Math.min(inputs.length, b0 + batch), inputs.length);
+  }
+  const report: VerifyReport = {
+    ok: mismatches === 0,
+    inputs_tested: inputs.length,
+    positions_checked: inputs.length * W,
+    mismatches,
+    seconds: (performance.now() - t0) / 1000,
+    ...(loops > 0 ? { loops } : {}),
+  };
+  if (first) report.first = describeLatentMismatch(bound, first, outputIndex.get(first.wire), wrongOutputs);
+  return report;
+}
+
+interface LatentMismatch {
+  input: number;
+  position: number;
+  wire: number;
+  expected: number;
+  produced: number;
+}
+
+function describeLatentMismatch(bound: Bound, f: LatentMismatch, output: number | undefined, wrongOutputs: number): MismatchDetail {
+  const { model, circuit: c } = bound;
+  const gate = f.wire >= c.nInputs ? f.wire - c.nInputs : -1;
+  const where = output !== undefined ? `output ${output} (${wireLabel(c, f.wire)}; ${wrongOutputs} wrong output value(s) in all)` : `internal wire ${wireLabel(c, f.wire)}`;
+  return {
+    input: f.input,
+    position: f.position,
+    gate,
+    gateLabel: `${where}: ${gate >= 0 ? gateLabel(c, gate) : 'input wire'}`,
+    expected: model.vocab[f.expected] ?? String(f.expected),
+    produced: model.vocab[f.produced] ?? String(f.produced),
+    heads: [],
+    detailArith: 'none',
+    readAt: 'argmax',
+    ...(output !== undefined ? { output } : {}),
+  };
 }
 
 /** Re-runs the failing input on the CPU reference up to the failing position to show attention. */

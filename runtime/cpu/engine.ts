@@ -1,8 +1,10 @@
 // The CPU reference engine: the stepper over batches of sequences.
 
-import type { Model } from '../../model/index.js';
+import { loopCount, type Model } from '../../model/index.js';
 import { parseArith, type Arith } from '../arith.js';
-import type { Engine, ForwardResult } from '../engine.js';
+import type { Engine, ForwardResult, LoopSetting } from '../engine.js';
+import { autoLimit, latent } from '../latent.js';
+import { forwardLayerMajor } from './layer-major.js';
 import { prepare, type PreparedModel } from './prepared.js';
 import { CpuStepper } from './stepper.js';
 
@@ -18,15 +20,21 @@ export class CpuEngine implements Engine {
   lastAttentionSeconds: number | undefined;
   private readonly profile: boolean;
 
-  constructor(model: Model, arith: Arith | string = 'f32', opts: { profile?: boolean } = {}) {
+  /** Looped models: the loop setting this engine runs (the model's own count when not given). */
+  readonly loops: LoopSetting | undefined;
+
+  constructor(model: Model, arith: Arith | string = 'f32', opts: { profile?: boolean; loops?: LoopSetting } = {}) {
     const a = typeof arith === 'string' ? parseArith(arith) : arith;
     this.arith = a.name;
     this.description = `CPU reference (${a.name})`;
-    this.prepared = prepare(model, a);
+    this.loops = opts.loops;
+    this.prepared = prepare(model, a, typeof opts.loops === 'number' ? { loops: opts.loops } : {});
+    if (opts.loops === 'auto') loopCount(model.meta, 1); // refuses 'auto' for a model without a loop
     this.profile = Boolean(opts.profile);
   }
 
   forwardSync(seqs: Int32Array[], opts: { logits?: boolean } = {}): ForwardResult {
+    if (seqs.length > 0 && latent(this.prepared.model)) return this.forwardLatent(seqs, opts);
     const argmax = seqs.map((s) => new Int32Array(s.length));
     const logits = opts.logits ? seqs.map((s) => new Float32Array(s.length * this.prepared.V)) : undefined;
     const profile = this.profile ? { attentionMs: 0 } : undefined;
@@ -49,6 +57,23 @@ export class CpuEngine implements Engine {
     }
     this.lastAttentionSeconds = profile ? profile.attentionMs / 1000 : undefined;
     return logits ? { argmax, logits } : { argmax };
+  }
+
+  /** Layer by layer (runtime/cpu/layer-major.ts): models without CoT and looped models. */
+  private forwardLatent(seqs: Int32Array[], opts: { logits?: boolean }): ForwardResult {
+    const argmax: Int32Array[] = [];
+    const logits: Float32Array[] = [];
+    const loops: number[] = [];
+    const auto = this.loops === 'auto' ? { maxLoops: autoLimit(this.prepared.model, seqs[0]!.length) } : undefined;
+    for (let b0 = 0; b0 < seqs.length; b0 += MAX_BATCH) {
+      const batch = seqs.slice(b0, b0 + MAX_BATCH);
+      if (batch.some((s) => s.length !== batch[0]!.length)) throw new RangeError('forward needs sequences of equal length');
+      const r = forwardLayerMajor(this.prepared, batch, { ...(opts.logits ? { logits: true } : {}), ...(auto ? { auto } : {}) });
+      argmax.push(...r.argmax);
+      if (r.logits) logits.push(...r.logits);
+      if (r.loops) loops.push(...r.loops);
+    }
+    return { argmax, ...(opts.logits ? { logits } : {}), ...(auto ? { loops } : {}) };
   }
 
   generateSync(prompts: Int32Array[], steps: number): Int32Array[] {

@@ -3,7 +3,7 @@
 // multiply by: sparse.ts). The position embedding stays as it is (it can be large) and is
 // rounded row by row when read.
 
-import type { Model } from '../../model/index.js';
+import { appliedLayers, loopCount, type Model } from '../../model/index.js';
 import type { Arith } from '../arith.js';
 import { positionOnlyHeads } from '../position-only.js';
 import { kernelsFor, type Kernels } from './kernels.js';
@@ -46,7 +46,14 @@ export interface PreparedModel {
   unembed: Float64Array;
   /** The unembedding in CSR form. */
   sparse: { unembed: Csr };
+  /** The layers in the order they are applied (a looped block's layers recur: the same objects). */
   layers: PreparedLayer[];
+  /** The stored layers, each prepared once. */
+  distinct: PreparedLayer[];
+  /** For each applied layer, its index among the stored ones. */
+  stored: number[];
+  /** Looped models: the loop count this engine runs. */
+  loops?: number;
 }
 
 function rounded(a: Arith, x: Float32Array): Float64Array {
@@ -55,12 +62,14 @@ function rounded(a: Arith, x: Float32Array): Float64Array {
   return out;
 }
 
-export function prepare(m: Model, a: Arith): PreparedModel {
+export function prepare(m: Model, a: Arith, opts: { loops?: number } = {}): PreparedModel {
+  const stored = appliedLayers(m.meta, opts.loops);
+  const loops = loopCount(m.meta, opts.loops);
   const positionOnly = positionOnlyHeads(m);
   const d = m.d;
   const V = m.vocab.length;
   const unembed = rounded(a, m.unembed);
-  return {
+  const pm: Omit<PreparedModel, 'layers'> = {
     model: m,
     arith: a,
     k: kernelsFor(a),
@@ -69,7 +78,9 @@ export function prepare(m: Model, a: Arith): PreparedModel {
     tok: rounded(a, m.tokEmb),
     unembed,
     sparse: { unembed: toCsr(unembed, V, d) },
-    layers: m.layers.map((L, l) => {
+    ...(loops !== undefined ? { loops } : {}),
+    stored,
+    distinct: m.layers.map((L, l) => {
       const { m: units, w1: W1, w2: W2 } = L.ff;
       const w1 = rounded(a, W1);
       const w2 = rounded(a, W2);
@@ -98,4 +109,5 @@ export function prepare(m: Model, a: Arith): PreparedModel {
       };
     }),
   };
+  return { ...pm, layers: stored.map((l) => pm.distinct[l]!) };
 }

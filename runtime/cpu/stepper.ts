@@ -7,7 +7,7 @@
 
 import { rdiv } from '../arith.js';
 import { argmax } from './kernels.js';
-import type { PreparedModel } from './prepared.js';
+import type { PreparedLayer, PreparedModel } from './prepared.js';
 
 export interface HeadDetail {
   name: string;
@@ -39,6 +39,8 @@ export interface StepperOptions {
   /** Record details at position i of batch row 0 when this returns true. */
   traceAt?: (i: number) => boolean;
   onTrace?: (d: PositionDetail) => void;
+  /** Layers whose keys and values get a cache slot (default: the applied layers, token by token). */
+  slots?: PreparedLayer[];
   /** When given, the milliseconds spent attending over positions (scores, softmax, weighted
    *  sums: the O(S) work per position and head) are added to profile.attentionMs (benchmarks). */
   profile?: { attentionMs: number };
@@ -69,8 +71,9 @@ export class CpuStepper {
     this.opts = opts;
     const d = pm.d;
     this.h = new Float64Array(batch * d);
-    this.kc = pm.layers.map((L) => L.heads.map((hd) => new Float64Array((hd.positionOnly ? 1 : batch) * maxLen * hd.dk)));
-    this.vc = pm.layers.map((L) => L.heads.map((hd) => new Float64Array(batch * maxLen * hd.dv)));
+    const slots = opts.slots ?? pm.layers;
+    this.kc = slots.map((L) => L.heads.map((hd) => new Float64Array((hd.positionOnly ? 1 : batch) * maxLen * hd.dk)));
+    this.vc = slots.map((L) => L.heads.map((hd) => new Float64Array(batch * maxLen * hd.dv)));
     const dk = Math.max(1, ...pm.layers.flatMap((L) => L.heads.map((hd) => hd.dk)));
     const dv = Math.max(1, ...pm.layers.flatMap((L) => L.heads.map((hd) => hd.dv)));
     const m = Math.max(1, ...pm.layers.map((L) => L.m));
@@ -87,89 +90,115 @@ export class CpuStepper {
 
   /** Processes position i for every batch row (tokens[b] is the token there); returns each row's argmax. */
   step(i: number, tokens: ArrayLike<number>, logitsOut?: Float64Array): Int32Array {
-    const { pm, B } = this;
-    const { d, k } = pm;
-    const pos = pm.model.posEmb;
-    if (i >= this.L || (i + 1) * d > pos.length) throw new RangeError(`position ${i} is beyond the model's ${pos.length / d} positions`);
     const trace = this.opts.traceAt?.(i) ? this.newDetail(i, tokens[0]!) : null;
-    const rnd = (x: number) => k.round(x);
-    for (let b = 0; b < B; b++) {
-      const t = tokens[b]!;
-      if (!(t >= 0 && t < pm.V)) throw new RangeError(`token id ${t} outside the vocabulary`);
-      for (let c = 0; c < d; c++) this.h[b * d + c] = rnd(pm.tok[t * d + c]! + rnd(pos[i * d + c]!));
+    this.embed(i, tokens);
+    if (trace) trace.embed.set(this.h.subarray(0, this.pm.d));
+    this.pm.layers.forEach((layer, l) => this.layer(l, layer, i, trace?.layers[l]));
+    const out = this.readout(logitsOut);
+    if (trace) {
+      trace.logits.set(this.logits.subarray(0, this.pm.V));
+      trace.argmax = out[0]!;
+      this.opts.onTrace?.(trace);
     }
-    if (trace) trace.embed.set(this.h.subarray(0, d));
-    pm.layers.forEach((layer, l) => {
-      this.acc.fill(0);
-      layer.heads.forEach((hd, hi) => {
-        const kc = this.kc[l]![hi]!;
-        const vc = this.vc[l]![hi]!;
-        const { dk, dv } = hd;
-        const shared = hd.positionOnly;
-        for (let b = 0; b < B; b++) {
-          // value of this position, then key (once when shared)
-          k.spmv(hd.sparse.wv, this.h, b * d, vc, (b * this.L + i) * dv);
-          if (!shared || b === 0) k.spmv(hd.sparse.wk, this.h, b * d, kc, ((shared ? 0 : b) * this.L + i) * dk);
-        }
-        const prof = this.opts.profile;
-        for (let b = 0; b < B; b++) {
-          const t0 = prof ? performance.now() : 0;
-          if (!shared || b === 0) {
-            k.spmv(hd.sparse.wq, this.h, b * d, this.q, 0);
-            const kb = (shared ? 0 : b) * this.L * dk;
-            for (let j = 0; j <= i; j++) this.scores[j] = k.dot(this.q, 0, kc, kb + j * dk, dk);
-            this.softmax(i + 1);
-          }
-          this.a.fill(0);
-          const vb = b * this.L * dv;
-          for (let e = 0; e < dv; e++) this.a[e] = k.wsum(this.probs, vc, vb + e, dv, i + 1);
-          if (prof) prof.attentionMs += performance.now() - t0;
-          k.spmv(hd.sparse.wo, this.a, 0, this.o, 0);
-          for (let c = 0; c < d; c++) this.acc[b * d + c] = rnd(this.acc[b * d + c]! + this.o[c]!);
-          if (trace && b === 0) {
-            trace.layers[l]!.heads.push({
-              name: hd.name,
-              scores: this.scores.slice(0, i + 1),
-              weights: this.probs.slice(0, i + 1),
-              out: this.a.slice(0, dv),
-            });
-          }
-        }
-      });
-      for (let x = 0; x < B * d; x++) this.h[x] = rnd(this.h[x]! + this.acc[x]!);
-      if (trace) trace.layers[l]!.afterAttn.set(this.h.subarray(0, d));
-      const { m } = layer;
-      for (let b = 0; b < B; b++) {
-        k.spmv(layer.sparse.w1, this.h, b * d, this.z, 0);
-        for (let u = 0; u < m; u++) this.z[u] = rnd(this.z[u]! + layer.b1[u]!);
-        if (trace && b === 0) trace.layers[l]!.ffPre.set(this.z.subarray(0, m));
-        for (let u = 0; u < m; u++) if (!(this.z[u]! > 0)) this.z[u] = 0;
-        if (trace && b === 0) trace.layers[l]!.ffAct.set(this.z.subarray(0, m));
-        k.spmv(layer.sparse.w2, this.z, 0, this.f, 0);
-        for (let c = 0; c < d; c++) {
-          const fc = rnd(this.f[c]! + layer.b2[c]!);
-          this.f[c] = fc;
-          this.h[b * d + c] = rnd(this.h[b * d + c]! + fc);
-        }
-        if (trace && b === 0) {
-          trace.layers[l]!.ffOut.set(this.f.subarray(0, d));
-          trace.layers[l]!.after.set(this.h.subarray(0, d));
-        }
-      }
-    });
-    const V = pm.V;
+    return out;
+  }
+
+  /** The output layer on the current state: each row's argmax (logits into logitsOut when given). */
+  readout(logitsOut?: Float64Array): Int32Array {
+    const { pm, B } = this;
+    const { d, k, V } = pm;
     const out = new Int32Array(B);
     for (let b = 0; b < B; b++) {
       k.spmv(pm.sparse.unembed, this.h, b * d, this.logits, b * V);
       out[b] = argmax(this.logits, b * V, V);
     }
     if (logitsOut) logitsOut.set(this.logits.subarray(0, B * V));
-    if (trace) {
-      trace.logits.set(this.logits.subarray(0, V));
-      trace.argmax = out[0]!;
-      this.opts.onTrace?.(trace);
-    }
     return out;
+  }
+
+  /** The embedding of position i (every batch row) into the current state h. */
+  embed(i: number, tokens: ArrayLike<number>): void {
+    const { pm, B } = this;
+    const { d, k } = pm;
+    const pos = pm.model.posEmb;
+    if (i >= this.L || (i + 1) * d > pos.length) throw new RangeError(`position ${i} is beyond the model's ${pos.length / d} positions`);
+    for (let b = 0; b < B; b++) {
+      const t = tokens[b]!;
+      if (!(t >= 0 && t < pm.V)) throw new RangeError(`token id ${t} outside the vocabulary`);
+      for (let c = 0; c < d; c++) this.h[b * d + c] = k.round(pm.tok[t * d + c]! + k.round(pos[i * d + c]!));
+    }
+  }
+
+  /** The current state (batch rows x d): what embed and layer read and write. */
+  get state(): Float64Array {
+    return this.h;
+  }
+
+  /**
+   * One layer at position i on the current state, its keys and values cached in cache slot
+   * `slot` (the applied layer when stepping token by token; the stored layer when a pass runs
+   * layer by layer over all positions, which fills a slot's positions 0..i before reading them).
+   */
+  layer(slot: number, layer: PreparedLayer, i: number, tl?: LayerDetail): void {
+    const { pm, B } = this;
+    const { d, k } = pm;
+    const rnd = (x: number) => k.round(x);
+    this.acc.fill(0);
+    layer.heads.forEach((hd, hi) => {
+      const kc = this.kc[slot]![hi]!;
+      const vc = this.vc[slot]![hi]!;
+      const { dk, dv } = hd;
+      const shared = hd.positionOnly;
+      for (let b = 0; b < B; b++) {
+        // value of this position, then key (once when shared)
+        k.spmv(hd.sparse.wv, this.h, b * d, vc, (b * this.L + i) * dv);
+        if (!shared || b === 0) k.spmv(hd.sparse.wk, this.h, b * d, kc, ((shared ? 0 : b) * this.L + i) * dk);
+      }
+      const prof = this.opts.profile;
+      for (let b = 0; b < B; b++) {
+        const t0 = prof ? performance.now() : 0;
+        if (!shared || b === 0) {
+          k.spmv(hd.sparse.wq, this.h, b * d, this.q, 0);
+          const kb = (shared ? 0 : b) * this.L * dk;
+          for (let j = 0; j <= i; j++) this.scores[j] = k.dot(this.q, 0, kc, kb + j * dk, dk);
+          this.softmax(i + 1);
+        }
+        this.a.fill(0);
+        const vb = b * this.L * dv;
+        for (let e = 0; e < dv; e++) this.a[e] = k.wsum(this.probs, vc, vb + e, dv, i + 1);
+        if (prof) prof.attentionMs += performance.now() - t0;
+        k.spmv(hd.sparse.wo, this.a, 0, this.o, 0);
+        for (let c = 0; c < d; c++) this.acc[b * d + c] = rnd(this.acc[b * d + c]! + this.o[c]!);
+        if (tl && b === 0) {
+          tl.heads.push({
+            name: hd.name,
+            scores: this.scores.slice(0, i + 1),
+            weights: this.probs.slice(0, i + 1),
+            out: this.a.slice(0, dv),
+          });
+        }
+      }
+    });
+    for (let x = 0; x < B * d; x++) this.h[x] = rnd(this.h[x]! + this.acc[x]!);
+    if (tl) tl.afterAttn.set(this.h.subarray(0, d));
+    const { m } = layer;
+    for (let b = 0; b < B; b++) {
+      k.spmv(layer.sparse.w1, this.h, b * d, this.z, 0);
+      for (let u = 0; u < m; u++) this.z[u] = rnd(this.z[u]! + layer.b1[u]!);
+      if (tl && b === 0) tl.ffPre.set(this.z.subarray(0, m));
+      for (let u = 0; u < m; u++) if (!(this.z[u]! > 0)) this.z[u] = 0;
+      if (tl && b === 0) tl.ffAct.set(this.z.subarray(0, m));
+      k.spmv(layer.sparse.w2, this.z, 0, this.f, 0);
+      for (let c = 0; c < d; c++) {
+        const fc = rnd(this.f[c]! + layer.b2[c]!);
+        this.f[c] = fc;
+        this.h[b * d + c] = rnd(this.h[b * d + c]! + fc);
+      }
+      if (tl && b === 0) {
+        tl.ffOut.set(this.f.subarray(0, d));
+        tl.after.set(this.h.subarray(0, d));
+      }
+    }
   }
 
   private softmax(n: number): void {

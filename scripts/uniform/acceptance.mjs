@@ -4,7 +4,9 @@
 // fit, random circuits, 100 CVP instances and the four task families; f32 on WebGPU (16 inputs) and
 // on the CPU reference (all-zeros and all-ones), the paper's fixed:2 on the CPU reference for
 // circuits of at most 600 wires and by certificate (every input) above; the file's sha256 before
-// and after. Usage (after npm run build): node scripts/uniform/acceptance.mjs [OUT_DIR]
+// and after. Usage (after npm run build): node scripts/uniform/acceptance.mjs [OUT_DIR] [--resume LOG]
+// (--resume: skip the rows that an earlier run of the same file reported `ok` in LOG, so that a run
+// interrupted after hours goes on where it stopped; the earlier LOG's rows count as that run's).
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +17,20 @@ import { bindModel, modelFromBytes, modelToBytes } from '../../dist/model/index.
 import { certify } from '../../dist/proofs/index.js';
 import { CpuEngine, WebGpuEngine, sampleInputs, verifyModel } from '../../dist/runtime/index.js';
 
-const out = process.argv[2] ?? '/tmp/gatecot-acceptance';
+const args = process.argv.slice(2);
+const resumeAt = args.indexOf('--resume');
+const resumeLog = resumeAt >= 0 ? args.splice(resumeAt, 2)[1] : undefined;
+const done = new Set(
+  resumeLog && existsSync(resumeLog)
+    ? readFileSync(resumeLog, 'utf8').split('\n').filter((l) => l.startsWith('ok   ')).map((l) => rowKey(l.slice(5)))
+    : [],
+);
+function rowKey(line) {
+  const name = line.split(' ')[0];
+  const m = /\) (\S+ \S+):/.exec(line) ?? /\) (fixed:\d+ certified)/.exec(line);
+  return `${name} ${m ? m[1] : '?'}`;
+}
+const out = args[0] ?? '/tmp/gatecot-acceptance';
 mkdirSync(out, { recursive: true });
 const path = join(out, 'uni8192.safetensors');
 if (!existsSync(path)) writeFileSync(path, modelToBytes(compileUniform(8192)));
@@ -50,7 +65,7 @@ const report = (ok, line) => {
 const wires = (c) => c.nInputs + c.ops.length;
 async function verifyAll(engine, samples, which) {
   for (const c of circuits) {
-    if (!which(c)) continue;
+    if (!which(c) || done.has(`${c.name} ${engine.arith} ${engine.backend}`)) continue;
     const b = bindModel(model, c);
     const inputs = sampleInputs(c.nInputs, samples, 1n);
     const r = await verifyModel(b, engine, inputs);
@@ -65,7 +80,7 @@ try {
 }
 await verifyAll(new CpuEngine(model, 'f32'), 0, () => true);
 await verifyAll(new CpuEngine(model, 'fixed:2'), 0, (c) => wires(c) <= 600);
-for (const c of circuits.filter((x) => wires(x) > 600)) {
+for (const c of circuits.filter((x) => wires(x) > 600 && !done.has(`${x.name} fixed:2 certified`))) {
   const cert = certify(bindModel(model, c), 'fixed:2');
   const m = cert.margins.filter((x) => x !== null);
   report(cert.verdict, `${c.name} (${c.nInputs} inputs, ${c.ops.length} gates, S ${cert.seq_len}) fixed:2 certified for every input: least margin ${Math.min(...m)} (${cert.seconds.toFixed(1)} s)`);
@@ -74,5 +89,5 @@ const after = sha();
 console.log(`model sha256 before ${before}`);
 console.log(`model sha256 after  ${after}`);
 if (before !== after) report(false, 'the model file changed');
-console.log(`${runs} checks, ${fails} failed`);
+console.log(`${runs} checks, ${fails} failed${done.size ? ` (and ${done.size} rows reported ok in ${resumeLog})` : ''}`);
 process.exit(fails ? 1 : 0);

@@ -1,0 +1,88 @@
+// The CPU reference run layer by layer: every position through one applied layer before the next
+// (the same arithmetic as the token-by-token stepper, whose layer() it calls: causal attention
+// only reads positions <= i of the same pass, so the order of the passes does not change a single
+// rounded value). Latent models (looped, deep: no CoT) run this way: the key/value cache of a
+// pass is reused by the next pass of the same stored layer, so memory does not grow with the
+// loop count, and a looped block can stop when an iteration changes nothing (`auto`).
+
+import type { PreparedModel } from './prepared.js';
+import { CpuStepper } from './stepper.js';
+
+export interface LayerMajorResult {
+  argmax: Int32Array[];
+  logits?: Float32Array[];
+  /** With auto: for each sequence, the loops after which its residual stream no longer changed. */
+  loops?: number[];
+}
+
+export class LoopsDidNotSettle extends Error {}
+
+export interface LayerMajorOptions {
+  logits?: boolean;
+  /** Run the loop until an iteration changes no coordinate of any position (at most maxLoops). */
+  auto?: { maxLoops: number };
+}
+
+export function forwardLayerMajor(pm: PreparedModel, seqs: Int32Array[], opts: LayerMajorOptions = {}): LayerMajorResult {
+  const B = seqs.length;
+  const L = seqs[0]!.length;
+  const { d, V } = pm;
+  const st = new CpuStepper(pm, B, L, { slots: pm.distinct });
+  const row = B * d;
+  const H = new Float64Array(L * row);
+  const toks = new Int32Array(B);
+  for (let i = 0; i < L; i++) {
+    for (let b = 0; b < B; b++) toks[b] = seqs[b]![i]!;
+    st.embed(i, toks);
+    H.set(st.state, i * row);
+  }
+  const pass = (l: number): void => {
+    const layer = pm.distinct[l]!;
+    for (let i = 0; i < L; i++) {
+      st.state.set(H.subarray(i * row, (i + 1) * row));
+      st.layer(l, layer, i);
+      H.set(st.state, i * row);
+    }
+  };
+  let loops: number[] | undefined;
+  const lp = pm.model.meta.loop;
+  if (opts.auto && lp) {
+    for (let l = 0; l < lp.start; l++) pass(l);
+    const last = new Array<number>(B).fill(0);
+    const before = new Float64Array(H.length);
+    let settled = false;
+    for (let t = 1; t <= opts.auto.maxLoops + 1 && !settled; t++) {
+      before.set(H);
+      for (let l = lp.start; l < lp.end; l++) pass(l);
+      settled = true;
+      for (let b = 0; b < B; b++) {
+        let changed = false;
+        for (let i = 0; i < L && !changed; i++) {
+          const o = i * row + b * d;
+          for (let c = 0; c < d; c++) if (H[o + c] !== before[o + c]) { changed = true; break; }
+        }
+        if (changed) {
+          last[b] = t;
+          settled = false;
+        }
+      }
+    }
+    if (!settled) throw new LoopsDidNotSettle(`the loop did not settle within ${opts.auto.maxLoops} iterations`);
+    for (let l = lp.end; l < pm.distinct.length; l++) pass(l);
+    loops = last;
+  } else {
+    for (const l of pm.stored) pass(l);
+  }
+  const argmax = seqs.map(() => new Int32Array(L));
+  const logits = opts.logits ? seqs.map(() => new Float32Array(L * V)) : undefined;
+  const lg = logits ? new Float64Array(B * V) : undefined;
+  for (let i = 0; i < L; i++) {
+    st.state.set(H.subarray(i * row, (i + 1) * row));
+    const am = st.readout(lg);
+    for (let b = 0; b < B; b++) {
+      argmax[b]![i] = am[b]!;
+      if (lg && logits) for (let v = 0; v < V; v++) logits[b]![i * V + v] = lg[b * V + v]!;
+    }
+  }
+  return { argmax, ...(logits ? { logits } : {}), ...(loops ? { loops } : {}) };
+}
