@@ -5,7 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { CircuitError, parseCircuitBytes } from '../circuits/index.js';
 import { compile, parseFault, type CompileOptions } from '../compiler/index.js';
-import { bindCompiled, bindModel, looksLikeModel, modelFromBytes, type Bound, type CotFormat, type ModelMode } from '../model/index.js';
+import { bindCompiled, bindModel, looksLikeModel, MAX_LOOPS, modelFromBytes, type Bound, type CotFormat, type ModelMode } from '../model/index.js';
+import type { LatentKind } from '../compiler/index.js';
+import type { LoopSetting } from '../runtime/index.js';
 import { UsageError } from './errors.js';
 import { loadCircuit, parseFormat } from './files.js';
 
@@ -30,9 +32,23 @@ export function parseCot(s: string | undefined): CotFormat {
   throw new UsageError(`--cot must be 4tok or gate, got '${s}'`);
 }
 
-export function parseMode(s: string | undefined): ModelMode {
+export const LATENT_MODES: readonly LatentKind[] = ['looped', 'looped-cot', 'deep'];
+
+export function parseMode(s: string | undefined): ModelMode | LatentKind {
   if (s === undefined || s === 'positional' || s === 'uniform') return s ?? 'positional';
-  throw new UsageError(`--mode must be positional or uniform, got '${s}'`);
+  if ((LATENT_MODES as readonly string[]).includes(s)) return s as LatentKind;
+  throw new UsageError(`--mode must be positional, uniform, looped, looped-cot or deep, got '${s}'`);
+}
+
+/** --loops K (a whole number, 1..MAX_LOOPS) or auto (run until an iteration changes nothing). */
+export function parseLoops(s: string | undefined): LoopSetting | undefined {
+  if (s === undefined) return undefined;
+  if (s === 'auto') return 'auto';
+  if (!/^[+-]?\d+$/.test(s.trim())) throw new UsageError(`--loops must be a whole number or auto, got '${s}'`);
+  const n = Number(s);
+  if (n < 1) throw new UsageError(`--loops must be at least 1, got ${s}`);
+  if (n > MAX_LOOPS) throw new UsageError(`--loops ${s} is beyond the limit of ${MAX_LOOPS} loops`);
+  return n;
 }
 
 export function parseScale(s: string | undefined): number | undefined {
@@ -45,6 +61,12 @@ export function parseScale(s: string | undefined): number | undefined {
 export function compileOptionsOf(flags: CompileFlags): CompileOptions {
   const mode = parseMode(flags.mode);
   if (mode === 'uniform' && flags.cot !== undefined && flags.cot !== '4tok') throw new UsageError('--mode uniform writes the 4-token CoT: --cot gate is positional only');
+  if (mode !== 'positional' && mode !== 'uniform') {
+    if (flags.cot !== undefined) throw new UsageError(`--mode ${mode} writes no chain of thought: --cot does not apply`);
+    if (flags.injectFault !== undefined) throw new UsageError(`--inject-fault applies to the CoT constructions, not to --mode ${mode}`);
+    const scale = parseScale(flags.scale);
+    return { latent: mode, ...(scale !== undefined ? { scale } : {}) };
+  }
   const opts: CompileOptions = { cot: parseCot(flags.cot), mode };
   const scale = parseScale(flags.scale);
   if (scale !== undefined) opts.scale = scale;

@@ -3,13 +3,16 @@
 // times, then its coda. The loop count may be overridden (to show what too few loops do); the
 // override is checked here so every executor refuses the same bad counts with the same line.
 
+import { UserError } from '../circuits/index.js';
 import type { Model, ModelMeta } from './model.js';
 import { ModelFileError } from './safetensors.js';
 
 /** The most loops any executor runs (a guard against typos such as 10^9, not a property of the model). */
 export const MAX_LOOPS = 1_000_000;
 
-export class LoopCountError extends Error {}
+export class LoopCountError extends UserError {
+  override name = 'LoopCountError';
+}
 
 /** The loop count an executor runs: the override when given (checked), else the model's own. */
 export function loopCount(meta: ModelMeta, override?: number): number | undefined {

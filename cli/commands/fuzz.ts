@@ -164,7 +164,9 @@ const CIRCUIT_ONLY: (keyof FuzzFlags)[] = ['gates', 'inputs', 'gateMix', 'locali
  * positional campaign. Ranges that can draw a case over the capacity are refused before anything runs.
  */
 function uniformModel(o: FuzzFlags, opts: CampaignOptions, given: (k: keyof FuzzFlags) => boolean): UniformTarget | undefined {
-  if (parseMode(o.mode) === 'positional') {
+  const mode = parseMode(o.mode);
+  if (mode !== 'positional' && mode !== 'uniform') throw new UsageError(`fuzz runs --mode positional or uniform; --mode ${mode} is checked by verify and experiment`);
+  if (mode === 'positional') {
     if (o.maxWires !== undefined || o.model !== undefined) throw new UsageError(`--${o.model !== undefined ? 'model' : 'max-wires'} goes with --mode uniform`);
     return undefined;
   }

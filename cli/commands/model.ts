@@ -6,7 +6,8 @@ import { compileUniform } from '../../compiler/index.js';
 import { modelToBytes, type Bound } from '../../model/index.js';
 import { allInputs, sampleInputs } from '../../runtime/inputs.js';
 import { createEngine, parseBackend } from '../../runtime/backend.js';
-import { outputsOfSequence, promptOf, verifyModel, type MismatchDetail, type VerifyReport } from '../../runtime/index.js';
+import { parseLoops } from '../load.js';
+import { answerSequences, outputsOfSequence, promptOf, verifyModel, type LoopSetting, type MismatchDetail, type VerifyReport } from '../../runtime/index.js';
 import type { CliContext } from '../context.js';
 import { EXIT_CHECK_FAILED, UsageError } from '../errors.js';
 import { writeOutput } from '../files.js';
@@ -24,7 +25,22 @@ export function modelSummary(b: Bound): { layers: number; heads: number; heads_p
 /** verify --json: the model's mode, and for a uniform model its capacity and this circuit's prompt length. */
 function modeJson(b: Bound): Record<string, unknown> {
   const meta = b.model.meta;
-  return { mode: meta.mode, ...(meta.mode === 'uniform' ? { capacity: meta.capacity } : {}), prompt_length: b.seq.promptLength };
+  return {
+    mode: meta.mode,
+    construction: meta.construction ?? 'cot',
+    ...(meta.mode === 'uniform' ? { capacity: meta.capacity } : {}),
+    prompt_length: b.seq.promptLength,
+    layers_stored: meta.n_layers,
+    heads_per_layer: meta.heads,
+  };
+}
+
+/** What a latent model's loop did: the count run (the model's own, the one given, or what auto found). */
+function loopsJson(b: Bound, loops: LoopSetting | undefined, r: VerifyReport): Record<string, unknown> {
+  const lp = b.model.meta.loop;
+  if (!lp) return {};
+  const run = loops === 'auto' ? r.loops ?? 0 : loops ?? lp.count;
+  return { loops: run, loops_source: loops === 'auto' ? 'auto' : loops !== undefined ? 'given' : 'model', model_loops: lp.count, model_loops_is: lp.count_is, layers_applied: lp.start + (b.model.meta.n_layers - lp.end) + (lp.end - lp.start) * run };
 }
 
 function parseCapacity(s: string | undefined): number {
@@ -81,17 +97,21 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
         'print the generated chain of thought',
       ),
     ),
-  ).action(async (file: string, o: CompileFlags & { input: string[]; bits?: string; order: string; showCot?: boolean; backend: string; arith: string }) => {
+  ).action(async (file: string, o: CompileFlags & { input: string[]; bits?: string; order: string; showCot?: boolean; backend: string; arith: string; loops?: string }) => {
     const bound = loadCircuitOrModel(file, o);
     const { model, circuit } = bound;
     const bits = inputBitsFromOptions(circuit, o);
-    const { engine, notice } = await createEngine(model, parseBackend(o.backend), o.arith);
+    const loops = parseLoops(o.loops);
+    const { engine, notice } = await createEngine(model, parseBackend(o.backend), o.arith, loops !== undefined ? { loops } : {});
     if (notice) ctx.io.err(`gatecot: ${notice}\n`);
     try {
-      const [seq] = await engine.generate([promptOf(bound, bits)], bound.seq.cotLength);
-      const got = outputsOfSequence(bound, seq!);
+      const prompt = promptOf(bound, bits);
+      const ans = await answerSequences(bound, engine, [prompt]);
+      const seq = ans.seqs[0]!;
+      const got = outputsOfSequence(bound, seq);
       const want = evalOutputsOne(circuit, bits);
-      if (o.showCot) ctx.io.out(cotText(bound, seq!) + '\n');
+      if (o.showCot) ctx.io.out(cotText(bound, bound.seq.readout === 'argmax' ? prompt : seq, bound.seq.readout === 'argmax' ? seq : undefined) + '\n');
+      if (ans.loops) ctx.io.err(`gatecot: the loop settled after ${ans.loops[0]} iterations\n`);
       printOutputs(ctx, circuit, got, o);
       if (!got.every((x, i) => x === want[i])) {
         ctx.io.err(`gatecot: the transformer's outputs differ from direct evaluation (${outputHex(circuit, want, parseOrder(o.order)).join(' ')})\n`);
@@ -114,12 +134,13 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
         .option('--batch <n>', 'inputs per engine call')
         .option('--json', 'print one JSON object'),
     ),
-  ).action(async (file: string, o: CompileFlags & { samples: string; exhaustive?: boolean; seed: string; batch?: string; json?: boolean; backend: string; arith: string }) => {
+  ).action(async (file: string, o: CompileFlags & { samples: string; exhaustive?: boolean; seed: string; batch?: string; json?: boolean; backend: string; arith: string; loops?: string }) => {
     const bound = loadCircuitOrModel(file, o);
     const { model, circuit } = bound;
     const n = circuit.nInputs;
     const inputs = o.exhaustive ? allInputs(n) : sampleInputs(n, parseIntOpt(o.samples, 'samples', 16, 1e6), parseSeed(o.seed));
-    const { engine, notice } = await createEngine(model, parseBackend(o.backend), o.arith);
+    const loops = parseLoops(o.loops);
+    const { engine, notice } = await createEngine(model, parseBackend(o.backend), o.arith, loops !== undefined ? { loops } : {});
     if (notice) ctx.io.err(`gatecot: ${notice}\n`);
     let report: VerifyReport;
     try {
@@ -139,15 +160,16 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
           arith: engine.arith,
           seconds: Number(report.seconds.toFixed(3)),
           model: modelSummary(bound),
-          cot: model.meta.cot,
+          cot: bound.seq.readout === 'argmax' ? 'none' : model.meta.cot,
           ...modeJson(bound),
+          ...loopsJson(bound, loops, report),
           circuit: { name: circuit.name, inputs: n, gates: circuit.ops.length },
           ...(engine.backend === 'webgpu' ? { adapter: engine.description } : {}),
           ...(report.first ? { first_mismatch: mismatchJson(report.first) } : {}),
         }) + '\n',
       );
     } else {
-      ctx.io.out(verifyText(bound, report, `${engine.backend} ${engine.arith}`));
+      ctx.io.out(verifyText(bound, report, `${engine.backend} ${engine.arith}${loopsText(bound, loops, report)}`));
     }
     if (!report.ok) ctx.code = EXIT_CHECK_FAILED;
   });
@@ -166,7 +188,8 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
     const bound = loadCircuitOrModel(file, o);
     const bits = inputBitsFromOptions(bound.circuit, o);
     const tokens = Array.from(promptOf(bound, bits));
-    const json = JSON.stringify({ tokens, cot_length: bound.seq.cotLength, outputs: bound.seq.outputs });
+    // readout "argmax" (latent models): run ONE forward pass over the tokens; output k is the argmax AT outputs[k].
+    const json = JSON.stringify({ tokens, cot_length: bound.seq.cotLength, outputs: bound.seq.outputs, ...(bound.seq.readout === 'argmax' ? { readout: 'argmax', ...(bound.model.meta.loop ? { loop: bound.model.meta.loop } : {}) } : {}) });
     if (!o.json) ctx.io.out(tokens.map((t) => bound.model.vocab[t]).join(' ') + '\n');
     ctx.io.out(json + '\n');
   });
@@ -180,7 +203,12 @@ function printOutputs(ctx: CliContext, c: Circuit, bits: Uint8Array, o: { bits?:
 }
 
 /** The sequence as text: prompt, then one group per gate (4tok, uniform: per wire) or the gate values. */
-export function cotText(b: Bound, seq: Int32Array): string {
+export function cotText(b: Bound, seq: Int32Array, argmax?: Int32Array): string {
+  if (argmax) {
+    // A latent model writes no CoT: show the prompt, then the value it reads out at each wire.
+    const v = (t: number) => b.model.vocab[t] ?? '?';
+    return `${Array.from(seq, v).join(' ')} | no CoT: the argmax at each wire position: ${Array.from(argmax.subarray(1), v).join(' ')}`;
+  }
   const P = b.seq.promptLength;
   const toks = Array.from(seq, (t) => b.model.vocab[t] ?? '?');
   const cot = toks.slice(P);
@@ -204,10 +232,25 @@ function mismatchJson(f: MismatchDetail): MismatchDetail & { token_position: num
   return { input, position, token_position: position + 1, ...rest };
 }
 
+function loopsText(b: Bound, loops: LoopSetting | undefined, r: VerifyReport): string {
+  const lp = b.model.meta.loop;
+  if (!lp) return '';
+  if (loops === 'auto') return `, loops auto: settled after ${r.loops ?? 0} (the model's own count: ${lp.count} = ${lp.count_is})`;
+  return loops !== undefined ? `, ${loops} loops (the model's own count: ${lp.count} = ${lp.count_is})` : `, ${lp.count} loops`;
+}
+
 function verifyText(b: Bound, r: VerifyReport, engine: string): string {
   const head = `verify ${b.circuit.name}: ${modelSummaryLine(b.model, b)}; ${engine}\n`;
-  if (r.ok) return head + `OK: ${r.inputs_tested} inputs, ${r.positions_checked} CoT positions, 0 mismatches (${r.seconds.toFixed(2)} s)\n`;
+  const where = b.seq.readout === 'argmax' ? 'wire positions (argmax at each)' : 'CoT positions';
+  if (r.ok) return head + `OK: ${r.inputs_tested} inputs, ${r.positions_checked} ${where}, 0 mismatches (${r.seconds.toFixed(2)} s)\n`;
   const f = r.first!;
+  if (f.readAt === 'argmax') {
+    return (
+      head +
+      `FAIL: ${r.mismatches} wrong values in ${r.positions_checked} ${where} over ${r.inputs_tested} inputs (${r.seconds.toFixed(2)} s)\n` +
+      `first: input ${f.input}, ${f.gateLabel}: the argmax at position ${f.position} is '${f.produced}' where '${f.expected}' was expected\n`
+    );
+  }
   const lines = [
     head + `FAIL: ${r.mismatches} wrong tokens in ${r.positions_checked} CoT positions over ${r.inputs_tested} inputs (${r.seconds.toFixed(2)} s)`,
     `first: input ${f.input}, position ${f.position + 1} holds '${f.produced}' where '${f.expected}' was expected`,

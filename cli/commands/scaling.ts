@@ -135,7 +135,9 @@ export function registerScaling(program: Command, ctx: CliContext): void {
     .option('--force', 'overwrite existing files')
     .option('--json', 'print the rows as JSON')
     .action(async (o: ScalingFlags) => {
-      if (parseMode(o.mode) === 'uniform') await uniform(ctx, o);
-      else positional(ctx, o);
+      const mode = parseMode(o.mode);
+      if (mode === 'uniform') await uniform(ctx, o);
+      else if (mode === 'positional') positional(ctx, o);
+      else throw new UsageError(`scaling runs --mode positional or uniform; for --mode ${mode} see gatecot experiment`);
     });
 }

@@ -5,6 +5,7 @@
 // pass is reused by the next pass of the same stored layer, so memory does not grow with the
 // loop count, and a looped block can stop when an iteration changes nothing (`auto`).
 
+import { UserError } from '../../circuits/index.js';
 import type { PreparedModel } from './prepared.js';
 import { CpuStepper } from './stepper.js';
 
@@ -15,7 +16,9 @@ export interface LayerMajorResult {
   loops?: number[];
 }
 
-export class LoopsDidNotSettle extends Error {}
+export class LoopsDidNotSettle extends UserError {
+  override name = 'LoopsDidNotSettle';
+}
 
 export interface LayerMajorOptions {
   logits?: boolean;
