@@ -16,6 +16,9 @@ export interface LayerMajorResult {
   loops?: number[];
 }
 
+/** Most softmax weights kept for reuse across passes (8 bytes each: 256 MiB). */
+const MEMO_ENTRIES = 32 << 20;
+
 export class LoopsDidNotSettle extends UserError {
   override name = 'LoopsDidNotSettle';
 }
@@ -30,7 +33,10 @@ export function forwardLayerMajor(pm: PreparedModel, seqs: Int32Array[], opts: L
   const B = seqs.length;
   const L = seqs[0]!.length;
   const { d, V } = pm;
-  const st = new CpuStepper(pm, B, L, { slots: pm.distinct });
+  // Position-only heads' weights are reused across passes of the same stored layer while they fit
+  // in MEMO_ENTRIES numbers (an exact saving: the same rounded scores, recomputed otherwise).
+  const memoEntries = pm.distinct.reduce((s, ly) => s + ly.heads.filter((h) => h.positionOnly).length, 0) * (L * (L + 1)) / 2;
+  const st = new CpuStepper(pm, B, L, { slots: pm.distinct, memoPositionOnly: memoEntries <= MEMO_ENTRIES });
   const row = B * d;
   const H = new Float64Array(L * row);
   const toks = new Int32Array(B);

@@ -41,6 +41,10 @@ export interface StepperOptions {
   onTrace?: (d: PositionDetail) => void;
   /** Layers whose keys and values get a cache slot (default: the applied layers, token by token). */
   slots?: PreparedLayer[];
+  /** Keep the softmax weights of position-only heads per (slot, head, position) and reuse them when
+   *  the same slot runs position i again (a looped block: its scores depend on positions alone, so
+   *  they are the same rounded numbers in every iteration; the weighted sum stays dense). */
+  memoPositionOnly?: boolean;
   /** When given, the milliseconds spent attending over positions (scores, softmax, weighted
    *  sums: the O(S) work per position and head) are added to profile.attentionMs (benchmarks). */
   profile?: { attentionMs: number };
@@ -63,6 +67,7 @@ export class CpuStepper {
   private readonly f: Float64Array;
   private readonly logits: Float64Array;
   private readonly opts: StepperOptions;
+  private readonly memo: (Float64Array | undefined)[][][] | undefined;
 
   constructor(pm: PreparedModel, batch: number, maxLen: number, opts: StepperOptions = {}) {
     this.pm = pm;
@@ -72,6 +77,7 @@ export class CpuStepper {
     const d = pm.d;
     this.h = new Float64Array(batch * d);
     const slots = opts.slots ?? pm.layers;
+    this.memo = opts.memoPositionOnly ? slots.map((L) => L.heads.map(() => [])) : undefined;
     this.kc = slots.map((L) => L.heads.map((hd) => new Float64Array((hd.positionOnly ? 1 : batch) * maxLen * hd.dk)));
     this.vc = slots.map((L) => L.heads.map((hd) => new Float64Array(batch * maxLen * hd.dv)));
     const dk = Math.max(1, ...pm.layers.flatMap((L) => L.heads.map((hd) => hd.dk)));
@@ -149,19 +155,23 @@ export class CpuStepper {
       const vc = this.vc[slot]![hi]!;
       const { dk, dv } = hd;
       const shared = hd.positionOnly;
+      const memo = shared ? this.memo?.[slot]![hi] : undefined;
+      const known = tl ? undefined : memo?.[i];
+      if (known) this.probs.set(known);
       for (let b = 0; b < B; b++) {
-        // value of this position, then key (once when shared)
+        // value of this position, then key (once when shared; not at all when the weights are known)
         k.spmv(hd.sparse.wv, this.h, b * d, vc, (b * this.L + i) * dv);
-        if (!shared || b === 0) k.spmv(hd.sparse.wk, this.h, b * d, kc, ((shared ? 0 : b) * this.L + i) * dk);
+        if (!known && (!shared || b === 0)) k.spmv(hd.sparse.wk, this.h, b * d, kc, ((shared ? 0 : b) * this.L + i) * dk);
       }
       const prof = this.opts.profile;
       for (let b = 0; b < B; b++) {
         const t0 = prof ? performance.now() : 0;
-        if (!shared || b === 0) {
+        if (!known && (!shared || b === 0)) {
           k.spmv(hd.sparse.wq, this.h, b * d, this.q, 0);
           const kb = (shared ? 0 : b) * this.L * dk;
           for (let j = 0; j <= i; j++) this.scores[j] = k.dot(this.q, 0, kc, kb + j * dk, dk);
           this.softmax(i + 1);
+          if (memo) memo[i] = this.probs.slice(0, i + 1);
         }
         this.a.fill(0);
         const vb = b * this.L * dv;
