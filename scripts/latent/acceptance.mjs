@@ -1,0 +1,82 @@
+// The acceptance run of the latent models (issue "Looped transformers"): looped, looped-cot and
+// deep models of every ISCAS-85 circuit, the 64-bit Bristol circuits, random circuits and the four
+// task families, verified against direct evaluation (the argmax at EVERY wire position) on the
+// CPU reference (f32 and fixed:2) and, when given --webgpu, on the WebGPU engine (f32). A dense
+// looped run costs about passes x heads x S^2/2 x inputs multiply-adds (S = wires + 1; passes =
+// depth, or the gate count for looped-cot); a row above --budget (default 2e10) is reported as
+// skipped with its cost, never silently dropped.
+// Usage (after npm run build): node scripts/latent/acceptance.mjs [--webgpu] [--budget X] [--only NAME,..]
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { readCircuitFile } from '../../dist/circuits/index.js';
+import { generate } from '../../dist/circuits/gen/index.js';
+import { circuitDepth, compileLatent } from '../../dist/compiler/index.js';
+import { bindCompiled } from '../../dist/model/index.js';
+import { createEngine, sampleInputs, verifyModel } from '../../dist/runtime/index.js';
+
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : def;
+};
+const budget = Number(opt('--budget', '2e10'));
+const only = opt('--only', undefined)?.split(',');
+const webgpu = args.includes('--webgpu');
+const shared = new URL('../../../shared/circuits/', import.meta.url).pathname;
+const load = (f) => {
+  const r = readCircuitFile(f);
+  if (!r.ok) throw r.error;
+  return r.value;
+};
+const circuits = [
+  ...readdirSync(join(shared, 'iscas85')).filter((f) => f.endsWith('.bench')).sort().map((f) => load(join(shared, 'iscas85', f))),
+  ...['adder64', 'sub64', 'neg64', 'zero_equal', 'mult64', 'mult2_64', 'divide64', 'udivide64'].map((f) => load(join(shared, 'bristol', `${f}.txt`))),
+  generate('random', { gates: '300', inputs: '24', seed: '1' }),
+  generate('random', { gates: '1000', inputs: '64', seed: '2', locality: '0.5' }),
+  generate('random', { gates: '500', inputs: '40', seed: '3', mix: 'AND=1,OR=1,XOR=1,NAND=1,NOR=1,XNOR=1,NOT=1,BUF=1,CONST0=1,CONST1=1', outputs: '16' }),
+  generate('modadd', { count: '16' }),
+  generate('s5', { count: '4' }),
+  generate('s5', { count: '8', tree: 'true' }),
+  generate('itersq', { p: '101', k: '2' }),
+  ...Array.from({ length: 10 }, (_, i) => generate('cvp-instance', { gates: String(20 * (i + 1)), seed: String(i + 1) })),
+].filter((c) => !only || only.includes(c.name));
+
+const KINDS = ['looped', 'deep', 'looped-cot'];
+const runs = [
+  ['cpu', 'f32', 4],
+  ['cpu', 'fixed:2', 2],
+  ...(webgpu ? [['webgpu', 'f32', 16]] : []),
+];
+let checks = 0;
+let fails = 0;
+let skipped = 0;
+for (const c of circuits) {
+  const W = c.nInputs + c.ops.length;
+  const D = circuitDepth(c);
+  for (const kind of KINDS) {
+    const passes = kind === 'looped-cot' ? c.ops.length : D;
+    const heads = kind === 'looped-cot' ? 3 : 2;
+    for (const [backend, arith, samples] of runs) {
+      const inputs = sampleInputs(c.nInputs, samples, 1n);
+      const cost = passes * heads * ((W + 1) ** 2 / 2) * inputs.length;
+      const label = `${c.name} (${c.nInputs} inputs, ${c.ops.length} gates, depth ${D}) ${kind} ${backend} ${arith}`;
+      if (cost > budget) {
+        skipped++;
+        console.log(`skip ${label}: ${cost.toExponential(1)} multiply-adds of dense attention > budget ${budget.toExponential(0)}`);
+        continue;
+      }
+      const m = compileLatent(c, kind);
+      const { engine } = await createEngine(m, backend, arith);
+      try {
+        const r = await verifyModel(bindCompiled(m, c), engine, inputs);
+        checks++;
+        if (!r.ok) fails++;
+        console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${label}: ${r.inputs_tested} inputs, ${r.positions_checked} wire positions, ${r.mismatches} mismatches, ${passes} ${kind === 'deep' ? 'layers' : 'loops'}, ${r.seconds.toFixed(1)} s${r.first ? ` — ${r.first.gateLabel}` : ''}`);
+      } finally {
+        engine.dispose();
+      }
+    }
+  }
+}
+console.log(`${checks} checks, ${fails} failed, ${skipped} skipped over the budget`);
+process.exit(fails ? 1 : 0);
