@@ -3,13 +3,14 @@
 // block, an output layer; the same weights serve every input), or with mode 'uniform' the
 // smallest uniform model that holds the circuit (compiler/uniform: the circuit goes in the prompt).
 
-import { UserError, writeCircuit, type Circuit } from '../circuits/index.js';
+import { UserError, type Circuit } from '../circuits/index.js';
 import { MODEL_FORMAT_VERSION, sha256, type BlockSpaces, type CotFormat, type Model, type ModelMode, type PositionalMeta, type PositionalModel } from '../model/index.js';
 import { positionEmbedding, tokenEmbedding } from './blocks/embedding.js';
 import { gateFeedForward } from './blocks/gate-ff.js';
 import { retrievalHead } from './blocks/retrieval.js';
 import { unembedding } from './blocks/unembed.js';
 import { checkComposition } from './compose.js';
+import { circuitFields } from './circuit-fields.js';
 import { positionBits, residualBasis } from './layout.js';
 import { faultyPlan, WEAK_SCALE, type Fault } from './faults.js';
 import { planSequence } from './plan.js';
@@ -54,7 +55,6 @@ export function compile(c: Circuit, opts: CompileOptions = {}): Model {
   const fetch = (name: string, src: string, out: string) => retrievalHead(basis, { name, src, key: 'pos_bits', value: 'tok_val', out, scale });
   const heads = [fetch('fetch_a', 'src_a_bits', 'val_a'), fetch('fetch_b', 'src_b_bits', 'val_b')];
   const ff = gateFeedForward(basis, { a: 'val_a', b: 'val_b', table: 'tt', out: 'ff_out' });
-  const circuitText = writeCircuit(c, 'gc');
   // The contract states what the compiler MEANS each head to fetch (the fault-free plan), so a
   // deliberate miscompile shows as weights that disagree with it.
   const S = intended.seqLen;
@@ -84,11 +84,7 @@ export function compile(c: Circuit, opts: CompileOptions = {}): Model {
     basis: basis.labels(),
     head_targets: [[{ rule: 'positions', positions: targetA }, { rule: 'positions', positions: targetB }]],
     blocks,
-    circuit: circuitText,
-    circuit_name: c.name,
-    circuit_hash: sha256(circuitText),
-    n_inputs: c.nInputs,
-    n_gates: c.ops.length,
+    ...circuitFields(c),
     ...(opts.fault ? { fault: opts.fault } : {}),
   };
   const model: Model = {

@@ -17,12 +17,13 @@
 // e^-100 < 2^-144, so under f32 the fetched value is exact after the FF's absorbing sums (the
 // header of latentUpdate), and under fixed:s the paper's λ = B_s applies (weights saturate).
 
-import { arity, truthTable, UserError, wireDepths, writeCircuit, type Circuit, type OpCode } from '../../circuits/index.js';
-import { BOS, MODEL_FORMAT_VERSION, sha256, type Basis, type BlockSpaces, type FeedForward, type HeadWeights, type Layer, type Model, type PositionalMeta, type PositionalModel } from '../../model/index.js';
+import { arity, truthTable, UserError, wireDepths, type Circuit, type OpCode } from '../../circuits/index.js';
+import { BOS, MODEL_FORMAT_VERSION, type Basis, type BlockSpaces, type FeedForward, type HeadWeights, type Layer, type Model, type PositionalMeta, type PositionalModel } from '../../model/index.js';
 import { concatFeedForward, feedForward, type Unit } from '../blocks/ff.js';
 import { gateFeedForward } from '../blocks/gate-ff.js';
 import { retrievalHead } from '../blocks/retrieval.js';
 import { checkComposition } from '../compose.js';
+import { circuitFields } from '../circuit-fields.js';
 import { positionBits } from '../layout.js';
 import { latentBasis, type LatentKind } from './layout.js';
 
@@ -192,7 +193,6 @@ export function compileLatent(c: Circuit, kind: LatentKind, opts: LatentOptions 
   const layers: Layer[] = Array.from({ length: nLayers }, () => blockLayer(basis, kind, scale));
   const q = LATENT_VOCAB.indexOf('?');
   const prompt = [LATENT_VOCAB.indexOf(BOS), ...Array.from({ length: c.nInputs }, (_, i) => `x${i}`), ...c.ops.map(() => q)];
-  const circuitText = writeCircuit(c, 'gc');
   const headTargets = layers.map(() => [t.a, t.b, ...(kind === 'looped-cot' ? [t.prev] : [])].map((positions) => ({ rule: 'positions' as const, positions })));
   const blocks = latentBlocks(kind, nLayers);
   const meta: PositionalMeta = {
@@ -215,11 +215,7 @@ export function compileLatent(c: Circuit, kind: LatentKind, opts: LatentOptions 
     basis: basis.labels(),
     head_targets: headTargets,
     blocks,
-    circuit: circuitText,
-    circuit_name: c.name,
-    circuit_hash: sha256(circuitText),
-    n_inputs: c.nInputs,
-    n_gates: c.ops.length,
+    ...circuitFields(c),
     ...(kind === 'deep' ? {} : { loop: { start: 0, end: 1, count: kind === 'looped' ? depth : Math.max(1, c.ops.length), count_is: kind === 'looped' ? ('depth' as const) : ('gates' as const) } }),
   };
   const model: Model = { d: basis.dim, vocab: LATENT_VOCAB, tokEmb: tokenEmbedding(basis), posEmb: positionEmbedding(basis, c, kind, t), unembed: unembedding(basis), layers, meta };

@@ -6,9 +6,7 @@
 // depth, or the gate count for looped-cot); a row above --budget (default 2e10) is reported as
 // skipped with its cost, never silently dropped.
 // Usage (after npm run build): node scripts/latent/acceptance.mjs [--webgpu] [--budget X] [--only NAME,..]
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { readCircuitFile } from '../../dist/circuits/index.js';
+import { bristol, iscas85 } from '../lib/shared-circuits.mjs';
 import { generate } from '../../dist/circuits/gen/index.js';
 import { circuitDepth, compileLatent } from '../../dist/compiler/index.js';
 import { bindCompiled } from '../../dist/model/index.js';
@@ -22,15 +20,9 @@ const opt = (name, def) => {
 const budget = Number(opt('--budget', '2e10'));
 const only = opt('--only', undefined)?.split(',');
 const webgpu = args.includes('--webgpu');
-const shared = new URL('../../../shared/circuits/', import.meta.url).pathname;
-const load = (f) => {
-  const r = readCircuitFile(f);
-  if (!r.ok) throw r.error;
-  return r.value;
-};
 const circuits = [
-  ...readdirSync(join(shared, 'iscas85')).filter((f) => f.endsWith('.bench')).sort().map((f) => load(join(shared, 'iscas85', f))),
-  ...['adder64', 'sub64', 'neg64', 'zero_equal', 'mult64', 'mult2_64', 'divide64', 'udivide64'].map((f) => load(join(shared, 'bristol', `${f}.txt`))),
+  ...iscas85(),
+  ...bristol(['adder64', 'sub64', 'neg64', 'zero_equal', 'mult64', 'mult2_64', 'divide64', 'udivide64']),
   generate('random', { gates: '300', inputs: '24', seed: '1' }),
   generate('random', { gates: '1000', inputs: '64', seed: '2', locality: '0.5' }),
   generate('random', { gates: '500', inputs: '40', seed: '3', mix: 'AND=1,OR=1,XOR=1,NAND=1,NOR=1,XNOR=1,NOT=1,BUF=1,CONST0=1,CONST1=1', outputs: '16' }),

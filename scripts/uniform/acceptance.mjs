@@ -8,9 +8,9 @@
 // (--resume: skip the rows that an earlier run of the same file reported `ok` in LOG, so that a run
 // interrupted after hours goes on where it stopped; the earlier LOG's rows count as that run's).
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readCircuitFile } from '../../dist/circuits/index.js';
+import { bristol, iscas85 } from '../lib/shared-circuits.mjs';
 import { generate } from '../../dist/circuits/gen/index.js';
 import { compileUniform } from '../../dist/compiler/index.js';
 import { bindModel, modelFromBytes, modelToBytes } from '../../dist/model/index.js';
@@ -37,15 +37,9 @@ if (!existsSync(path)) writeFileSync(path, modelToBytes(compileUniform(8192)));
 const sha = () => createHash('sha256').update(readFileSync(path)).digest('hex');
 const before = sha();
 const model = modelFromBytes(readFileSync(path), path);
-const shared = new URL('../../../shared/circuits/', import.meta.url).pathname;
-const load = (f) => {
-  const r = readCircuitFile(f);
-  if (!r.ok) throw r.error;
-  return r.value;
-};
 const circuits = [
-  ...readdirSync(join(shared, 'iscas85')).filter((f) => f.endsWith('.bench')).sort().map((f) => load(join(shared, 'iscas85', f))),
-  ...['adder64', 'sub64', 'neg64', 'zero_equal'].map((f) => load(join(shared, 'bristol', `${f}.txt`))),
+  ...iscas85(),
+  ...bristol(['adder64', 'sub64', 'neg64', 'zero_equal']),
   generate('random', { gates: '300', inputs: '24', seed: '1' }),
   generate('random', { gates: '2000', inputs: '64', seed: '2', locality: '0.5' }),
   generate('random', { gates: '3000', inputs: '100', seed: '3', mix: 'AND=1,OR=1,XOR=1,NAND=1,NOR=1,XNOR=1,NOT=1,BUF=1,CONST0=1,CONST1=1', outputs: '32' }),
