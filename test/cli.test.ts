@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { evalMany, evalOutputsOne, OP_NAMES, parseCircuitText, type Circuit } from '../circuits/index.js';
 import { GENERATORS } from '../circuits/gen/index.js';
 import { compile, type CompileOptions } from '../compiler/index.js';
 import { CpuEngine, promptOf, sampleInputs } from '../runtime/index.js';
@@ -11,12 +12,68 @@ import { cli, cliProcess } from './cli-helpers.js';
 import { loadShared, repoRoot, shared } from './shared.js';
 import { bindModel } from '../model/index.js';
 
+/** A transcript equals its golden file; a missing golden FAILS (UPDATE_GOLDEN=1 writes them). */
 function golden(name: string, text: string): void {
   const path = join(repoRoot, 'test', 'golden', name);
   const normalized = text.replaceAll(repoRoot, '<repo>').replaceAll(shared(''), '<shared>/').replace(/\d+\.\d+ s\b/g, '<t> s')
     .replace(/\S*gatecot-demo-\w+/g, '<tmp>/gatecot-demo-XXXXXX');
-  if (process.env.UPDATE_GOLDEN || !existsSync(path)) writeFileSync(path, normalized);
+  if (process.env.UPDATE_GOLDEN) writeFileSync(path, normalized);
+  if (!existsSync(path)) expect.fail(`golden file test/golden/${name} is missing: run UPDATE_GOLDEN=1 npx vitest run test/cli.test.ts and review it`);
   expect(normalized).toBe(readFileSync(path, 'utf8'));
+}
+
+/** Gate counts by type and depth, computed here from the IR (independent of circuits/stats.ts). */
+function ownStats(c: Circuit): { gates: Record<string, number>; depth: number } {
+  const gates: Record<string, number> = {};
+  const depth = new Int32Array(c.nInputs + c.ops.length);
+  c.ops.forEach((op, g) => {
+    const name = OP_NAMES[op]!;
+    gates[name] = (gates[name] ?? 0) + 1;
+    depth[c.nInputs + g] = 1 + Math.max(c.a[g]! >= 0 ? depth[c.a[g]!]! : 0, c.b[g]! >= 0 ? depth[c.b[g]!]! : 0);
+  });
+  return { gates, depth: Math.max(0, ...depth) };
+}
+
+const hexOf = (bits: Uint8Array): string => BigInt('0b' + (Array.from(bits).reverse().join('') || '0')).toString(16);
+
+/**
+ * Each golden's values cross-checked against an independent source (direct evaluation, integer
+ * arithmetic, counts from the IR), so a golden written from a wrong transcript cannot pass.
+ */
+const crossChecks: Record<string, (out: string) => void> = {
+  'stats-c17.txt': (out) => {
+    const st = ownStats(loadShared('iscas85/c17.bench'));
+    expect(out).toContain(`gates    6 (NAND ${st.gates.NAND})`);
+    expect(out).toMatch(new RegExp(`depth +${st.depth}\\n`));
+  },
+  'stats-c17.json': (out) => expect(JSON.parse(out)).toMatchObject(ownStats(loadShared('iscas85/c17.bench'))),
+  'stats-aes128.json': (out) => expect(JSON.parse(out)).toMatchObject(ownStats(loadShared('bristol/aes_128.txt'))),
+  'eval-adder64.txt': (out) => expect(out.trim()).toBe(((0x0123456789abcdefn + 0xfedcba9876543210n) % (1n << 64n)).toString(16)),
+  'eval-c17-bits.txt': (out) => expect(out.trim()).toBe(Array.from(evalOutputsOne(loadShared('iscas85/c17.bench'), bitsOf('10110'))).join('')),
+  // run --bits prints the output bits (first output wire first)
+  'run-c17-cot.txt': (out) => expect(out.trim().split('\n').at(-1)).toBe(Array.from(evalOutputsOne(loadShared('iscas85/c17.bench'), bitsOf('10110'))).join('')),
+  'run-c17-gate.txt': (out) => {
+    const c = loadShared('iscas85/c17.bench');
+    const wires = evalMany(c, [bitsOf('01101')])[0]!;
+    const [, cot] = out.split('\n')[0]!.split(' | ');
+    expect(cot).toBe(Array.from(wires.subarray(c.nInputs)).join(' '));
+    expect(out.trim().split('\n').at(-1)).toBe(Array.from(evalOutputsOne(c, bitsOf('01101'))).join(''));
+  },
+  'verify-c17.txt': (out) => expect(out).toContain(`OK: ${2 ** 5} inputs, ${2 ** 5 * 6} CoT positions, 0 mismatches`),
+  'trace-c17.txt': (out) => expect(out).toContain(`outputs ${hexOf(evalOutputsOne(loadShared('iscas85/c17.bench'), bitsOf('10110')))}: outputs match direct evaluation`),
+  'trace-c17-gate.txt': (out) => expect(out).toContain('outputs match direct evaluation'),
+  'gen-adder2.gc': (out) => {
+    const c = parseCircuitText(out, { format: 'gc', file: 'adder2.gc', name: 'adder2' });
+    for (let a = 0; a < 4; a++) for (let b = 0; b < 4; b++) {
+      const bits = Uint8Array.from([a & 1, a >> 1, b & 1, b >> 1]);
+      expect(parseInt(hexOf(evalOutputsOne(c, bits)), 16), `${a} + ${b}`).toBe(a + b);
+    }
+  },
+  'demo.txt': (out) => expect(out).toContain(`transformer s = 0x${(0x5b + 0x3c).toString(16).padStart(3, '0')}, direct evaluation s = 0x${(0x5b + 0x3c).toString(16).padStart(3, '0')}: equal`),
+};
+
+function bitsOf(s: string): Uint8Array {
+  return Uint8Array.from(s, (ch) => Number(ch));
 }
 
 const c17 = shared('iscas85/c17.bench');
@@ -43,8 +100,12 @@ describe('golden transcripts', () => {
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       golden(name, r.stdout);
+      crossChecks[name]!(r.stdout);
     });
   }
+  it('every golden file has a cross-check against an independent source', () => {
+    expect(Object.keys(crossChecks).sort()).toEqual(cases.map(([n]) => n).sort());
+  });
 });
 
 describe('verify --json', () => {
