@@ -105,6 +105,7 @@ describe("the parser fuzzer's writers", () => {
     ['aig', writeAig],
     ['bench', writeBench],
     ['blif', writeBlif],
+    ['bristol', (c) => writeCircuit(c, 'bristol')],
   ];
   for (const [format, write] of writers) {
     it(`${format}: the file reads back to the same function`, () => {
