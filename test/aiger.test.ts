@@ -195,10 +195,8 @@ describe('AIGER errors', () => {
     });
   }
 
-  it('does not allocate what a lying header promises', () => {
-    const t = Date.now();
+  it('does not allocate what a lying header promises (an allocation of 10^8 entries would exhaust the test worker)', () => {
     expect(errorOf(() => aag('aag 536870911 100000000 0 100000000 100000000\n2\n')).message).toMatch(/^x\.aag:3:1: unexpected end of file/);
-    expect(Date.now() - t).toBeLessThan(1000);
   });
 });
 
@@ -261,15 +259,11 @@ describe('EPFL designs: .aag and .aig agree', () => {
     });
   }
 
-  it('parses hyp (214k ANDs) quickly', () => {
+  it('parses hyp (214k ANDs; its speed: npm run bench:parse)', () => {
     for (const ext of ['aag', 'aig']) {
       const bytes = readFileSync(shared(`epfl/arithmetic/hyp.${ext}`));
-      const t = performance.now();
       const c = ext === 'aag' ? parseAag(sourceFromBytes(bytes, 'hyp.aag')) : parseAig(sourceFromBytes(bytes, 'hyp.aig'));
-      const ms = performance.now() - t;
       expect(c.ops.length).toBeGreaterThan(214335);
-      // About a second on an unloaded machine; the bound only catches superlinear blow-ups.
-      expect(ms).toBeLessThan(8000);
     }
   });
 });

@@ -299,12 +299,10 @@ describe('limits on size and nesting', () => {
     expect(err.message).toMatch(/nest deeper than/);
   });
 
-  it('refuses 10^5 nested parentheses quickly and cleanly', () => {
-    const t0 = performance.now();
+  it('refuses 10^5 nested parentheses cleanly (its speed: npm run bench:parse)', () => {
     const err = errorOf(() => gc(`input a; output o; o = ${'('.repeat(1e5)}a${')'.repeat(1e5)};`));
     expect(err.kind).toBe('syntax');
     expect([err.loc?.line, err.loc?.col]).toEqual([1, 24 + MAX_NESTING]);
-    expect(performance.now() - t0).toBeLessThan(2000);
   });
 
   it('handles 10^5 tildes, operators and call arguments without deep recursion', () => {
@@ -316,17 +314,13 @@ describe('limits on size and nesting', () => {
     expectTruthTable(c, ([, b]) => [b!]);
   });
 
-  it('parses a file of 10^5 statements fast', () => {
+  it('parses a file of 10^5 statements (its speed: npm run bench:parse)', () => {
     const lines = ['input a[8];', 'output o;', 'w0 = a[0];'];
     for (let i = 1; i <= 1e5; i++) lines.push(`w${i} = w${i - 1} ^ a[${i % 8}];`);
     lines.push('o = w100000;');
     const text = lines.join('\n');
-    const t0 = performance.now();
     const c = gc(text);
-    const ms = performance.now() - t0;
     expect(c.ops.length).toBe(1e5);
-    // About 0.7 s of CPU on a slow shared 2-core machine; the bound leaves room for load.
-    expect(ms).toBeLessThan(6000);
   });
 });
 
@@ -464,10 +458,7 @@ describe('every shared circuit survives writeGc then parseGc', () => {
         throw r.error;
       }
       const c = r.value;
-      const t0 = performance.now();
       const text = writeGc(c);
-      // sha256 (135k gates) takes about 0.3 s of CPU; the bound leaves room for a loaded machine.
-      if (rel === 'bristol/sha256.txt') expect(performance.now() - t0).toBeLessThan(3000);
       const d = parseGc(sourceFromText(text, `${rel}.gc`));
       expect(d.inputs.map((g) => g.width)).toEqual(c.inputs.map((g) => g.width));
       expect(d.outputs.map((g) => g.wires.length)).toEqual(c.outputs.map((g) => g.wires.length));

@@ -463,12 +463,9 @@ describe('random', () => {
     const kAll = gen({ inputs: '8', gates: '40', seed: '2', outputs: '40' });
     expect(kAll.outputs[0]!.wires).toEqual(all(40, (g) => 8 + g));
   });
-  it('generates 10^5 gates quickly', () => {
-    const t0 = performance.now();
+  it('generates 10^5 gates (its speed: npm run bench:parse)', () => {
     const c = gen({ inputs: '64', gates: '100000', seed: '1', locality: '0.5' });
-    const ms = performance.now() - t0;
     expect(c.ops.length).toBe(100000);
-    expect(ms).toBeLessThan(1000);
   });
 });
 
