@@ -103,7 +103,7 @@ function engineLines(data: TraceData): string[] {
 }
 
 /** The last line: the outputs and whether they match direct evaluation. */
-function verdictLines(data: TraceData): string[] {
+export function verdictLines(data: Pick<TraceData, 'outputs'>): string[] {
   const verdict = data.outputs.ok ? 'outputs match direct evaluation' : `OUTPUTS DIFFER: direct evaluation gives ${clip(data.outputs.expected_bits, 40)}`;
   return wrapLine(`outputs ${data.outputs.hex.join(' ')}: ${verdict}`, 80);
 }

@@ -5,6 +5,7 @@ export type { Arith, ArithKind } from './arith.js';
 export type { Backend, Engine, ForwardResult, LoopSetting } from './engine.js';
 export { autoLimit, latent } from './latent.js';
 export { forwardLayerMajor, LoopsDidNotSettle } from './cpu/layer-major.js';
+export type { LayerMajorOptions, PassState } from './cpu/layer-major.js';
 export { CpuEngine } from './cpu/engine.js';
 export { prepare } from './cpu/prepared.js';
 export { argmax, kernelsFor } from './cpu/kernels.js';
@@ -23,6 +24,8 @@ export { WebGpuEngine, WebGpuError, WebGpuUnavailableError, openGpu, requestAdap
 export type { AdapterSummary, GpuOptions, WebGpuEngineOptions } from './webgpu/index.js';
 export { defaultTraceWindow, FULL_STRIP_MAX, traceGeneration, TRACE_VERSION } from './trace.js';
 export type { EngineName, StepRole, TraceData, TraceEngines, TraceGate, TraceHead, TraceStep } from './trace.js';
+export { DETAIL_ALL_MAX, LATENT_TRACE_VERSION, traceLatent } from './latent-trace.js';
+export type { LatentGateStep, LatentGateTrace, LatentHead, LatentIteration, LatentLoops, LatentTraceData, LatentTraceOptions } from './latent-trace.js';
 export type { HeadFocus, MismatchDetail, VerifyOptions, VerifyReport } from './verify.js';
 // The fuzzer's surface is listed in fuzz/index.ts.
 export * from './fuzz/index.js';

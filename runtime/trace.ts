@@ -174,7 +174,7 @@ const ROLES_UNIFORM: StepRole[] = ['id', 'in_a', 'in_b', 'value'];
  * topPositions, found in one pass instead of a full sort per traced position (which dominated
  * the trace time of circuits with thousands of gates).
  */
-function topK(weights: ArrayLike<number>, k: number): { pos: number; weight: number }[] {
+export function topK(weights: ArrayLike<number>, k: number): { pos: number; weight: number }[] {
   const best: { pos: number; weight: number }[] = [];
   for (let j = 0; j < weights.length; j++) {
     const w = weights[j]!;
@@ -187,7 +187,7 @@ function topK(weights: ArrayLike<number>, k: number): { pos: number; weight: num
   return best;
 }
 
-function round4(x: number): number {
+export function round4(x: number): number {
   if (x === 0 || !Number.isFinite(x)) return x;
   return Number(x.toPrecision(5));
 }
@@ -289,25 +289,9 @@ export function traceGeneration(bound: Bound, inputBits: Uint8Array, opts: Trace
   }
   const got = outputsOfSequence(bound, seq);
   const want2 = outputsOfSequence(bound, expected);
-  const depth = wireDepths(c);
   return {
     version: TRACE_VERSION,
-    circuit: {
-      name: c.name,
-      inputs: c.inputs.map((g) => ({ name: g.name, width: g.width })),
-      outputs: c.outputs.map((g) => ({ name: g.name, width: g.wires.length, wires: g.wires })),
-      n_inputs: n,
-      input_labels: Array.from({ length: n }, (_, w) => wireLabel(c, w)),
-      gates: Array.from(c.ops, (op, g): TraceGate => ({
-        op: OP_NAMES[op as OpCode],
-        a: c.a[g]!,
-        b: c.b[g]!,
-        label: wireLabel(c, n + g),
-        a_label: c.a[g]! >= 0 ? wireLabel(c, c.a[g]!) : null,
-        b_label: c.b[g]! >= 0 ? wireLabel(c, c.b[g]!) : null,
-        level: depth[n + g]!,
-      })),
-    },
+    circuit: traceCircuit(c),
     model: {
       mode: meta.mode,
       cot: meta.cot,
@@ -330,14 +314,31 @@ export function traceGeneration(bound: Bound, inputBits: Uint8Array, opts: Trace
     expected: Array.from(expected),
     wire_pos: Array.from(contract.valuePos),
     steps,
-    outputs: {
-      bits: Array.from(got).join(''),
-      expected_bits: Array.from(want2).join(''),
-      hex: outputHex(c, got),
-      ok: got.every((x, i) => x === want2[i]),
-    },
+    outputs: outputsVerdict(c, got, want2),
     window,
     ...(gen ? { engines: { tokens: gen.engine, details: { backend: 'cpu', arith: arith.name, description: `CPU reference (${arith.name})` }, disagreements } } : {}),
+  };
+}
+
+/** The circuit as a trace shows it (the trace JSON's `circuit`; the latent trace's too). */
+export function traceCircuit(c: Circuit): TraceData['circuit'] {
+  const n = c.nInputs;
+  const depth = wireDepths(c);
+  return {
+    name: c.name,
+    inputs: c.inputs.map((g) => ({ name: g.name, width: g.width })),
+    outputs: c.outputs.map((g) => ({ name: g.name, width: g.wires.length, wires: g.wires })),
+    n_inputs: n,
+    input_labels: Array.from({ length: n }, (_, w) => wireLabel(c, w)),
+    gates: Array.from(c.ops, (op, g): TraceGate => ({
+      op: OP_NAMES[op as OpCode],
+      a: c.a[g]!,
+      b: c.b[g]!,
+      label: wireLabel(c, n + g),
+      a_label: c.a[g]! >= 0 ? wireLabel(c, c.a[g]!) : null,
+      b_label: c.b[g]! >= 0 ? wireLabel(c, c.b[g]!) : null,
+      level: depth[n + g]!,
+    })),
   };
 }
 
@@ -346,6 +347,11 @@ function givenSequence(tokens: Int32Array, prompt: Int32Array, S: number): Int32
   if (tokens.length !== S) throw new RangeError(`the generated sequence has ${tokens.length} positions, the model ${S}`);
   if (prompt.some((t, i) => tokens[i] !== t)) throw new RangeError('the generated sequence does not start with this input\'s prompt');
   return Int32Array.from(tokens);
+}
+
+/** The outputs a trace read, against direct evaluation's (the trace JSON's `outputs`). */
+export function outputsVerdict(c: Circuit, got: Uint8Array, want: Uint8Array): TraceData['outputs'] {
+  return { bits: Array.from(got).join(''), expected_bits: Array.from(want).join(''), hex: outputHex(c, got), ok: got.every((x, i) => x === want[i]) };
 }
 
 /** Direct evaluation of one input (for the trace's verdict lines). */

@@ -10,10 +10,9 @@
 // GATECOT_HTML_BIG=1 measures the c7552 page (~3.5k gates in 4tok: ~16k steps): generation,
 // size, time to open, time per step.
 
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate } from '../circuits/gen/index.js';
@@ -21,6 +20,7 @@ import { clientScript, layoutOfPage, renderTraceHtml, STEP_BLOCK, traceOfPage, t
 import { compile } from '../compiler/index.js';
 import { CpuEngine, promptOf, traceGeneration } from '../runtime/index.js';
 import type { TraceData } from '../runtime/trace.js';
+import { CHROMIUM, hasChromium, inCI, launchChromium, openPage } from './browser.js';
 import { cli } from './cli-helpers.js';
 import { repoRoot, shared } from './shared.js';
 import { bindModel } from '../model/index.js';
@@ -30,9 +30,6 @@ declare const document: any;
 declare const KeyboardEvent: any;
 declare function requestAnimationFrame(cb: () => void): number;
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-const inCI = process.env.CI === 'true' || process.env.CI === '1';
 const dir = mkdtempSync(join(tmpdir(), 'gatecot-html-'));
 const c17 = shared('iscas85/c17.bench');
 
@@ -160,32 +157,6 @@ describe.runIf(!hasChromium && inCI)('browser under CI', () => {
   });
 });
 
-interface Watched {
-  page: Page;
-  url: string;
-  requests: string[];
-  errors: string[];
-}
-
-/** Opens a page from file://, recording every request and every console error. */
-async function open(browser: Browser, file: string): Promise<Watched & { openMs: number }> {
-  const url = pathToFileURL(file).href;
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  const requests: string[] = [];
-  const errors: string[] = [];
-  page.on('request', (r) => requests.push(r.url()));
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') errors.push(`${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  // Anything but the page itself is refused (and recorded above).
-  await page.route('**/*', (route) => (route.request().url() === url ? route.continue() : route.abort()));
-  const t0 = Date.now();
-  await page.goto(url);
-  await page.waitForSelector('body[data-ready="1"]', { timeout: 60_000 });
-  return { page, url, requests, errors, openMs: Date.now() - t0 };
-}
-
 async function settle(page: Page, step: number): Promise<void> {
   await page.waitForFunction((s) => document.body.dataset.step === String(s), step, { timeout: 10_000 });
 }
@@ -281,11 +252,7 @@ function firstStepOfWire(t: TraceData, wire: number): number {
 describe.runIf(hasChromium)('in headless Chromium', () => {
   let browser: Browser;
   beforeAll(async () => {
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -296,7 +263,7 @@ describe.runIf(hasChromium)('in headless Chromium', () => {
     await ok('demo', '--html', file);
     const t = traceOfPage(readFileSync(file, 'utf8'));
     const N = t.steps.length;
-    const w = await open(browser, file);
+    const w = await openPage(browser, file);
     const { page } = w;
     await expectStep(page, t, 0);
     for (let k = 0; k < 3; k++) await page.keyboard.press('ArrowRight');
@@ -354,7 +321,7 @@ describe.runIf(hasChromium)('in headless Chromium', () => {
     await page.close();
     if (process.env.UPDATE_SCREENSHOT) {
       // A fresh page at the value step of gate 17 (a mid-trace step: half the gates computed).
-      const s = await open(browser, file);
+      const s = await openPage(browser, file);
       const at = firstStepOf(t, 17) + 3;
       for (let k = 0; k < at; k++) await s.page.keyboard.press('ArrowRight');
       await expectStep(s.page, t, at);
@@ -366,7 +333,7 @@ describe.runIf(hasChromium)('in headless Chromium', () => {
 
   it('shows the one-token CoT and a faulty model', async () => {
     const gate = await pageAndJson('c17-gate-browser', [c17, '--bits', '01101', '--cot', 'gate']);
-    const w1 = await open(browser, gate.file);
+    const w1 = await openPage(browser, gate.file);
     for (let i = 0; i < gate.json.steps.length; i++) {
       await expectStep(w1.page, gate.json, i);
       await w1.page.keyboard.press('ArrowRight');
@@ -376,7 +343,7 @@ describe.runIf(hasChromium)('in headless Chromium', () => {
     await w1.page.close();
 
     const weak = await pageAndJson('add2-weak-browser', [add2Gc, '--input', '3', '--input', '1', '--inject-fault', 'weak-scale'], 1);
-    const w2 = await open(browser, weak.file);
+    const w2 = await openPage(browser, weak.file);
     const bad = weak.json.steps.findIndex((s) => s.token !== s.expected);
     expect(bad).toBeGreaterThan(0);
     await w2.page.fill('#gate-input', String(weak.json.steps[bad]!.gate));
@@ -403,7 +370,7 @@ describe.runIf(hasChromium)('in headless Chromium', () => {
     const t = traceGeneration(bindModel(m), bits, { generated: { tokens: seq!, engine: { backend: 'webgpu', arith: 'f32', description: 'test' } } });
     const file = join(dir, 'engines.html');
     writeFileSync(file, await renderTraceHtml(t));
-    const w = await open(browser, file);
+    const w = await openPage(browser, file);
     const summary = await w.page.textContent('#summary');
     expect(summary).toContain('tokens: webgpu f32 argmax; details: cpu f32, teacher-forced on those tokens');
     expect(summary).toContain(`engines disagree at ${t.engines!.disagreements.length} positions`);
@@ -424,7 +391,7 @@ describe.runIf(hasChromium)('in headless Chromium', () => {
     const u = await pageAndJson('c17-uniform', [c17, '--mode', 'uniform', '--bits', '10110']);
     expect(traceOfPage(u.html)).toEqual(u.json);
     const t = u.json;
-    const w = await open(browser, u.file);
+    const w = await openPage(browser, u.file);
     const { page } = w;
     expect(await page.textContent('#summary')).toContain('uniform model of capacity 11');
     // wire #1, an input: its id, NA, NA, its value
@@ -464,7 +431,7 @@ describe.runIf(hasChromium)('in headless Chromium', () => {
 
     // A faulty model: the description fetched is another wire's, and the page says so.
     const weak = await pageAndJson('c17-uniform-weak', [c17, '--mode', 'uniform', '--bits', '10110', '--inject-fault', 'weak-scale'], 1);
-    const w2 = await open(browser, weak.file);
+    const w2 = await openPage(browser, weak.file);
     const bad = weak.json.steps.findIndex((s) => s.role === 'in_a' && s.wire === 6);
     await w2.page.fill('#gate-input', '#7');
     await w2.page.press('#gate-input', 'Enter');
@@ -486,7 +453,7 @@ describe.runIf(hasChromium)('in headless Chromium', () => {
       await ok('trace', shared('iscas85/c7552.bench'), '--bits', bits, '--html', file);
       const genS = (Date.now() - t0) / 1000;
       const mb = statSync(file).size / 1e6;
-      const w = await open(browser, file);
+      const w = await openPage(browser, file);
       const timing = await w.page.evaluate(async () => {
         const frame = () => new Promise<void>((r) => requestAnimationFrame(() => r()));
         const sync: number[] = [];

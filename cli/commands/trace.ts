@@ -1,20 +1,23 @@
 // gatecot trace: the chain of thought step by step, as text, JSON or the HTML viewer.
 // --backend picks the engine that generates the tokens (as for run and verify); the CPU
 // reference computes the details of every step, teacher-forced on those tokens, and the trace
-// names both engines and flags every position where their argmax differ.
+// names both engines and flags every position where their argmax differ. A latent model (no
+// CoT: looped, looped-cot, deep) has its own trace, the values settling iteration by iteration
+// (trace-latent.ts), which --loops K|auto applies to.
 
 import type { Command } from 'commander';
-import type { Circuit } from '../../circuits/index.js';
-import type { Bound } from '../../model/index.js';
-import { createEngine, parseBackend, promptOf, traceGeneration, type EngineName } from '../../runtime/index.js';
+import { wireLabel, type Circuit } from '../../circuits/index.js';
+import { loopCount, type Bound } from '../../model/index.js';
+import { createEngine, latent, parseBackend, promptOf, traceGeneration, type EngineName } from '../../runtime/index.js';
 import type { CliContext } from '../context.js';
 import { EXIT_CHECK_FAILED, UsageError } from '../errors.js';
 import { writeOutput } from '../files.js';
 import { refuseExistingPage, renderTraceHtml } from '../html/index.js';
-import { loadCircuitOrModel, type CompileFlags } from '../load.js';
+import { loadCircuitOrModel, parseLoops, type CompileFlags } from '../load.js';
 import { renderTraceText } from '../trace-text.js';
 import { inputBitsFromOptions } from './circuit.js';
 import { compileOptions, inputOptions, parseIntOpt } from './shared.js';
+import { traceLatentCommand } from './trace-latent.js';
 
 interface TraceFlags extends CompileFlags {
   input: string[];
@@ -28,6 +31,7 @@ interface TraceFlags extends CompileFlags {
   json?: boolean;
   html?: string;
   force?: boolean;
+  loops?: string;
 }
 
 interface Generated {
@@ -53,21 +57,28 @@ async function generateOn(ctx: CliContext, bound: Bound, bits: Uint8Array, backe
   }
 }
 
-function gateFilter(circuit: Circuit, gate: string | undefined): ((g: number) => boolean) | undefined {
+/** --gate: a gate's index (0-based; digits are always an index) or its wire's name (G16gat). */
+function parseGate(circuit: Circuit, gate: string | undefined): number | undefined {
   if (gate === undefined) return undefined;
-  const g = parseIntOpt(gate, 'gate', 0, circuit.ops.length - 1);
-  if (g >= circuit.ops.length) throw new UsageError(`--gate must be below ${circuit.ops.length}`);
-  return (x: number) => x === g;
+  if (/^\d+$/.test(gate)) {
+    const g = parseIntOpt(gate, 'gate', 0, circuit.ops.length - 1);
+    if (g >= circuit.ops.length) throw new UsageError(`--gate must be below ${circuit.ops.length}`);
+    return g;
+  }
+  const n = circuit.nInputs;
+  for (let g = 0; g < circuit.ops.length; g++) if (wireLabel(circuit, n + g) === gate) return g;
+  throw new UsageError(`--gate: ${circuit.name} has no gate named '${gate}' (give a gate's name or its index 0..${circuit.ops.length - 1})`);
 }
 
 export function registerTrace(program: Command, ctx: CliContext): void {
   compileOptions(
     inputOptions(program.command('trace').description('the chain of thought step by step: gate, tokens, attention, feed-forward').argument('<file>', 'circuit or model file'))
-      .option('--gate <g>', 'show only gate G (0-based)')
+      .option('--gate <g>', 'show only gate G: its index (0-based) or its name')
       .option('--max-gates <n>', 'stop the text view after n gates', '200')
       .option('--window <w>', 'attention strip half-width, the same for --json and --html (default: every position when the sequence has at most 600, else 32)')
       .option('--backend <b>', 'engine that generates the tokens: auto, cpu or webgpu (the CPU reference computes the details on them)', 'cpu')
       .option('--arith <mode>', 'arithmetic of the traced run: f32, f64, f16, fixed:s or float:e,s', 'f32')
+      .option('--loops <K>', "looped models: apply the block K times instead of the model's own count, or auto (until an iteration changes nothing)")
       .option('--json', 'print the trace as JSON')
       .option('--html <file>', 'write the trace viewer: one self-contained HTML page')
       .option('--force', 'overwrite an existing --html file'),
@@ -76,7 +87,16 @@ export function registerTrace(program: Command, ctx: CliContext): void {
     const bound = loadCircuitOrModel(file, o);
     const { circuit } = bound;
     const bits = inputBitsFromOptions(circuit, o);
-    const gates = gateFilter(circuit, o.gate);
+    const gate = parseGate(circuit, o.gate);
+    const loops = parseLoops(o.loops);
+    if (latent(bound.model)) {
+      if (o.window !== undefined) throw new UsageError('--window applies to the attention strips of a CoT trace; a latent model\'s trace lists iterations');
+      if (typeof loops === 'number') loopCount(bound.model.meta, loops); // refuses a count for a model without a loop
+      await traceLatentCommand(ctx, bound, bits, o, gate, loops);
+      return;
+    }
+    if (loops !== undefined) loopCount(bound.model.meta, typeof loops === 'number' ? loops : 1); // a CoT model has no loop: refused
+    const gates = gate !== undefined ? (x: number) => x === gate : undefined;
     const window = o.window !== undefined ? parseIntOpt(o.window, 'window', 0, 1 << 20) : undefined;
     const maxGates = parseIntOpt(o.maxGates, 'max-gates', 200);
     const generated = await generateOn(ctx, bound, bits, o.backend, o.arith);

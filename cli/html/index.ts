@@ -3,3 +3,4 @@ export { renderTraceHtml, pageHtml, clientScript } from './page.js';
 export { layoutCircuit, type DiagramLayout } from './layout.js';
 export { layoutOfPage, STEP_BLOCK, traceOfPage } from './payload.js';
 export { refuseExistingPage } from './output.js';
+export { latentPageHtml, latentTraceOfPage, renderLatentHtml } from './latent-page.js';

@@ -29,31 +29,71 @@ function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-const BODY = `
-<div id="status">Reading the embedded trace…</div>
+/** What a viewer's navigation bar steps through: steps of the CoT, iterations of a latent model. */
+export interface NavSpec {
+  label: string;
+  noun: string;
+  /** The slider's id, the jump box's placeholder and its button. */
+  slider: string;
+  placeholder: string;
+  submit: string;
+}
+
+/**
+ * The top of a viewer's body: the status line, the header, and the navigation bar (buttons, the
+ * speed menu, the slider: client/util.ts bindNavigation; where we are; the jump box).
+ */
+export function navBar(o: NavSpec): string {
+  const speeds = [0.5, 1, 2, 4, 8, 16, 32, 60].map((x) => `<option value="${x}"${x === 2 ? ' selected' : ''}>${x}/s</option>`).join('');
+  return `<div id="status">Reading the embedded trace…</div>
 <div id="app" hidden>
 <header><h1 id="title"></h1><div id="summary"></div></header>
-<nav id="controls" aria-label="steps">
-  <button id="first" title="first step (Home)">|◀ first</button>
-  <button id="prev" title="previous step (←)">◀ prev</button>
+<nav id="controls" aria-label="${o.label}s">
+  <button id="first" title="first ${o.noun} (Home)">|◀ first</button>
+  <button id="prev" title="previous ${o.noun} (←)">◀ prev</button>
   <button id="play" title="play / pause (space)" aria-pressed="false">▶ play</button>
-  <button id="next" title="next step (→)">next ▶</button>
-  <button id="last" title="last step (End)">last ▶|</button>
-  <label>speed <select id="speed" title="steps per second">
-    <option value="0.5">0.5/s</option><option value="1">1/s</option><option value="2" selected>2/s</option><option value="4">4/s</option>
-    <option value="8">8/s</option><option value="16">16/s</option><option value="32">32/s</option><option value="60">60/s</option>
-  </select></label>
-  <input id="scrub" type="range" min="0" max="0" value="0" aria-label="step">
+  <button id="next" title="next ${o.noun} (→)">next ▶</button>
+  <button id="last" title="last ${o.noun} (End)">last ▶|</button>
+  <label>speed <select id="speed" title="${o.noun}s per second">${speeds}</select></label>
+  <input id="${o.slider}" type="range" min="0" max="0" value="0" aria-label="${o.noun}">
   <span id="where"></span>
-  <form id="jump"><label for="gate-input">gate</label><input id="gate-input" type="text" placeholder="17 or s[3]" autocomplete="off"><button type="submit">go</button><span id="jump-msg"></span></form>
-</nav>
+  <form id="jump"><label for="gate-input">gate</label><input id="gate-input" type="text" placeholder="${o.placeholder}" autocomplete="off"><button type="submit">${o.submit}</button><span id="jump-msg"></span></form>
+</nav>`;
+}
+
+/** The diagram panel's title (`sub` under it) with its tools (client/util.ts bindDiagramTools), and the diagram. */
+export function diagramBox(sub: string): string {
+  return `<div class="ptitle">Circuit <span class="sub">${sub}</span>
+      <span class="tools"><label><input type="checkbox" id="follow" checked> follow</label>
+      <button id="zoom-in" title="zoom in">+</button><button id="zoom-out" title="zoom out">−</button><button id="zoom-fit" title="whole circuit">fit</button></span></div>
+    <div id="diagram"><canvas></canvas><svg id="overlay" xmlns="http://www.w3.org/2000/svg"></svg></div>`;
+}
+
+/** A viewer page: the head (CSP, title escaped, styles), the body, the data elements and the script. */
+export function viewerPage(title: string, css: string, body: string, data: string, script: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${CSP}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>${css}</style>
+</head>
+<body>${body}
+${data}
+<script>${script}</script>
+</body>
+</html>
+`;
+}
+
+const BODY = `
+${navBar({ label: 'step', noun: 'step', slider: 'scrub', placeholder: '17 or s[3]', submit: 'go' })}
 <section id="line" aria-live="polite"><div id="text"></div><div id="why"></div><div id="verdict"></div></section>
 <main>
   <section class="panel" id="p-diagram">
-    <div class="ptitle">Circuit <span class="sub">columns are levels; drag to pan, wheel to zoom, click a gate to jump</span>
-      <span class="tools"><label><input type="checkbox" id="follow" checked> follow</label>
-      <button id="zoom-in" title="zoom in">+</button><button id="zoom-out" title="zoom out">−</button><button id="zoom-fit" title="whole circuit">fit</button></span></div>
-    <div id="diagram"><canvas></canvas><svg id="overlay" xmlns="http://www.w3.org/2000/svg"></svg></div>
+    ${diagramBox('columns are levels; drag to pan, wheel to zoom, click a gate to jump')}
     <div id="dcap"></div>
     <div class="legend"><span><i class="sw" style="background:#f2b33d"></i>value 1</span><span><i class="sw" style="background:#5c6f89"></i>value 0</span>
       <span><i class="sw" style="background:#fff"></i>not computed yet</span><span><i class="sw" style="background:#e03131"></i>not a bit (wrong token)</span>
@@ -94,21 +134,7 @@ export interface PageParts {
 
 /** The page, given the trace (the object `trace --json` prints, embedded in parts: payload.ts) and a layout. */
 export function pageHtml({ trace, layout }: PageParts): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${CSP}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>gatecot trace: ${escapeHtml(trace.circuit.name)}</title>
-<style>${PAGE_CSS}</style>
-</head>
-<body>${BODY}
-${payloadElements(trace, JSON.stringify(layout))}
-<script>${clientScript()}</script>
-</body>
-</html>
-`;
+  return viewerPage(`gatecot trace: ${trace.circuit.name}`, PAGE_CSS, BODY, payloadElements(trace, JSON.stringify(layout)), clientScript());
 }
 
 /** Lays out the trace's circuit and returns the page. */

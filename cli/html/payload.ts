@@ -40,7 +40,7 @@ export function payloadElements(trace: TraceData, layoutJson: string): string {
 }
 
 /** The JSON text of data element `id` of a generated page. */
-function payloadOfPage(html: string, id: string): string {
+export function payloadOfPage(html: string, id: string): string {
   const open = new RegExp(`<script type="[^"]*" id="${id}"[^>]*>`).exec(html);
   if (!open) throw new Error(`no data element #${id} in the page`);
   const start = open.index + open[0].length;

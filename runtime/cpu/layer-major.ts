@@ -4,10 +4,11 @@
 // rounded value). Latent models (looped, deep: no CoT) run this way: the key/value cache of a
 // pass is reused by the next pass of the same stored layer, so memory does not grow with the
 // loop count, and a looped block can stop when an iteration changes nothing (`auto`).
+// `onPass` hands out the residual after every applied layer (the latent trace: runtime/latent-trace.ts).
 
 import { UserError } from '../../circuits/index.js';
-import type { PreparedModel } from './prepared.js';
-import { CpuStepper } from './stepper.js';
+import type { PreparedLayer, PreparedModel } from './prepared.js';
+import { CpuStepper, type LayerDetail } from './stepper.js';
 
 export interface LayerMajorResult {
   argmax: Int32Array[];
@@ -27,6 +28,24 @@ export interface LayerMajorOptions {
   logits?: boolean;
   /** Run the loop until an iteration changes no coordinate of any position (at most maxLoops). */
   auto?: { maxLoops: number };
+  /** Called after the embedding (stored -1), then after each applied layer (a pass over every position). */
+  onPass?: (p: PassState) => void;
+  /** Positions whose heads and feed-forward (batch row 0) each pass reports in `details`. */
+  detailAt?: (i: number) => boolean;
+}
+
+export interface PassState {
+  /** The stored layer this pass applied (-1: the embedding). */
+  stored: number;
+  /** The residual after the pass: position i, batch row b at H[(i * B + b) * d ..][0, d). Read it, do not keep it. */
+  H: Float64Array;
+  /** Position -> what its heads attended to and its feed-forward computed in this pass (detailAt). */
+  details: Map<number, LayerDetail>;
+}
+
+function emptyDetail(layer: PreparedLayer, d: number): LayerDetail {
+  const m = layer.m;
+  return { heads: [], afterAttn: new Float64Array(d), ffPre: new Float64Array(m), ffAct: new Float64Array(m), ffOut: new Float64Array(d), after: new Float64Array(d) };
 }
 
 export function forwardLayerMajor(pm: PreparedModel, seqs: Int32Array[], opts: LayerMajorOptions = {}): LayerMajorResult {
@@ -45,13 +64,18 @@ export function forwardLayerMajor(pm: PreparedModel, seqs: Int32Array[], opts: L
     st.embed(i, toks);
     H.set(st.state, i * row);
   }
+  opts.onPass?.({ stored: -1, H, details: new Map() });
   const pass = (l: number): void => {
     const layer = pm.distinct[l]!;
+    const details = new Map<number, LayerDetail>();
     for (let i = 0; i < L; i++) {
       st.state.set(H.subarray(i * row, (i + 1) * row));
-      st.layer(l, layer, i);
+      const detail = opts.detailAt?.(i) ? emptyDetail(layer, d) : undefined;
+      st.layer(l, layer, i, detail);
+      if (detail) details.set(i, detail);
       H.set(st.state, i * row);
     }
+    opts.onPass?.({ stored: l, H, details });
   };
   let loops: number[] | undefined;
   const lp = pm.model.meta.loop;

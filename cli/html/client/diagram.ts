@@ -2,11 +2,14 @@
 // (thousands of gates stay fast: only what is in view is drawn, in a few batched paths), with
 // an SVG overlay for the highlighted wire (a gate, or a uniform model's input wire), a gate's two
 // input wires and their source nodes (a handful of DOM elements, which tests can inspect). Drag
-// to pan, wheel to zoom, click a gate (or a uniform model's input) to jump to it.
+// to pan, wheel to zoom, click a gate (or a uniform model's input) to jump to it. A view model
+// with marks(w, writes) (the latent trace: client/latent.ts) also gets changed wires framed and
+// final wires dotted.
 
 export const DIAGRAM_JS = String.raw`
 var DCOL = { one: '#f2b33d', zero: '#5c6f89', bad: '#e03131', unknown: '#ffffff', border: '#98a3b1',
-  wire1: '#d39b2a', wire0: '#8a99ae', wireU: '#dde2e8', text: '#1f2933', textOn0: '#ffffff', level: '#66727f' };
+  wire1: '#d39b2a', wire0: '#8a99ae', wireU: '#dde2e8', text: '#1f2933', textOn0: '#ffffff', level: '#66727f',
+  changed: '#d6336c', final: '#2f9e44' };
 var TEXT_MIN_SCALE = 0.45;
 
 function createDiagram(box, T, L, M, onPick) {
@@ -75,8 +78,24 @@ function createDiagram(box, T, L, M, onPick) {
     ctx.strokeStyle = DCOL.border;
     ctx.lineWidth = 1 / s;
     ctx.stroke(all);
+    if (M.marks) drawMarks(shown);
     if (s >= TEXT_MIN_SCALE && shown.length < 4000) drawText(shown);
     drawLevels();
+  }
+
+  /** Changed wires: a thick frame; final wires: a dot in the top-right corner. */
+  function drawMarks(shown) {
+    var ch = new Path2D(), fin = new Path2D();
+    shown.forEach(function (w) {
+      var k = M.marks(w, st.writes), x = xy[2 * w], y = xy[2 * w + 1];
+      if (k.changed) ch.rect(x - 3, y - 3, nw + 6, nh + 6);
+      if (k.final) { fin.moveTo(x + nw - 2, y + 5); fin.arc(x + nw - 5, y + 5, 3, 0, 2 * Math.PI); }
+    });
+    ctx.strokeStyle = DCOL.changed;
+    ctx.lineWidth = 3 / Math.max(view.s, 0.5);
+    ctx.stroke(ch);
+    ctx.fillStyle = DCOL.final;
+    ctx.fill(fin);
   }
 
   function drawText(shown) {

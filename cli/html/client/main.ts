@@ -1,5 +1,5 @@
 // Client-side entry: reads the embedded data, builds the panels, and drives navigation
-// (buttons, ← → Home End, space, a slider, jump to a gate, play/pause with a speed). All state
+// (buttons, ← → Home End, space, a slider, play/pause with a speed: util.ts; jump to a gate). All state
 // lives in main()'s closure. body[data-step] and body[data-ready] let tests follow the page.
 
 export const MAIN_JS = String.raw`
@@ -51,7 +51,7 @@ function main() {
 function start(T, L, store, ui, $) {
   var M = makeModel(T);
   var N = store.total;
-  var st = { cur: 0, want: 0, playing: false, last: 0, acc: 0 };
+  var st = { cur: 0, want: 0 };
   ui.layoutSettings = L.settings;
   renderHeader(T, ui);
   ui.status.hidden = true;
@@ -121,56 +121,14 @@ function start(T, L, store, ui, $) {
     });
   }
 
-  function setPlaying(p) {
-    st.playing = p && st.want < N - 1;
-    ui.play.textContent = st.playing ? '\u275a\u275a pause' : '\u25b6 play';
-    ui.play.setAttribute('aria-pressed', String(st.playing));
-    if (st.playing) { st.last = performance.now(); st.acc = 0; requestAnimationFrame(tick); }
-  }
-
-  /** Playback advances by whole steps at the chosen rate, driven by animation frames. */
-  function tick(now) {
-    if (!st.playing) return;
-    st.acc += (now - st.last) * Number(ui.speed.value) / 1000;
-    st.last = now;
-    if (st.acc >= 1) {
-      var k = Math.floor(st.acc);
-      st.acc -= k;
-      go(st.want + k);
-      if (st.want >= N - 1) { setPlaying(false); return; }
-    }
-    requestAnimationFrame(tick);
-  }
-
-  $('first').addEventListener('click', function () { go(0); });
-  $('prev').addEventListener('click', function () { go(st.want - 1); });
-  $('next').addEventListener('click', function () { go(st.want + 1); });
-  $('last').addEventListener('click', function () { go(N - 1); });
-  ui.play.addEventListener('click', function () { setPlaying(!st.playing); });
-  ui.scrub.addEventListener('input', function () { go(Number(ui.scrub.value)); });
+  bindNavigation($, ui.scrub, N, function () { return st.want; }, go);
   $('jump').addEventListener('submit', function (e) {
     e.preventDefault();
     var w = M.uniform ? M.findWire(ui.gateInput.value) : M.findGate(ui.gateInput.value) + M.n;
     if (w < (M.uniform ? 0 : M.n)) { ui.jumpMsg.textContent = 'no ' + (M.uniform ? 'wire' : 'gate') + ' "' + ui.gateInput.value + '"'; return; }
     jumpToWire(w);
   });
-  $('zoom-in').addEventListener('click', function () { diagram.zoom(1.4); });
-  $('zoom-out').addEventListener('click', function () { diagram.zoom(1 / 1.4); });
-  $('zoom-fit').addEventListener('click', function () { diagram.fit(); });
-  ui.follow.addEventListener('change', function () { diagram.setFollow(ui.follow.checked); });
-  document.addEventListener('keydown', function (e) {
-    var t = e.target;
-    if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA')) return;
-    if (e.altKey || e.ctrlKey || e.metaKey) return;
-    var k = e.key;
-    if (k === 'ArrowRight') go(st.want + 1);
-    else if (k === 'ArrowLeft') go(st.want - 1);
-    else if (k === 'Home') go(0);
-    else if (k === 'End') go(N - 1);
-    else if (k === ' ' && !(t && t.tagName === 'BUTTON')) setPlaying(!st.playing);
-    else return;
-    e.preventDefault();
-  });
+  bindDiagramTools($, diagram);
   drawScale($('heat-scale'));
   diagram.init(store.get(0));
   render(0, store.get(0));

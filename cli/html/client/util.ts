@@ -37,6 +37,62 @@ function fmtW(w) {
 
 function clamp(x, lo, hi) { return Math.max(lo, Math.min(hi, x)); }
 
+/**
+ * The viewers' navigation over items 0..N-1 (steps, iterations): the buttons #first #prev #next
+ * #last, #play with the #speed menu (whole items at the chosen rate, driven by animation
+ * frames), the slider, and the keys → ← Home End and space. cur() is the item shown or asked
+ * for; go(i) shows item i (clamped by the caller).
+ */
+function bindNavigation($, slider, N, cur, go) {
+  var play = $('play'), speed = $('speed');
+  var st = { playing: false, last: 0, acc: 0 };
+  function setPlaying(p) {
+    st.playing = p && cur() < N - 1;
+    play.textContent = st.playing ? '\u275a\u275a pause' : '\u25b6 play';
+    play.setAttribute('aria-pressed', String(st.playing));
+    if (st.playing) { st.last = performance.now(); st.acc = 0; requestAnimationFrame(tick); }
+  }
+  function tick(now) {
+    if (!st.playing) return;
+    st.acc += (now - st.last) * Number(speed.value) / 1000;
+    st.last = now;
+    if (st.acc >= 1) {
+      var k = Math.floor(st.acc);
+      st.acc -= k;
+      go(cur() + k);
+      if (cur() >= N - 1) { setPlaying(false); return; }
+    }
+    requestAnimationFrame(tick);
+  }
+  $('first').addEventListener('click', function () { go(0); });
+  $('prev').addEventListener('click', function () { go(cur() - 1); });
+  $('next').addEventListener('click', function () { go(cur() + 1); });
+  $('last').addEventListener('click', function () { go(N - 1); });
+  play.addEventListener('click', function () { setPlaying(!st.playing); });
+  slider.addEventListener('input', function () { go(Number(slider.value)); });
+  document.addEventListener('keydown', function (e) {
+    var t = e.target;
+    if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA')) return;
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    var k = e.key;
+    if (k === 'ArrowRight') go(cur() + 1);
+    else if (k === 'ArrowLeft') go(cur() - 1);
+    else if (k === 'Home') go(0);
+    else if (k === 'End') go(N - 1);
+    else if (k === ' ' && !(t && t.tagName === 'BUTTON')) setPlaying(!st.playing);
+    else return;
+    e.preventDefault();
+  });
+}
+
+/** The diagram panel's tools: zoom in and out, fit, follow the current gate. */
+function bindDiagramTools($, diagram) {
+  $('zoom-in').addEventListener('click', function () { diagram.zoom(1.4); });
+  $('zoom-out').addEventListener('click', function () { diagram.zoom(1 / 1.4); });
+  $('zoom-fit').addEventListener('click', function () { diagram.fit(); });
+  $('follow').addEventListener('change', function () { diagram.setFollow($('follow').checked); });
+}
+
 /** Inflates one of the page's gzip+base64 payloads with the browser's own DecompressionStream. */
 function readPayload(id) {
   var node = document.getElementById(id);
