@@ -1,7 +1,7 @@
 // File helpers of the CLI: reading circuits with a one-line error, writing without clobbering.
 
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { FORMATS, isFormatName, readCircuitFile, type Circuit, type FormatName, type WritableFormat } from '../circuits/index.js';
 import { UsageError } from './errors.js';
 
@@ -18,18 +18,50 @@ export function loadCircuit(path: string, format?: string): Circuit {
   return r.value;
 }
 
-/** Writes a file atomically; refuses to replace an existing file unless `force`. */
-export function writeOutput(path: string, data: string | Uint8Array, force: boolean): void {
+function isDir(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Checks that `path` can be written: its folder exists, it is not a folder, and (without `force`) it does not exist. */
+export function checkOutput(path: string, force: boolean): void {
+  if (isDir(path)) throw new UsageError(`${path} is a folder: name a file to write`);
   if (existsSync(path) && !force) throw new UsageError(`${path} exists; pass --force to overwrite it`);
   const dir = dirname(path);
-  if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
+  if (!isDir(dir)) throw new UsageError(`cannot write ${path}: the folder ${dir} does not exist (create it first)`);
+}
+
+/** Writes a file atomically; refuses to replace an existing file unless `force`, and never creates folders. */
+export function writeOutput(path: string, data: string | Uint8Array, force: boolean): void {
+  checkOutput(path, force);
   const tmp = `${path}.tmp-${process.pid}`;
   try {
     writeFileSync(tmp, data);
     renameSync(tmp, path);
   } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // nothing was left behind
+    }
     throw new UsageError(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+}
+
+/**
+ * An output folder (-o DIR) checked BEFORE any work: DIR may be new (then its parent must exist,
+ * and DIR is created, one level only), and none of `files` in it may exist unless `force`.
+ */
+export function prepareOutputDir(dir: string, files: string[], force: boolean): void {
+  if (existsSync(dir) && !isDir(dir)) throw new UsageError(`${dir} is a file: -o names a folder to write into`);
+  if (!existsSync(dir)) {
+    if (!isDir(dirname(dir))) throw new UsageError(`cannot create ${dir}: the folder ${dirname(dir)} does not exist (create it first)`);
+    mkdirSync(dir);
+  }
+  for (const f of files) checkOutput(join(dir, f), force);
 }
 
 /**

@@ -79,8 +79,10 @@ export function runScaling(o: ScalingOptions | UniformScalingOptions): ScalingRo
 
 function runPositionalScaling(o: ScalingOptions): ScalingRow[] {
   const rows: ScalingRow[] = [];
-  for (const size of o.sizes) {
-    const c = build(o.family, size, o.seed ?? '1');
+  // Every size is built first, so that one the family cannot build fails before any work.
+  const circuits = o.sizes.map((size) => build(o.family, size, o.seed ?? '1'));
+  for (const [i, size] of o.sizes.entries()) {
+    const c = circuits[i]!;
     const t0 = performance.now();
     const model = compile(c, { cot: o.cot });
     const compileSeconds = (performance.now() - t0) / 1000;

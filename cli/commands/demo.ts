@@ -3,7 +3,7 @@
 // against direct evaluation, verify many inputs in float and paper-exact arithmetic, and write
 // the HTML trace viewer of the whole run (to a fresh temporary folder unless --html names a file).
 
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -21,6 +21,12 @@ import { renderTraceText } from '../trace-text.js';
 import { collect, modelSummaryLine } from './shared.js';
 import { cotText } from './model.js';
 
+function demoDir(): string {
+  const dir = join(tmpdir(), `gatecot-demo-${process.getuid?.() ?? 'user'}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
 export function registerDemo(program: Command, ctx: CliContext): void {
   program
     .command('demo')
@@ -33,14 +39,16 @@ export function registerDemo(program: Command, ctx: CliContext): void {
       refuseExistingPage(o.html, Boolean(o.force));
       const out = (s = '') => ctx.io.out(s + '\n');
       const c = parseCircuitText(ADDER8_GC, { format: 'gc', file: '<built-in adder8.gc>', name: 'adder8' });
+      // Every option is checked before the first line is printed.
+      const cot = parseCot(o.cot);
+      const hex = o.input.length > 0 ? o.input : ['5b', '3c'];
+      const bits = inputBitsFromHex(c, hex);
       const st = circuitStats(c);
       out(`gatecot demo: an 8-bit ripple-carry adder, s = a + b (built-in .gc example)`);
       out(`circuit   ${st.inputs.join('+')} input bits, ${st.outputs.join('+')} output bits, ${st.total_gates} gates, depth ${st.depth}`);
-      const model = compile(c, { cot: parseCot(o.cot) });
+      const model = compile(c, { cot });
       const bound = bindCompiled(model, c);
       out(`model     ${modelSummaryLine(model)}`);
-      const hex = o.input.length > 0 ? o.input : ['5b', '3c'];
-      const bits = inputBitsFromHex(c, hex);
       const engine = new CpuEngine(model, 'f32');
       const [seq] = await engine.generate([promptOf(bound, bits)], bound.seq.cotLength);
       const got = outputsOfSequence(bound, seq!);
@@ -63,8 +71,9 @@ export function registerDemo(program: Command, ctx: CliContext): void {
       // The viewer shows every gate, with the default strips (every visible position here).
       const full = traceGeneration(bound, bits);
       const page = await renderTraceHtml(full);
-      const path = o.html ?? join(mkdtempSync(join(tmpdir(), 'gatecot-demo-')), 'adder8-trace.html');
-      writeOutput(path, page, Boolean(o.force));
+      // Default: one page per user in the temporary folder, replaced by the next demo (no pile of folders).
+      const path = o.html ?? join(demoDir(), 'adder8-trace.html');
+      writeOutput(path, page, o.html === undefined || Boolean(o.force));
       out(`viewer    ${path}: open it in a browser to step through the chain of thought`);
       const all = ok && f32.ok && fixed.ok;
       out(all ? 'verdict   OK: the transformer computes the circuit' : 'verdict   FAILED');

@@ -2,15 +2,15 @@
 // or across the capacities of uniform models (--mode uniform); a table and SVG plots. Output
 // files that exist are refused (without --force) before anything is computed.
 
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { UserError } from '../../circuits/index.js';
 import type { Command } from 'commander';
 import { runScaling, scalingPlots, scalingTable, SIZE_OPTION } from '../../proofs/scaling.js';
 import { DEFAULT_VERIFY_MAX, UNIFORM_FAMILIES, uniformScalingNotes, uniformScalingPlots, uniformScalingTable, type UniformFamily } from '../../proofs/scaling-uniform.js';
 import { parseBackend } from '../../runtime/index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { writeOutput } from '../files.js';
+import { prepareOutputDir, writeOutput } from '../files.js';
 import { parseCot, parseMode } from '../load.js';
 
 /** "16,64,256" or "16..65536" (powers of `step`, 4 by default, from A up to B). */
@@ -46,11 +46,16 @@ interface ScalingFlags {
 const POSITIONAL_FILES = ['scaling.md', 'scaling.json', 'dmodel.svg', 'precision.svg', 'margin.svg'];
 const UNIFORM_FILES = ['scaling.md', 'scaling.json', 'dmodel.svg', 'compile.svg', 'filesize.svg', 'verify.svg', 'margin.svg'];
 
-/** Refuses, before any work, output files that exist (unless --force). */
+/** Checks, before any work, the output folder and that its files do not exist (unless --force). */
 function refuseExisting(dir: string | undefined, names: string[], force: boolean): void {
-  if (dir === undefined || force) return;
-  const there = names.find((n) => existsSync(join(dir, n)));
-  if (there) throw new UsageError(`${join(dir, there)} exists; pass --force to overwrite it`);
+  if (dir !== undefined) prepareOutputDir(dir, names, force);
+}
+
+/** A family's size out of its generator's range, said in terms of --sizes. */
+function sizeError(e: unknown, family: string): unknown {
+  const opt = SIZE_OPTION[family];
+  if (e instanceof UserError && opt && e.message.startsWith(`--${opt} `)) return new UsageError(`--sizes: a ${family} circuit's size is its ${e.message.slice(2)}`);
+  return e;
 }
 
 function positiveInt(s: string, flag: string): number {
@@ -63,17 +68,28 @@ function positional(ctx: CliContext, o: ScalingFlags): void {
     if (v !== undefined) throw new UsageError(`${flag} goes with --mode uniform`);
   }
   const family = o.family ?? 'random';
+  if (!SIZE_OPTION[family]) throw new UsageError(`--family must be one of ${Object.keys(SIZE_OPTION).join(', ')}, got '${family}'`);
   const sizes = parseSizes(o.sizes);
   const cot = parseCot(o.cot ?? 'gate');
   refuseExisting(o.output, POSITIONAL_FILES, Boolean(o.force));
-  if (!ctx.io.isTTY && !o.json) ctx.io.out(`scaling ${family} (${cot} CoT), sizes ${sizes.join(', ')}\n`);
-  const rows = runScaling({
-    family,
-    sizes,
-    cot,
-    seed: o.seed,
-    onRow: (r) => ctx.io.err(`scaling: size ${r.size} done (S ${r.S}, ${(r.compile_seconds + r.certify_seconds).toFixed(1)} s)\n`),
-  });
+  // The header goes out with the first row, so that a size the family cannot build fails first.
+  let header = !ctx.io.isTTY && !o.json;
+  let rows;
+  try {
+    rows = runScaling({
+      family,
+      sizes,
+      cot,
+      seed: o.seed,
+      onRow: (r) => {
+        if (header) ctx.io.out(`scaling ${family} (${cot} CoT), sizes ${sizes.join(', ')}\n`);
+        header = false;
+        ctx.io.err(`scaling: size ${r.size} done (S ${r.S}, ${(r.compile_seconds + r.certify_seconds).toFixed(1)} s)\n`);
+      },
+    });
+  } catch (e) {
+    throw sizeError(e, family);
+  }
   const table = scalingTable(rows);
   if (o.json) ctx.io.out(JSON.stringify(rows) + '\n');
   else ctx.io.out(table);
