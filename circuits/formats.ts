@@ -73,7 +73,17 @@ export interface ParseOptions {
 /** Parses bytes of any supported format. Throws CircuitError. */
 export function parseCircuitBytes(bytes: Uint8Array, opts: ParseOptions = {}): Circuit {
   const format = opts.format ?? detectFormat(opts.file, bytes);
-  return PARSERS[format](sourceFromBytes(bytes, opts.file, opts.name));
+  try {
+    return PARSERS[format](sourceFromBytes(bytes, opts.file, opts.name));
+  } catch (e) {
+    // A file whose extension chose the format but whose content looks like another one (a
+    // .bench saved as .txt): the error says which format to pass.
+    const other = opts.format === undefined ? detectFormat(undefined, bytes) : format;
+    if (e instanceof CircuitError && other !== format && other !== 'gc' && !(format.startsWith('bristol') && other.startsWith('bristol'))) {
+      throw new CircuitError(e.kind, `${e.detail} (the content looks like ${other}: pass --format ${other})`, e.loc);
+    }
+    throw e;
+  }
 }
 
 export function parseCircuitText(text: string, opts: ParseOptions = {}): Circuit {
@@ -83,16 +93,29 @@ export function parseCircuitText(text: string, opts: ParseOptions = {}): Circuit
 /** Reads and parses a circuit file. */
 export function readCircuitFile(path: string, opts: Omit<ParseOptions, 'file'> = {}): Result<Circuit> {
   return attempt(() => {
-    let bytes: Uint8Array;
-    try {
-      if (statSync(path).isDirectory()) throw new CircuitError('io', `${path} is a directory, not a circuit file`);
-      bytes = readFileSync(path);
-    } catch (e) {
-      if (e instanceof CircuitError) throw e;
-      throw new CircuitError('io', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-    return parseCircuitBytes(bytes, { ...opts, file: path });
+    const bytes = readInputFile(path);
+    return parseCircuitBytes(bytes, { ...opts, file: path === '-' ? '<stdin>' : path });
   });
+}
+
+const IO_REASONS: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'it is a folder', ENOTDIR: 'a folder on its path is a file' };
+
+/**
+ * The bytes of a file the user named, or of standard input for "-". Only regular files are read:
+ * a device or a pipe given by name (/dev/zero, /dev/urandom) may never end.
+ */
+export function readInputFile(path: string): Uint8Array {
+  try {
+    if (path === '-') return readFileSync(0);
+    const st = statSync(path);
+    if (st.isDirectory()) throw new CircuitError('io', `${path} is a directory, not a circuit file`);
+    if (!st.isFile()) throw new CircuitError('io', `${path} is not a regular file (a device or a pipe): give a file, or - to read standard input`);
+    return readFileSync(path);
+  } catch (e) {
+    if (e instanceof CircuitError) throw e;
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    throw new CircuitError('io', `cannot read ${path}: ${IO_REASONS[code] ?? code ?? (e as Error).message}`);
+  }
 }
 
 /** The text of `c` in `format`; cvp takes circuits without inputs only (writeCvp fixes inputs). */

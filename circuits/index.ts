@@ -5,7 +5,7 @@ export type { Circuit, EmbeddedTest, Group, OpCode, OpName, OutputGroup } from '
 export { CircuitError, UserError, attempt, err, ok } from './errors.js';
 export type { CircuitErrorKind, Result, SourceLoc } from './errors.js';
 export { NetlistBuilder } from './builder.js';
-export { FORMATS, WRITABLE, detectFormat, isFormatName, parseCircuitBytes, parseCircuitText, readCircuitFile, writableFormatOf, writeCircuit } from './formats.js';
+export { FORMATS, WRITABLE, detectFormat, isFormatName, parseCircuitBytes, parseCircuitText, readCircuitFile, readInputFile, writableFormatOf, writeCircuit } from './formats.js';
 export type { FormatName, ParseOptions, WritableFormat } from './formats.js';
 export { parseCvp } from './parsers/cvp.js';
 export { cvpFromCircuit, writeCvp } from './writers/cvp.js';

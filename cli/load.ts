@@ -2,8 +2,7 @@
 // or a compiled model file (.safetensors). A positional model carries its circuit; a uniform model
 // runs the circuit given with --circuit. The result is the model bound to its circuit.
 
-import { readFileSync } from 'node:fs';
-import { CircuitError, parseCircuitBytes } from '../circuits/index.js';
+import { parseCircuitBytes, readInputFile } from '../circuits/index.js';
 import { compile, parseFault, type CompileOptions } from '../compiler/index.js';
 import { bindCompiled, bindModel, looksLikeModel, MAX_LOOPS, modelFromBytes, type Bound, type CotFormat, type ModelMode } from '../model/index.js';
 import type { LatentKind } from '../compiler/index.js';
@@ -74,12 +73,9 @@ export function compileOptionsOf(flags: CompileFlags): CompileOptions {
   return opts;
 }
 
+/** A file's bytes (regular files only; - is standard input), with a one-line error. */
 export function readBytes(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new CircuitError('io', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  return readInputFile(path);
 }
 
 export function isModelFile(path: string, bytes: Uint8Array): boolean {
@@ -102,7 +98,8 @@ export function loadCircuitOrModel(path: string, flags: CompileFlags): Loaded {
   }
   if (flags.circuit !== undefined) throw new UsageError(`--circuit goes with a uniform model file; ${path} is a circuit file (compile it with --mode uniform, or give the model)`);
   const fmt = parseFormat(flags.format);
-  const circuit = parseCircuitBytes(bytes, fmt ? { file: path, format: fmt } : { file: path });
+  const file = path === '-' ? '<stdin>' : path;
+  const circuit = parseCircuitBytes(bytes, fmt ? { file, format: fmt } : { file });
   const opts = compileOptionsOf(flags);
   const t0 = performance.now();
   const model = compile(circuit, opts);

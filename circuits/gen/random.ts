@@ -47,7 +47,7 @@ const LOCALITY: GenOption = {
 const WINDOW: GenOption = { name: 'window', kind: 'int', default: '4', help: 'R, the recent-wire window of --locality, 2..1024' };
 const OUTPUTS: GenOption = {
   name: 'outputs', kind: 'int', default: '0',
-  help: `K outputs: the K most recent gates that drive nothing (then other recent gates); 0 = all of those, at most ${AUTO_OUTPUT_CAP}`,
+  help: `K outputs, 1..gates: the K most recent gates that drive nothing (then other recent gates); 0 = every such gate, at most the ${AUTO_OUTPUT_CAP} most recent`,
 };
 
 /** Weights indexed by op code, from "AND=3,OR=2,..." (names case-insensitive); errors name `flag`. */

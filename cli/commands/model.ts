@@ -52,7 +52,9 @@ function parseCapacity(s: string | undefined): number {
 function parseSeed(s: string | undefined): bigint {
   if (s === undefined) return 1n;
   if (!/^(\d+|0x[0-9a-f]+)$/i.test(s)) throw new UsageError(`--seed must be a non-negative integer, got '${s}'`);
-  return BigInt(s);
+  const seed = BigInt(s);
+  if (seed >= 1n << 64n) throw new UsageError(`--seed must be below 2^64 (the generator's state), got ${s}`);
+  return seed;
 }
 
 export function registerModelCommands(program: Command, ctx: CliContext): void {

@@ -118,7 +118,7 @@ export function registerProofs(program: Command, ctx: CliContext): void {
     .argument('<file>', 'circuit or model file')
     .option('--arith <mode>', 'f32, f64, fixed:s or float:e,s', 'f32')
     .option('--method <m>', 'auto, fast (automaton bound) or exhaustive (every attention weight)', 'auto')
-    .option('--rounding <r>', 'f32: outward (every binary32 evaluation order, faithful rounding) or nearest (the CPU reference exactly)', 'outward')
+    .option('--rounding <r>', 'f32 only: outward (default: every binary32 evaluation order, faithful rounding) or nearest (the CPU reference exactly)')
     .option('--cot <format>', '4tok or gate (circuit files)')
     .option('--scale <L>', 'key scale λ (circuit files)')
     .option('--inject-fault <kind>', 'miscompile on purpose: weak-scale, swap-gate, off-by-one')
@@ -129,7 +129,9 @@ export function registerProofs(program: Command, ctx: CliContext): void {
     .option('--force', 'overwrite an existing certificate file')
     .option('--json', 'print the certificate as JSON')
     .option('--all-circuits', 'a uniform model: certify it for EVERY well-formed circuit of at most its capacity and every input (needs --arith fixed:s or float:e,s)')
-    .action((file: string, o: CompileFlags & { arith: string; method: string; rounding: string; output?: string; force?: boolean; json?: boolean; allCircuits?: boolean }) => {
+    .action((file: string, o: CompileFlags & { arith: string; method: string; rounding?: string; output?: string; force?: boolean; json?: boolean; allCircuits?: boolean }) => {
+      if (o.rounding !== undefined && o.arith !== 'f32') throw new UsageError(`--rounding chooses how f32 is rounded; it does not apply to --arith ${o.arith}`);
+      o.rounding ??= 'outward';
       if (o.allCircuits) return allCircuits(ctx, file, o);
       if (!['auto', 'fast', 'exhaustive'].includes(o.method)) throw new UsageError(`--method must be auto, fast or exhaustive, got '${o.method}'`);
       if (o.rounding !== 'outward' && o.rounding !== 'nearest') throw new UsageError(`--rounding must be outward or nearest, got '${o.rounding}'`);
@@ -159,6 +161,11 @@ export function registerProofs(program: Command, ctx: CliContext): void {
         throw e;
       }
       if (typeof cert !== 'object' || cert === null || Array.isArray(cert)) throw new UsageError(`${certPath}: not a JSON certificate`);
+      // Another JSON file (a trace, a verify report) is not a certificate that was altered.
+      if (!Array.isArray(cert.claims) || typeof cert.model_hash !== 'string' || typeof cert.arith !== 'string') {
+        throw new UsageError(`${certPath}: not a gatecot certificate (it has no claims, model_hash and arith: write one with gatecot certify -o)`);
+      }
+      if (!isModelFile(modelPath, readBytes(modelPath))) throw new UsageError(`${modelPath}: not a model file (a .safetensors written by gatecot compile)`);
       const model = readModelFile(modelPath);
       if (model.meta.mode === 'positional') {
         if (o.circuit !== undefined) throw new UsageError(`--circuit goes with a uniform model; ${modelPath} is positional (its circuit is in its weights)`);
