@@ -1,0 +1,85 @@
+// The small things a user audit found (issue "Hardening", section 4): each bad input gives one
+// line and exit 2, before any other output, and nothing is created by surprise.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli, cliProcess } from './cli-helpers.js';
+import { repoRoot, shared } from './shared.js';
+
+const c17 = shared('iscas85/c17.bench');
+const tmp = mkdtempSync(join(tmpdir(), 'gatecot-audit-'));
+
+async function oneLine(argv: string[], msg: RegExp): Promise<void> {
+  const r = await cli(...argv);
+  expect(r.code, r.stderr).toBe(2);
+  expect(r.stdout).toBe('');
+  expect(r.stderr).toMatch(msg);
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+}
+
+describe('reading files', () => {
+  it('a device is refused by name instead of read forever', () => {
+    for (const dev of ['/dev/zero', '/dev/urandom']) {
+      const r = cliProcess(['stats', dev], 20_000);
+      expect(r.signal).toBeNull();
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`gatecot: ${dev} is not a regular file (a device or a pipe): give a file, or - to read standard input\n`);
+    }
+  });
+  it('a missing file is said in words', () => oneLine(['stats', join(tmp, 'nope.bench')], /^gatecot: cannot read .*nope\.bench: no such file\n$/));
+  it('a .bench file saved as .txt gets a format hint', async () => {
+    const p = join(tmp, 'c17.txt');
+    copyFileSync(c17, p);
+    await oneLine(['stats', p], /^gatecot: .*c17\.txt:1:1: .*\(the content looks like bench: pass --format bench\)\n$/);
+    expect((await cli('stats', p, '--format', 'bench')).code).toBe(0);
+  });
+  it('- reads the circuit from standard input', () => {
+    const r = spawnSync(process.execPath, [join(repoRoot, 'bin', 'gatecot.js'), 'stats', '-'], { input: readFileSync(c17), encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/gates +6 \(NAND 6\)/);
+  });
+});
+
+describe('writing files', () => {
+  it('a missing folder is not created', async () => {
+    await oneLine(['gen', 'adder', '--width', '2', '-o', join(tmp, 'no', 'such', 'a.gc')], /the folder .*no\/such does not exist \(create it first\)/);
+    expect(existsSync(join(tmp, 'no'))).toBe(false);
+  });
+  it('a folder named as the output file is refused even with --force, and nothing is left behind', async () => {
+    const dir = join(tmp, 'out.gc');
+    mkdirSync(dir);
+    await oneLine(['gen', 'adder', '--width', '2', '-o', dir, '--force'], /out\.gc is a folder: name a file to write/);
+    expect(readdirSync(tmp).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+  it('scaling -o: a folder whose parent is missing is refused before any work', () =>
+    oneLine(['scaling', '--sizes', '16', '-o', join(tmp, 'a', 'b')], /cannot create .*a\/b: the folder .*\/a does not exist/));
+});
+
+describe('errors before any output', () => {
+  it('scaling: a size the family cannot build blames --sizes', () => oneLine(['scaling', '--sizes', '16,99999999999'], /^gatecot: --sizes: a random circuit's size is its gates must be an integer from 1 to 4000000/));
+  it('scaling: an unknown family', () => oneLine(['scaling', '--family', 'nope'], /^gatecot: --family must be one of random, /));
+  it('demo: a bad --input', () => oneLine(['demo', '--input', 'zz', '--input', '00'], /^gatecot: /));
+  it('demo: a bad --cot', () => oneLine(['demo', '--cot', 'foo'], /^gatecot: --cot must be 4tok or gate, got 'foo'\n$/));
+});
+
+describe('values out of range', () => {
+  it('a seed beyond the generator state', () => oneLine(['verify', c17, '--seed', '99999999999999999999999'], /--seed must be below 2\^64/));
+  it('--rounding with an arithmetic that is not f32', () => oneLine(['certify', c17, '--arith', 'fixed:2', '--rounding', 'nearest'], /--rounding chooses how f32 is rounded; it does not apply to --arith fixed:2/));
+});
+
+describe('check-cert', () => {
+  it('a trace JSON is not a certificate, a circuit file is not a model', async () => {
+    const trace = join(tmp, 'trace.json');
+    const model = join(tmp, 'c17.safetensors');
+    expect((await cli('trace', c17, '--bits', '10110', '--json')).code).toBe(0);
+    const t = await cli('trace', c17, '--bits', '10110', '--json');
+    (await import('node:fs')).writeFileSync(trace, t.stdout);
+    expect((await cli('compile', c17, '-o', model)).code).toBe(0);
+    await oneLine(['check-cert', trace, model], /trace\.json: not a gatecot certificate/);
+    const cert = join(tmp, 'c.json');
+    expect((await cli('certify', model, '-o', cert)).code).toBe(0);
+    await oneLine(['check-cert', cert, c17], /c17\.bench: not a model file/);
+  });
+});
