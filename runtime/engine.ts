@@ -15,14 +15,20 @@ export interface ForwardResult {
 /** How often an engine applies a looped model's block: a count, or until nothing changes. */
 export type LoopSetting = number | 'auto';
 
+export interface ForwardOptions {
+  logits?: boolean;
+  onProgress?: (fraction: number) => void;
+}
+
 export interface Engine {
   readonly backend: Backend;
   readonly arith: string;
   /** Human-readable executor description (the adapter, for WebGPU). */
   readonly description: string;
-  /** Teacher-forced pass over sequences of equal length: every position at once. */
-  forward(seqs: Int32Array[], opts?: { logits?: boolean }): Promise<ForwardResult>;
+  /** Teacher-forced pass over sequences of equal length: every position at once. onProgress
+   *  (optional; engines may call it or not) gets the fraction of the pass done. */
+  forward(seqs: Int32Array[], opts?: ForwardOptions): Promise<ForwardResult>;
   /** Greedy decoding with a KV cache: extends each prompt (equal lengths) by `steps` argmax tokens. */
-  generate(prompts: Int32Array[], steps: number): Promise<Int32Array[]>;
+  generate(prompts: Int32Array[], steps: number, opts?: { onProgress?: (fraction: number) => void }): Promise<Int32Array[]>;
   dispose(): void;
 }

@@ -24,12 +24,12 @@ export function referenceSequences(b: Bound, inputs: Uint8Array[]): Int32Array[]
  * (readout 'argmax') the argmax at every position of one pass over the prompt. `loops`: how many
  * iterations each settled in, when the engine runs a looped model with loops 'auto'.
  */
-export async function answerSequences(b: Bound, engine: Engine, prompts: Int32Array[]): Promise<{ seqs: Int32Array[]; loops?: number[] }> {
+export async function answerSequences(b: Bound, engine: Engine, prompts: Int32Array[], opts: { onProgress?: (fraction: number) => void } = {}): Promise<{ seqs: Int32Array[]; loops?: number[] }> {
   if (b.seq.readout === 'argmax') {
-    const r = await engine.forward(prompts);
+    const r = await engine.forward(prompts, opts);
     return { seqs: r.argmax, ...(r.loops ? { loops: r.loops } : {}) };
   }
-  return { seqs: await engine.generate(prompts, b.seq.cotLength) };
+  return { seqs: await engine.generate(prompts, b.seq.cotLength, opts) };
 }
 
 /** Output bits read from an answer sequence (answerSequences) at the model's output positions. */

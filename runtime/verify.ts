@@ -52,6 +52,7 @@ export interface VerifyReport {
 export interface VerifyOptions {
   /** Inputs per engine call. */
   batch?: number;
+  /** Inputs done so far (a fraction within an engine call, where the engine reports one). */
   onProgress?: (inputsDone: number, total: number) => void;
 }
 
@@ -79,7 +80,8 @@ export async function verifyModel(bound: Bound, engine: Engine, inputs: Uint8Arr
   for (let b0 = 0; b0 < inputs.length; b0 += batch) {
     const chunk = inputs.slice(b0, b0 + batch);
     const seqs = referenceSequences(bound, chunk);
-    const { argmax } = await engine.forward(seqs);
+    const onProgress = opts.onProgress;
+    const { argmax } = await engine.forward(seqs, onProgress ? { onProgress: (f) => onProgress(b0 + f * chunk.length, inputs.length) } : {});
     seqs.forEach((seq, b) => {
       const am = argmax[b]!;
       for (let p = P - 1; p < S - 1; p++) {

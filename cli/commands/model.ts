@@ -7,6 +7,7 @@ import { modelToBytes, type Bound } from '../../model/index.js';
 import { allInputs, sampleInputs } from '../../runtime/inputs.js';
 import { createEngine, parseBackend } from '../../runtime/backend.js';
 import { parseLoops } from '../load.js';
+import { WorkProgress } from '../progress.js';
 import { answerSequences, outputsOfSequence, promptOf, verifyModel, type LoopSetting, type MismatchDetail, type VerifyReport } from '../../runtime/index.js';
 import type { CliContext } from '../context.js';
 import { EXIT_CHECK_FAILED, UsageError } from '../errors.js';
@@ -108,7 +109,9 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
     if (notice) ctx.io.err(`gatecot: ${notice}\n`);
     try {
       const prompt = promptOf(bound, bits);
-      const ans = await answerSequences(bound, engine, [prompt]);
+      const progress = new WorkProgress(ctx.io, 'run', 'positions', bound.seq.seqLen, engine.backend === 'cpu' ? '--backend webgpu' : undefined);
+      const ans = await answerSequences(bound, engine, [prompt], { onProgress: (f) => progress.update(Math.floor(f * bound.seq.seqLen)) });
+      progress.clear();
       const seq = ans.seqs[0]!;
       const got = outputsOfSequence(bound, seq);
       const want = evalOutputsOne(circuit, bits);
@@ -147,7 +150,10 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
     let report: VerifyReport;
     try {
       const batch = o.batch !== undefined ? parseIntOpt(o.batch, 'batch', 16, 65536) : undefined;
-      report = await verifyModel(bound, engine, inputs, batch ? { batch } : {});
+      const faster = [...(engine.backend === 'cpu' ? ['--backend webgpu'] : []), ...(o.exhaustive ? [] : ['fewer inputs (--samples)'])].join(', or ');
+      const progress = new WorkProgress(ctx.io, 'verify', 'inputs', inputs.length, faster || undefined);
+      report = await verifyModel(bound, engine, inputs, { ...(batch ? { batch } : {}), onProgress: (d) => progress.update(Math.floor(d)) });
+      progress.clear();
     } finally {
       engine.dispose();
     }

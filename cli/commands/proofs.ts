@@ -10,6 +10,7 @@ import { EXIT_CHECK_FAILED, UsageError } from '../errors.js';
 import { loadCircuit, writeOutput } from '../files.js';
 import { isModelFile, loadCircuitOrModel, readBytes, type CompileFlags } from '../load.js';
 import { registerScaling } from './scaling.js';
+import { WorkProgress } from '../progress.js';
 
 function fmt(x: unknown): string {
   if (typeof x === 'number') return Number.isInteger(x) ? String(x) : Math.abs(x) < 1e-3 && x !== 0 ? x.toExponential(2) : String(Number(x.toPrecision(Math.abs(x) > 0.999 && Math.abs(x) < 1 ? 7 : 4)));
@@ -137,9 +138,13 @@ export function registerProofs(program: Command, ctx: CliContext): void {
       if (o.rounding !== 'outward' && o.rounding !== 'nearest') throw new UsageError(`--rounding must be outward or nearest, got '${o.rounding}'`);
       if (o.arith === 'f16') throw new UsageError('certify supports f32, f64, fixed:s and float:e,s');
       const bound = loadCircuitOrModel(file, o);
-      const progress = ctx.io.isTTY ? (done: number, total: number) => ctx.io.err(`\rcertify: ${done}/${total} positions`) : undefined;
-      const cert = certify(bound, o.arith, { method: o.method as CertifyMethod, rounding: o.rounding, ...(progress ? { onProgress: progress } : {}) });
-      if (progress) ctx.io.err('\n');
+      let bar: WorkProgress | undefined;
+      const progress = (done: number, total: number): void => {
+        bar ??= new WorkProgress(ctx.io, 'certify', 'positions', total, o.arith === 'f32' && o.rounding === 'outward' ? '--rounding nearest (the CPU reference exactly), or --method fast' : '--method fast');
+        bar.update(done);
+      };
+      const cert = certify(bound, o.arith, { method: o.method as CertifyMethod, rounding: o.rounding, onProgress: progress });
+      bar?.clear();
       if (o.output) writeOutput(o.output, JSON.stringify(cert) + '\n', Boolean(o.force));
       ctx.io.out(o.json ? JSON.stringify(cert) + '\n' : certificateTable(cert));
       if (!cert.verdict) ctx.code = EXIT_CHECK_FAILED;

@@ -2,7 +2,7 @@
 
 import { loopCount, type Model } from '../../model/index.js';
 import { parseArith, type Arith } from '../arith.js';
-import type { Engine, ForwardResult, LoopSetting } from '../engine.js';
+import type { Engine, ForwardOptions, ForwardResult, LoopSetting } from '../engine.js';
 import { autoLimit, latent } from '../latent.js';
 import { forwardLayerMajor } from './layer-major.js';
 import { prepare, type PreparedModel } from './prepared.js';
@@ -33,7 +33,7 @@ export class CpuEngine implements Engine {
     this.profile = Boolean(opts.profile);
   }
 
-  forwardSync(seqs: Int32Array[], opts: { logits?: boolean } = {}): ForwardResult {
+  forwardSync(seqs: Int32Array[], opts: ForwardOptions = {}): ForwardResult {
     if (seqs.length > 0 && latent(this.prepared.model)) return this.forwardLatent(seqs, opts);
     const argmax = seqs.map((s) => new Int32Array(s.length));
     const logits = opts.logits ? seqs.map((s) => new Float32Array(s.length * this.prepared.V)) : undefined;
@@ -47,6 +47,7 @@ export class CpuEngine implements Engine {
       const V = this.prepared.V;
       const lg = logits ? new Float64Array(batch.length * V) : undefined;
       for (let i = 0; i < L; i++) {
+        if (opts.onProgress && (i & 63) === 0) opts.onProgress((b0 + (batch.length * i) / L) / seqs.length);
         for (let b = 0; b < batch.length; b++) toks[b] = batch[b]![i]!;
         const am = st.step(i, toks, lg);
         for (let b = 0; b < batch.length; b++) {
@@ -76,7 +77,7 @@ export class CpuEngine implements Engine {
     return { argmax, ...(opts.logits ? { logits } : {}), ...(auto ? { loops } : {}) };
   }
 
-  generateSync(prompts: Int32Array[], steps: number): Int32Array[] {
+  generateSync(prompts: Int32Array[], steps: number, opts: { onProgress?: (fraction: number) => void } = {}): Int32Array[] {
     const out: Int32Array[] = [];
     for (let b0 = 0; b0 < prompts.length; b0 += MAX_BATCH) {
       const batch = prompts.slice(b0, b0 + MAX_BATCH);
@@ -90,6 +91,7 @@ export class CpuEngine implements Engine {
       const st = new CpuStepper(this.prepared, batch.length, P + steps);
       const toks = new Int32Array(batch.length);
       for (let i = 0; i < P + steps - 1; i++) {
+        if (opts.onProgress && (i & 63) === 0) opts.onProgress((b0 + (batch.length * i) / (P + steps)) / prompts.length);
         for (let b = 0; b < batch.length; b++) toks[b] = seqs[b]![i]!;
         const am = st.step(i, toks);
         if (i >= P - 1) for (let b = 0; b < batch.length; b++) seqs[b]![i + 1] = am[b]!;
@@ -99,12 +101,12 @@ export class CpuEngine implements Engine {
     return out;
   }
 
-  forward(seqs: Int32Array[], opts: { logits?: boolean } = {}): Promise<ForwardResult> {
+  forward(seqs: Int32Array[], opts: ForwardOptions = {}): Promise<ForwardResult> {
     return Promise.resolve(this.forwardSync(seqs, opts));
   }
 
-  generate(prompts: Int32Array[], steps: number): Promise<Int32Array[]> {
-    return Promise.resolve(this.generateSync(prompts, steps));
+  generate(prompts: Int32Array[], steps: number, opts: { onProgress?: (fraction: number) => void } = {}): Promise<Int32Array[]> {
+    return Promise.resolve(this.generateSync(prompts, steps, opts));
   }
 
   dispose(): void {}
