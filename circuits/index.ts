@@ -12,5 +12,5 @@ export { cvpFromCircuit, writeCvp } from './writers/cvp.js';
 export { evalBitsliced, evalMany, evalOne, evalOutputsOne, packVectors, slicedBit } from './eval.js';
 export { bitsToValue, inputBitsFromHex, outputHex, parseBitString, parseHexValue, toHex, valueToBits } from './values.js';
 export type { BitOrder } from './values.js';
-export { circuitStats, wireDepths } from './stats.js';
+export { circuitDepth, circuitStats, wireDepths } from './stats.js';
 export type { CircuitStats } from './stats.js';

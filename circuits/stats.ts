@@ -24,6 +24,13 @@ export function wireDepths(c: Circuit): Int32Array {
   return d;
 }
 
+/** Depth of the circuit: the most gates on a path from an input (at least 1; a constant gate has depth 1). */
+export function circuitDepth(c: Circuit): number {
+  let d = 0;
+  for (const x of wireDepths(c)) d = Math.max(d, x);
+  return Math.max(1, d);
+}
+
 export function circuitStats(c: Circuit): CircuitStats {
   const gates: Record<string, number> = {};
   for (const op of c.ops) {

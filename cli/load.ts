@@ -33,10 +33,13 @@ export function parseCot(s: string | undefined): CotFormat {
 
 export const LATENT_MODES: readonly LatentKind[] = ['looped', 'looped-cot', 'deep'];
 
-export function parseMode(s: string | undefined): ModelMode | LatentKind {
-  if (s === undefined || s === 'positional' || s === 'uniform') return s ?? 'positional';
+/** The uniform looped model (no CoT; the circuit in the prompt): --mode uniform-looped for a circuit file. */
+export const UNIFORM_LOOPED = 'uniform-looped';
+
+export function parseMode(s: string | undefined): ModelMode | LatentKind | typeof UNIFORM_LOOPED {
+  if (s === undefined || s === 'positional' || s === 'uniform' || s === UNIFORM_LOOPED) return s ?? 'positional';
   if ((LATENT_MODES as readonly string[]).includes(s)) return s as LatentKind;
-  throw new UsageError(`--mode must be positional, uniform, looped, looped-cot or deep, got '${s}'`);
+  throw new UsageError(`--mode must be positional, uniform, looped, looped-cot, deep or uniform-looped, got '${s}'`);
 }
 
 /** --loops K (a whole number, 1..MAX_LOOPS) or auto (run until an iteration changes nothing). */
@@ -64,7 +67,8 @@ export function compileOptionsOf(flags: CompileFlags): CompileOptions {
     if (flags.cot !== undefined) throw new UsageError(`--mode ${mode} writes no chain of thought: --cot does not apply`);
     if (flags.injectFault !== undefined) throw new UsageError(`--inject-fault applies to the CoT constructions, not to --mode ${mode}`);
     const scale = parseScale(flags.scale);
-    return { latent: mode, ...(scale !== undefined ? { scale } : {}) };
+    const kind: CompileOptions = mode === UNIFORM_LOOPED ? { mode: 'uniform', latent: 'looped' } : { latent: mode };
+    return { ...kind, ...(scale !== undefined ? { scale } : {}) };
   }
   const opts: CompileOptions = { cot: parseCot(flags.cot), mode };
   const scale = parseScale(flags.scale);

@@ -1,7 +1,9 @@
 // compile(circuit) -> Model: the construction of LLZM24 Thm 3.3 (positional: the circuit in the
 // position embedding; one layer, two retrieval heads fetch_a and fetch_b, one gate feed-forward
 // block, an output layer; the same weights serve every input), or with mode 'uniform' the
-// smallest uniform model that holds the circuit (compiler/uniform: the circuit goes in the prompt).
+// smallest uniform model that holds the circuit (compiler/uniform: the circuit goes in the prompt);
+// with `latent` a latent construction (no CoT), and with mode 'uniform' and latent 'looped' the
+// smallest uniform looped model (compiler/uniform/looped.ts).
 
 import { UserError, type Circuit } from '../circuits/index.js';
 import { MODEL_FORMAT_VERSION, sha256, type BlockSpaces, type CotFormat, type Model, type ModelMode, type PositionalMeta, type PositionalModel } from '../model/index.js';
@@ -15,6 +17,7 @@ import { positionBits, residualBasis } from './layout.js';
 import { faultyPlan, WEAK_SCALE, type Fault } from './faults.js';
 import { planSequence } from './plan.js';
 import { compileUniform } from './uniform/compile.js';
+import { compileUniformLooped } from './uniform/looped.js';
 import { compileLatent } from './looped/compile.js';
 import type { LatentKind } from './looped/layout.js';
 
@@ -26,7 +29,8 @@ export interface CompileOptions {
   fault?: Fault;
   /** positional (default), or uniform: the smallest uniform model whose capacity holds the circuit. */
   mode?: ModelMode;
-  /** A latent construction (no CoT): looped, looped-cot or deep (compiler/looped). */
+  /** A latent construction (no CoT): looped, looped-cot or deep (compiler/looped); with mode
+   *  'uniform' only looped (the uniform looped model). */
   latent?: LatentKind;
 }
 
@@ -36,10 +40,12 @@ export function compile(c: Circuit, opts?: CompileOptions & { mode?: 'positional
 export function compile(c: Circuit, opts: CompileOptions): Model;
 export function compile(c: Circuit, opts: CompileOptions = {}): Model {
   if (opts.latent) {
-    if (opts.mode === 'uniform') throw new UserError(`--mode ${opts.latent} is positional here: a uniform latent model is not built yet`);
+    if (opts.mode === 'uniform' && opts.latent !== 'looped') throw new UserError(`--mode ${opts.latent} is positional only: the uniform latent model is looped (--mode uniform-looped)`);
     if (opts.cot) throw new UserError(`a ${opts.latent} model writes no chain of thought: --cot does not apply`);
     if (opts.fault) throw new UserError(`--inject-fault applies to the CoT constructions, not to ${opts.latent}`);
-    return compileLatent(c, opts.latent, opts.scale !== undefined ? { scale: opts.scale } : {});
+    const scale = opts.scale !== undefined ? { scale: opts.scale } : {};
+    if (opts.mode === 'uniform') return compileUniformLooped(Math.max(2, c.nInputs + c.ops.length), scale);
+    return compileLatent(c, opts.latent, scale);
   }
   if (opts.mode === 'uniform') {
     if (opts.cot === 'gate') throw new UserError('a uniform model writes the 4-token CoT: the gate CoT is positional only');

@@ -4,10 +4,10 @@
 // typed into its prompt (model/uniform-sequence.ts). Verify, trace, the proofs and the fuzzer
 // read this object and never re-run the compiler's planner.
 
-import type { Circuit } from '../circuits/index.js';
+import { circuitDepth, type Circuit } from '../circuits/index.js';
 import type { CotEntry, CotFormat, ModelMeta, ModelMode, Readout, PositionalMeta, PromptEntry, TargetRule, UniformMeta } from './model.js';
 import { ModelFileError } from './safetensors.js';
-import { uniformTemplate } from './uniform-sequence.js';
+import { ownIdPosition, uniformTemplate } from './uniform-sequence.js';
 import { idOfToken, UNIFORM_TYPES } from './vocab.js';
 
 export interface BoundSequence {
@@ -28,8 +28,13 @@ export interface BoundSequence {
   valuePos: Int32Array;
   /** targets[l][h][p]: the position head h of layer l is meant to attend to at p (-1: none). */
   targets: Int32Array[][];
-  /** The wire whose CoT group holds position p (-1 in the prompt). */
+  /** The wire whose CoT group holds position p (-1 in the prompt); latent models: the wire at p. */
   wireAt(p: number): number;
+  /**
+   * The loop count this circuit needs, where the model leaves it to the circuit: a uniform looped
+   * model serves circuits of any depth and runs each with its depth (absent: the model's own count).
+   */
+  loops?: number;
 }
 
 function entryWire(e: PromptEntry | CotEntry, prefix: string): number {
@@ -91,6 +96,7 @@ export function bindPositional(meta: PositionalMeta, nWires: number): BoundSeque
 
 /** The contract of a uniform model bound to a circuit of at most `capacity` wires. */
 export function bindUniform(meta: UniformMeta, c: Circuit): BoundSequence {
+  if (meta.readout === 'argmax') return bindUniformLooped(meta, c);
   const t = uniformTemplate(c, meta);
   const tokens = resolveTemplate(meta.vocab, t.prompt, t.cotTemplate, new Uint8Array(c.nInputs + c.ops.length));
   const targets = meta.head_targets.map((layer) => layer.map((r) => evaluateRule(r, tokens, meta)));
@@ -109,6 +115,33 @@ export function bindUniform(meta: UniformMeta, c: Circuit): BoundSequence {
     valuePos: valuePositions(c.nInputs + c.ops.length, t.prompt, t.cotTemplate, 4),
     targets,
     wireAt: wireAtOf(P, 4, t.cotTemplate),
+  };
+}
+
+/**
+ * A uniform looped model (no CoT) bound to a circuit: the prompt of the uniform model, wire w's
+ * value read as the argmax at its own id (ownIdPosition), the loop run `depth(circuit)` times.
+ */
+function bindUniformLooped(meta: UniformMeta, c: Circuit): BoundSequence {
+  const t = uniformTemplate(c, meta);
+  const W = c.nInputs + c.ops.length;
+  const tokens = resolveTemplate(meta.vocab, t.prompt, [], new Uint8Array(W));
+  const P = t.prompt.length;
+  return {
+    mode: 'uniform',
+    readout: 'argmax',
+    cot: meta.cot,
+    group: 4,
+    prompt: t.prompt,
+    cotTemplate: [],
+    promptLength: P,
+    cotLength: 0,
+    seqLen: P,
+    outputs: c.outputs.flatMap((o) => o.wires.map(ownIdPosition)),
+    valuePos: Int32Array.from({ length: W }, (_, w) => ownIdPosition(w)),
+    targets: meta.head_targets.map((layer) => layer.map((r) => evaluateRule(r, tokens, meta))),
+    wireAt: (p: number) => (p >= 1 && p < P ? (p - 1) >> 2 : -1),
+    loops: circuitDepth(c),
   };
 }
 
@@ -202,6 +235,12 @@ export function evaluateRule(rule: TargetRule, tokens: Int32Array, meta: ModelMe
       case 'next-description':
         out[p] = visible(p, descAfter.get(groupId(p)));
         break;
+      case 'operand-description': {
+        const q = start + Math.min(rule.offset, slot);
+        const id = q >= 0 ? ids[q]! : 0;
+        out[p] = id > 0 ? visible(p, descOf.get(id)) : 0;
+        break;
+      }
       case 'operand-value': {
         const d = descOf.get(groupId(p));
         const operand = d !== undefined && slot < 2 ? ids[d - 2 + slot]! : 0;

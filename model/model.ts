@@ -59,6 +59,9 @@ export type CotEntry = number | string;
  *   next-description uniform: the own-id token of the description after that one
  *   operand-value    uniform: the value token of the wire named by that description's first
  *                    operand (at slot 0) or second operand (at slot 1); none at slots 2, 3
+ *   operand-description  uniform looped: the own-id position (slot 3) of the description whose
+ *                    id is the token at slot min(offset, slot(p)) of p's group; <bos> (position
+ *                    0, the key of id 0) where that token is no id (NA, a type)
  */
 export type TargetRule =
   | { rule: 'positions'; positions: number[] }
@@ -66,7 +69,8 @@ export type TargetRule =
   | { rule: 'previous-group' }
   | { rule: 'description' }
   | { rule: 'next-description' }
-  | { rule: 'operand-value' };
+  | { rule: 'operand-value' }
+  | { rule: 'operand-description'; offset: number };
 
 /**
  * A looped model (SSRKR25): layers[start..end) form ONE block, stored once and applied `count`
@@ -78,8 +82,12 @@ export interface LoopSpec {
   start: number;
   end: number;
   count: number;
-  /** What `count` is for this model: "depth" (parallel latent thoughts), "gates" (one gate per loop). */
-  count_is: 'depth' | 'gates';
+  /**
+   * What `count` is for this model: "depth" (parallel latent thoughts), "gates" (one gate per loop),
+   * "capacity" (a uniform looped model: N, which every circuit it serves needs at most; run with
+   * the bound circuit's depth, BoundSequence.loops).
+   */
+  count_is: 'depth' | 'gates' | 'capacity';
 }
 
 /**
@@ -143,7 +151,8 @@ export interface UniformMeta extends MetaCommon {
   mode: 'uniform';
   /** N: the most wires (inputs + gates) a circuit may have. */
   capacity: number;
-  /** Longest sequence: 1 + 8N (prompt of 1 + 4W tokens, CoT of 4W tokens). */
+  /** Longest sequence: 1 + 8N (prompt of 1 + 4W tokens, CoT of 4W tokens); 1 + 4N for a uniform
+   * looped model (construction 'looped': the prompt only). */
   max_seq_len: number;
   /** Width of a wire-id code: ids 0..2^id_bits - 1 (0 names no wire). */
   id_bits: number;

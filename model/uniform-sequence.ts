@@ -10,6 +10,8 @@
 //   outputs the value token of each output wire: position P + 4(k - 1) + 3 for wire id k
 // Length: P = 1 + 4W, S = 1 + 8W. Position p has label p + 3, so that every description and
 // every CoT group fills the four slots 0..3 of one label group.
+// A uniform looped model (construction 'looped') reads the same prompt and writes no CoT: S = P,
+// and wire k's value is the argmax AT its own id #k (position 4k, slot 3 of its description).
 
 import { arity, UserError, type Circuit, type OpCode } from '../circuits/index.js';
 import type { CotEntry, PromptEntry, UniformMeta } from './model.js';
@@ -26,6 +28,11 @@ export const UNIFORM_LABEL_OFFSET = 3;
 /** Sequence length of a circuit of W wires. */
 export function uniformSeqLen(wires: number): number {
   return 1 + 8 * wires;
+}
+
+/** Position of the own id of 0-based wire w (#(w+1), slot 3 of its description): 4w + 4. */
+export function ownIdPosition(w: number): number {
+  return 4 * w + 4;
 }
 
 export function uniformTemplate(c: Circuit, meta: Pick<UniformMeta, 'capacity' | 'vocab'>): UniformTemplate {

@@ -3,7 +3,8 @@
 export { f16round, fixedArith, floatArith, parseArith, rdiv, rexp } from './arith.js';
 export type { Arith, ArithKind } from './arith.js';
 export type { Backend, Engine, ForwardResult, LoopSetting } from './engine.js';
-export { autoLimit, latent } from './latent.js';
+export { autoLimit, latent, loopSetting } from './latent.js';
+export type { LoopsSource } from './latent.js';
 export { forwardLayerMajor, LoopsDidNotSettle } from './cpu/layer-major.js';
 export type { LayerMajorOptions, PassState } from './cpu/layer-major.js';
 export { CpuEngine } from './cpu/engine.js';

@@ -153,7 +153,7 @@ describe('command line', () => {
       [['compile', '--uniform', '--max-wires', '99999999', '-o', join(dir, 'x.safetensors')], /capacity must be an integer from 2 to/],
       [['compile', '--uniform', '--max-wires', '12', '--cot', 'gate', '-o', join(dir, 'x.safetensors')], /4-token CoT/],
       [['verify', c17, '--mode', 'uniform', '--cot', 'gate'], /4-token CoT/],
-      [['verify', c17, '--mode', 'sideways'], /--mode must be positional or uniform/],
+      [['verify', c17, '--mode', 'sideways'], /--mode must be positional, uniform/],
       [['certify', uni, '--all-circuits', '--arith', 'f32'], /exact certificate/],
       [['certify', pos, '--all-circuits', '--arith', 'fixed:2'], /positional model/],
     ];

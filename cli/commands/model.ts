@@ -2,13 +2,13 @@
 
 import type { Command } from 'commander';
 import { evalOutputsOne, outputHex, type Circuit } from '../../circuits/index.js';
-import { compileUniform } from '../../compiler/index.js';
+import { compileUniform, compileUniformLooped } from '../../compiler/index.js';
 import { modelToBytes, type Bound } from '../../model/index.js';
 import { allInputs, sampleInputs } from '../../runtime/inputs.js';
 import { createEngine, parseBackend } from '../../runtime/backend.js';
 import { parseLoops } from '../load.js';
 import { WorkProgress } from '../progress.js';
-import { answerSequences, outputsOfSequence, promptOf, verifyModel, type LoopSetting, type MismatchDetail, type VerifyReport } from '../../runtime/index.js';
+import { answerSequences, loopSetting, outputsOfSequence, promptOf, verifyModel, type LoopSetting, type LoopsSource, type MismatchDetail, type VerifyReport } from '../../runtime/index.js';
 import type { CliContext } from '../context.js';
 import { EXIT_CHECK_FAILED, UsageError } from '../errors.js';
 import { writeOutput } from '../files.js';
@@ -36,12 +36,28 @@ function modeJson(b: Bound): Record<string, unknown> {
   };
 }
 
-/** What a latent model's loop did: the count run (the model's own, the one given, or what auto found). */
-function loopsJson(b: Bound, loops: LoopSetting | undefined, r: VerifyReport): Record<string, unknown> {
+/** The loop setting of a run (loopSetting) and where it came from. */
+interface RunLoops {
+  loops?: LoopSetting;
+  source: LoopsSource;
+}
+
+/**
+ * What a latent model's loop did: the count run (the model's own, the one given, the circuit's
+ * depth for a uniform looped model, or what auto found) and where it came from.
+ */
+function loopsJson(b: Bound, rl: RunLoops, r: VerifyReport): Record<string, unknown> {
   const lp = b.model.meta.loop;
   if (!lp) return {};
-  const run = loops === 'auto' ? r.loops ?? 0 : loops ?? lp.count;
-  return { loops: run, loops_source: loops === 'auto' ? 'auto' : loops !== undefined ? 'given' : 'model', model_loops: lp.count, model_loops_is: lp.count_is, layers_applied: lp.start + (b.model.meta.n_layers - lp.end) + (lp.end - lp.start) * run };
+  const run = rl.loops === 'auto' ? r.loops ?? 0 : rl.loops ?? lp.count;
+  return {
+    loops: run,
+    loops_source: rl.source,
+    ...(b.seq.loops !== undefined ? { circuit_depth: b.seq.loops } : {}),
+    model_loops: lp.count,
+    model_loops_is: lp.count_is,
+    layers_applied: lp.start + (b.model.meta.n_layers - lp.end) + (lp.end - lp.start) * run,
+  };
 }
 
 function parseCapacity(s: string | undefined): number {
@@ -65,19 +81,23 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
       .description('compile a circuit into transformer weights (one safetensors file), or with --uniform one model for every circuit up to a size')
       .argument('[file]', 'circuit file (none with --uniform)')
       .requiredOption('-o, --output <model>', 'output model file (.safetensors)')
-      .option('--uniform', 'the uniform model: the circuit goes in the prompt; one file serves every circuit of at most --max-wires wires')
+      .option('--uniform', 'the uniform model: the circuit goes in the prompt; one file serves every circuit of at most --max-wires wires (with --mode looped: the uniform looped model, no CoT)')
       .option('--max-wires <N>', 'capacity of a --uniform model: the most wires (inputs + gates) of a circuit it serves')
       .option('--force', 'overwrite an existing output file'),
   ).action((file: string | undefined, o: CompileFlags & { output: string; force?: boolean; uniform?: boolean; maxWires?: string }) => {
     if (o.circuit !== undefined) throw new UsageError('compile takes the circuit as its argument; --circuit goes with a uniform model file');
     if (o.uniform) {
       if (file !== undefined) throw new UsageError('compile --uniform builds one model for every circuit up to --max-wires: give no circuit file (or use FILE --mode uniform)');
+      const looped = o.mode === 'looped' || o.mode === 'uniform-looped';
+      if (o.mode !== undefined && o.mode !== 'uniform' && !looped) throw new UsageError(`--uniform builds the uniform model (--mode uniform, 4tok CoT) or the uniform looped model (--mode looped); --mode ${o.mode} is not uniform`);
+      if (looped && o.cot !== undefined) throw new UsageError('a uniform looped model writes no chain of thought: --cot does not apply');
+      if (looped && o.injectFault !== undefined) throw new UsageError('--inject-fault applies to the CoT constructions, not to the uniform looped model');
       if (o.cot !== undefined && o.cot !== '4tok') throw new UsageError('a uniform model writes the 4-token CoT: --cot gate is positional only');
-      if (o.mode !== undefined && o.mode !== 'uniform') throw new UsageError('--uniform and --mode positional contradict each other');
       const capacity = parseCapacity(o.maxWires);
       const scale = parseScale(o.scale);
       const t0 = performance.now();
-      const model = compileUniform(capacity, { ...(scale !== undefined ? { scale } : {}), ...(o.injectFault !== undefined ? { fault: parseFault(o.injectFault) } : {}) });
+      const sc = scale !== undefined ? { scale } : {};
+      const model = looped ? compileUniformLooped(capacity, sc) : compileUniform(capacity, { ...sc, ...(o.injectFault !== undefined ? { fault: parseFault(o.injectFault) } : {}) });
       const seconds = (performance.now() - t0) / 1000;
       const bytes = modelToBytes(model);
       writeOutput(o.output, bytes, Boolean(o.force));
@@ -104,8 +124,8 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
     const bound = loadCircuitOrModel(file, o);
     const { model, circuit } = bound;
     const bits = inputBitsFromOptions(circuit, o);
-    const loops = parseLoops(o.loops);
-    const { engine, notice } = await createEngine(model, parseBackend(o.backend), o.arith, loops !== undefined ? { loops } : {});
+    const rl = loopSetting(bound, parseLoops(o.loops));
+    const { engine, notice } = await createEngine(model, parseBackend(o.backend), o.arith, rl.loops !== undefined ? { loops: rl.loops } : {});
     if (notice) ctx.io.err(`gatecot: ${notice}\n`);
     try {
       const prompt = promptOf(bound, bits);
@@ -144,8 +164,8 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
     const { model, circuit } = bound;
     const n = circuit.nInputs;
     const inputs = o.exhaustive ? allInputs(n) : sampleInputs(n, parseIntOpt(o.samples, 'samples', 16, 1e6), parseSeed(o.seed));
-    const loops = parseLoops(o.loops);
-    const { engine, notice } = await createEngine(model, parseBackend(o.backend), o.arith, loops !== undefined ? { loops } : {});
+    const rl = loopSetting(bound, parseLoops(o.loops));
+    const { engine, notice } = await createEngine(model, parseBackend(o.backend), o.arith, rl.loops !== undefined ? { loops: rl.loops } : {});
     if (notice) ctx.io.err(`gatecot: ${notice}\n`);
     let report: VerifyReport;
     try {
@@ -170,14 +190,14 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
           model: modelSummary(bound),
           cot: bound.seq.readout === 'argmax' ? 'none' : model.meta.cot,
           ...modeJson(bound),
-          ...loopsJson(bound, loops, report),
+          ...loopsJson(bound, rl, report),
           circuit: { name: circuit.name, inputs: n, gates: circuit.ops.length },
           ...(engine.backend === 'webgpu' ? { adapter: engine.description } : {}),
           ...(report.first ? { first_mismatch: mismatchJson(report.first) } : {}),
         }) + '\n',
       );
     } else {
-      ctx.io.out(verifyText(bound, report, `${engine.backend} ${engine.arith}${loopsText(bound, loops, report)}`));
+      ctx.io.out(verifyText(bound, report, `${engine.backend} ${engine.arith}${loopsText(bound, rl, report)}`));
     }
     if (!report.ok) ctx.code = EXIT_CHECK_FAILED;
   });
@@ -188,7 +208,7 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
       .description('the prompt any other runtime needs: token ids, how many tokens to generate, where the outputs are')
       .argument('<model>', 'model file (.safetensors), or a circuit file (compiled with --mode/--cot)')
       .option('--circuit <file>', 'the circuit a uniform model runs')
-      .option('--mode <m>', 'compiling a circuit file: positional or uniform')
+      .option('--mode <m>', 'compiling a circuit file: positional, uniform, looped, looped-cot, deep or uniform-looped')
       .option('--cot <format>', 'compiling a circuit file: 4tok or gate')
       .option('--format <fmt>', 'circuit format (default: from the extension or the content)')
       .option('--json', 'print one JSON object (default: the tokens as text, then the same JSON)'),
@@ -196,8 +216,9 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
     const bound = loadCircuitOrModel(file, o);
     const bits = inputBitsFromOptions(bound.circuit, o);
     const tokens = Array.from(promptOf(bound, bits));
-    // readout "argmax" (latent models): run ONE forward pass over the tokens; output k is the argmax AT outputs[k].
-    const json = JSON.stringify({ tokens, cot_length: bound.seq.cotLength, outputs: bound.seq.outputs, ...(bound.seq.readout === 'argmax' ? { readout: 'argmax', ...(bound.model.meta.loop ? { loop: bound.model.meta.loop } : {}) } : {}) });
+    // readout "argmax" (latent models): run ONE forward pass over the tokens; output k is the argmax AT outputs[k];
+    // a uniform looped model runs its block `loops` times (this circuit's depth) instead of loop.count.
+    const json = JSON.stringify({ tokens, cot_length: bound.seq.cotLength, outputs: bound.seq.outputs, ...(bound.seq.readout === 'argmax' ? { readout: 'argmax', ...(bound.model.meta.loop ? { loop: bound.model.meta.loop } : {}), ...(bound.seq.loops !== undefined ? { loops: bound.seq.loops } : {}) } : {}) });
     if (!o.json) ctx.io.out(tokens.map((t) => bound.model.vocab[t]).join(' ') + '\n');
     ctx.io.out(json + '\n');
   });
@@ -215,20 +236,24 @@ export function cotText(b: Bound, seq: Int32Array, argmax?: Int32Array): string 
   if (argmax) {
     // A latent model writes no CoT: show the prompt, then the value it reads out at each wire.
     const v = (t: number) => b.model.vocab[t] ?? '?';
-    return `${Array.from(seq, v).join(' ')} | no CoT: the argmax at each wire position: ${Array.from(argmax.subarray(1), v).join(' ')}`;
+    const prompt = b.seq.mode === 'uniform' ? uniformPromptText(Array.from(seq, v)) : Array.from(seq, v).join(' ');
+    return `${prompt} | no CoT: the argmax at each wire position: ${Array.from(b.seq.valuePos, (p) => v(argmax[p]!)).join(' ')}`;
   }
   const P = b.seq.promptLength;
   const toks = Array.from(seq, (t) => b.model.vocab[t] ?? '?');
   const cot = toks.slice(P);
   const groups: string[] = [];
   for (let i = 0; i < cot.length; i += b.seq.group) groups.push(cot.slice(i, i + b.seq.group).join(' '));
-  if (b.seq.mode === 'uniform') {
-    const desc: string[] = [];
-    for (let i = 1; i < P; i += 4) desc.push(toks.slice(i, i + 4).join(' '));
-    return `${toks[0]} ${desc.join(' ')} | ${groups.join(' | ')}`;
-  }
+  if (b.seq.mode === 'uniform') return `${uniformPromptText(toks.slice(0, P))} | ${groups.join(' | ')}`;
   const prompt = toks.slice(0, P).join(' ');
   return b.seq.group === 1 ? `${prompt} | ${cot.join(' ')}` : `${prompt} | ${groups.join(' | ')}`;
+}
+
+/** A uniform prompt as text: <bos>, then the descriptions of four tokens each. */
+function uniformPromptText(toks: string[]): string {
+  const desc: string[] = [];
+  for (let i = 1; i < toks.length; i += 4) desc.push(toks.slice(i, i + 4).join(' '));
+  return `${toks[0]} ${desc.join(' ')}`;
 }
 
 /**
@@ -240,11 +265,13 @@ function mismatchJson(f: MismatchDetail): MismatchDetail & { token_position: num
   return { input, position, token_position: position + 1, ...rest };
 }
 
-function loopsText(b: Bound, loops: LoopSetting | undefined, r: VerifyReport): string {
+function loopsText(b: Bound, rl: RunLoops, r: VerifyReport): string {
   const lp = b.model.meta.loop;
   if (!lp) return '';
-  if (loops === 'auto') return `, loops auto: settled after ${r.loops ?? 0} (the model's own count: ${lp.count} = ${lp.count_is})`;
-  return loops !== undefined ? `, ${loops} loops (the model's own count: ${lp.count} = ${lp.count_is})` : `, ${lp.count} loops`;
+  const own = b.seq.loops !== undefined ? `the circuit's depth: ${b.seq.loops}` : `the model's own count: ${lp.count} = ${lp.count_is}`;
+  if (rl.source === 'auto') return `, loops auto: settled after ${r.loops ?? 0} (${own})`;
+  if (rl.source === 'circuit depth') return `, ${rl.loops} loops (= the circuit's depth)`;
+  return rl.loops !== undefined ? `, ${rl.loops} loops (${own})` : `, ${lp.count} loops`;
 }
 
 function verifyText(b: Bound, r: VerifyReport, engine: string): string {

@@ -73,6 +73,7 @@ function allCircuits(ctx: CliContext, file: string, o: CompileFlags & { arith: s
   if (!isModelFile(file, bytes)) throw new UsageError(`${file} is not a model file: --all-circuits takes a uniform model (compile --uniform --max-wires N)`);
   const model = modelFromBytes(bytes, file);
   if (model.meta.mode !== 'uniform') throw new UsageError(`${file} is a positional model: --all-circuits is for uniform models`);
+  if (model.meta.readout === 'argmax') throw new UsageError(`${file} is a uniform looped model: --all-circuits certifies the uniform CoT model (compile --uniform without --mode looped)`);
   const a = parseArith(o.arith);
   if (a.kind !== 'fixed' && a.kind !== 'float') throw new UsageError(`--all-circuits is an exact certificate: use --arith fixed:s or float:e,s, not ${a.name}`);
   const cert = certifyAllCircuits(model, a.name);

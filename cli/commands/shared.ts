@@ -14,8 +14,9 @@ export function modelSummaryLine(m: Model, b?: Bound): string {
   const S = b ? b.seq.seqLen : meta.mode === 'positional' ? meta.seq_len : undefined;
   const lp = meta.loop;
   const latent = meta.construction && meta.construction !== 'cot' ? meta.construction : undefined;
-  const kind = meta.mode === 'uniform' ? `uniform (capacity ${meta.capacity} wires), 4tok CoT` : latent ? `${latent} (no CoT)` : `${meta.cot} CoT`;
-  const shape = lp ? `${meta.n_layers} stored layer${meta.n_layers > 1 ? 's' : ''} x ${meta.heads.join(',')} heads, block looped ${lp.count} times (= ${lp.count_is})` : meta.n_layers === 1 ? `1 layer x ${meta.heads[0]} heads` : `${meta.n_layers} layers x ${meta.heads.join(',')} heads`;
+  const kind = meta.mode === 'uniform' ? `uniform${latent ? ` ${latent}` : ''} (capacity ${meta.capacity} wires), ${latent ? 'no' : '4tok'} CoT` : latent ? `${latent} (no CoT)` : `${meta.cot} CoT`;
+  const times = b?.seq.loops !== undefined ? `${b.seq.loops} times (= the circuit's depth)` : `${lp?.count} times (= ${lp?.count_is})`;
+  const shape = lp ? `${meta.n_layers} stored layer${meta.n_layers > 1 ? 's' : ''} x ${meta.heads.join(',')} heads, block looped ${times}` : meta.n_layers === 1 ? `1 layer x ${meta.heads[0]} heads` : `${meta.n_layers} layers x ${meta.heads.join(',')} heads`;
   return `${kind}, ${shape}, d_model ${m.d}${S !== undefined ? `, S ${S}` : ''}, vocab ${m.vocab.length}`;
 }
 
@@ -31,7 +32,7 @@ export function inputOptions(cmd: Command): Command {
 export function compileOptions(cmd: Command): Command {
   return cmd
     .option('--circuit <file>', 'the circuit a uniform model file runs (it goes in the prompt)')
-    .option('--mode <m>', 'compiling a circuit file: positional (the circuit in the weights, default), uniform (the smallest uniform model that holds it), or latent (no CoT): looped (one layer looped depth times), looped-cot (looped once per gate), deep (depth distinct layers)')
+    .option('--mode <m>', 'compiling a circuit file: positional (the circuit in the weights, default), uniform (the smallest uniform model that holds it), or latent (no CoT): looped (one layer looped depth times), looped-cot (looped once per gate), deep (depth distinct layers), uniform-looped (the smallest uniform looped model: circuit in the prompt, looped depth times)')
     .option('--cot <format>', '4tok (4 tokens per gate, default) or gate (1 token per gate, as in the theorem)')
     .option('--scale <L>', 'key scale λ of the retrieval heads (default 10)')
     .option('--inject-fault <kind>', 'miscompile on purpose: weak-scale, swap-gate or off-by-one (to test the testers)')
@@ -43,7 +44,7 @@ export function runOptions(cmd: Command): Command {
   return cmd
     .option('--backend <b>', 'auto, cpu or webgpu', 'cpu')
     .option('--arith <mode>', 'f32, f64, f16, fixed:s or float:e,s', 'f32')
-    .option('--loops <K>', "looped models: apply the block K times instead of the model's own count, or auto (until an iteration changes nothing; reports how many it took)");
+    .option('--loops <K>', "looped models: apply the block K times instead of the model's own count (a uniform looped model's: the circuit's depth), or auto (until an iteration changes nothing; reports how many it took)");
 }
 
 export function parseIntOpt(s: string | undefined, name: string, def: number, max = 1e9): number {

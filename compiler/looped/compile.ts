@@ -17,7 +17,7 @@
 // e^-100 < 2^-144, so under f32 the fetched value is exact after the FF's absorbing sums (the
 // header of latentUpdate), and under fixed:s the paper's λ = B_s applies (weights saturate).
 
-import { arity, truthTable, UserError, wireDepths, type Circuit, type OpCode } from '../../circuits/index.js';
+import { arity, circuitDepth, truthTable, UserError, type Circuit, type OpCode } from '../../circuits/index.js';
 import { BOS, MODEL_FORMAT_VERSION, type Basis, type BlockSpaces, type FeedForward, type HeadWeights, type Layer, type Model, type PositionalMeta, type PositionalModel } from '../../model/index.js';
 import { concatFeedForward, feedForward, type Unit } from '../blocks/ff.js';
 import { gateFeedForward } from '../blocks/gate-ff.js';
@@ -34,12 +34,7 @@ export interface LatentOptions {
   scale?: number;
 }
 
-/** Depth of the circuit: the most gates on a path from an input (a constant gate has depth 1). */
-export function circuitDepth(c: Circuit): number {
-  let d = 0;
-  for (const x of wireDepths(c)) d = Math.max(d, x);
-  return Math.max(1, d);
-}
+export { circuitDepth };
 
 /** Position of wire w (0 is <bos>). */
 const posOf = (w: number): number => 1 + w;
@@ -103,7 +98,7 @@ function unembedding(basis: Basis): Float32Array {
 }
 
 /** Units that clear scratch coordinates (x <- x - relu(x); scratch is never negative). */
-function clearUnits(basis: Basis, names: string[]): Unit[] {
+export function clearUnits(basis: Basis, names: string[]): Unit[] {
   return names.map((n) => ({ label: `clear ${n}`, in: [[basis.at(n), 1]], bias: 0, out: [[basis.at(n), -1]] }));
 }
 

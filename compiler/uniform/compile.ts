@@ -13,21 +13,17 @@
 // Nothing in the weights depends on a circuit: position embedding = f(position), token embedding
 // = f(token). Every head is a match head (blocks/match.ts): exact one-hot under F_s with λ = B_s.
 
-import { Op, truthTable, UserError, type OpCode } from '../../circuits/index.js';
+import { UserError } from '../../circuits/index.js';
 import {
   BOS,
-  MODEL_FORMAT_VERSION,
-  UNIFORM_LABEL_OFFSET,
   UNIFORM_NA,
   UNIFORM_TYPES,
   idOfToken,
   uniformSeqLen,
   uniformVocabulary,
   type BlockSpaces,
-  type HeadWeights,
   type UniformModel,
   type TargetRule,
-  type UniformMeta,
 } from '../../model/index.js';
 import { concatFeedForward, feedForward, type Unit } from '../blocks/ff.js';
 import { gateFeedForward } from '../blocks/gate-ff.js';
@@ -35,6 +31,7 @@ import { coords, copyForms, matchHead } from '../blocks/match.js';
 import { sbin } from '../layout.js';
 import { checkComposition } from '../compose.js';
 import { uniformBasis } from './layout.js';
+import { copyPairs, groupSlotHead, labelEmbedding, uniformMeta, uniformTokenEmbedding } from './shared.js';
 
 /** Largest capacity: the engines index positions and token ids with 32-bit integers, and the
  * position embedding of 1 + 8N rows must stay within a few GB. */
@@ -53,68 +50,24 @@ export function compileUniform(capacity: number, opts: UniformOptions = {}): Uni
   }
   const scale = opts.fault === 'weak-scale' ? WEAK : opts.scale ?? 10;
   if (!(scale > 0) || !Number.isFinite(scale)) throw new UserError(`the key scale must be a positive number, got ${scale}`);
-  const { basis, k, kp } = uniformBasis(capacity);
+  const { basis, k } = uniformBasis(capacity);
   const d = basis.dim;
   const at = (name: string, i = 0) => basis.at(name, i);
   const vocab = uniformVocabulary(capacity);
-  const V = vocab.length;
   const S = uniformSeqLen(capacity);
 
-  // token embedding
-  const tokEmb = new Float32Array(V * d);
-  const swapped = truthTable(Op.OR);
-  vocab.forEach((t, v) => {
-    const row = v * d;
-    const id = idOfToken(t);
-    for (let b = 0; b < k; b++) tokEmb[row + at('tcode', b)] = sbin(id, b);
-    tokEmb[row + at('t_id')] = id > 0 ? 1 : -1;
-    tokEmb[row + at('t_isval')] = t === '0' || t === '1' ? 1 : -1;
-    if (t === '1') tokEmb[row + at('t_val')] = 1;
-    if (t === UNIFORM_NA) tokEmb[row + at('t_na')] = 1;
-    const op = UNIFORM_TYPES.indexOf(t);
-    if (op >= 0) {
-      const table = opts.fault === 'swap-gate' && op === Op.AND ? swapped : truthTable(op as OpCode);
-      table.forEach((x, u) => (tokEmb[row + at('t_tt', u)] = x));
-    }
-  });
-
-  // position embedding: label = p + 3, slot = label mod 4, group = label div 4
-  const posEmb = new Float32Array(S * d);
-  for (let p = 0; p < S; p++) {
-    const row = p * d;
-    const label = p + UNIFORM_LABEL_OFFSET;
-    const slot = label & 3;
-    const prev = label >= 4 ? label - slot - 1 : label;
-    posEmb[row + at('one')] = 1;
-    posEmb[row + at('slot', slot)] = 1;
-    posEmb[row + at('s3')] = slot === 3 ? 1 : -1;
-    for (let b = 0; b < kp; b++) {
-      posEmb[row + at('pos_bits', b)] = sbin(label, b);
-      posEmb[row + at('prev_bits', b)] = sbin(prev, b);
-    }
-  }
+  const tokEmb = uniformTokenEmbedding(basis, vocab, opts.fault === 'swap-gate');
+  const posEmb = labelEmbedding(basis, S);
 
   const posKey = coords(basis, 'pos_bits');
   const roleQuery = (): Map<number, number> => new Map([[at('one'), 1]]);
-  // layer 0: the token at slot r of p's group: label bits 2.. from p's own, bits 0, 1 = min(r, slot)
-  const groupSlot = (name: string, r: number, values: [string, string][]): HeadWeights => {
-    const query = posKey.map((c, b) => {
-      if (b >= 2) return new Map([[c, 1]]);
-      const form = new Map<number, number>();
-      for (let s = 0; s < 4; s++) {
-        const target = opts.fault === 'off-by-one' && r === 1 ? Math.max(0, Math.min(r, s) - 1) : Math.min(r, s);
-        form.set(at('slot', s), sbin(target, b));
-      }
-      return form;
-    });
-    return matchHead(basis, { name, query, key: posKey, values: pairs(values), scale });
-  };
-  const pairs = (vs: [string, string][]): [number, number][] =>
-    vs.flatMap(([from, to]) => coords(basis, from).map((c, i): [number, number] => [c, coords(basis, to)[i]!]));
+  // layer 0: the token at slot r of p's group, and the last token of the previous group
+  const offByOne = opts.fault === 'off-by-one';
+  const pairs = (vs: [string, string][]) => copyPairs(basis, vs);
   const layer0 = [
-    groupSlot('group_0', 0, [['tcode', 'g_code'], ['t_tt', 'g_tt']]),
-    groupSlot('group_1', 1, [['tcode', 'o1_code'], ['t_na', 'o1_na'], ['t_val', 'o1_val']]),
-    groupSlot('group_2', 2, [['tcode', 'o2_code'], ['t_na', 'o2_na']]),
+    groupSlotHead(basis, 'group_0', 0, [['tcode', 'g_code'], ['t_tt', 'g_tt']], scale, offByOne),
+    groupSlotHead(basis, 'group_1', 1, [['tcode', 'o1_code'], ['t_na', 'o1_na'], ['t_val', 'o1_val']], scale, offByOne),
+    groupSlotHead(basis, 'group_2', 2, [['tcode', 'o2_code'], ['t_na', 'o2_na']], scale, offByOne),
     matchHead(basis, { name: 'previous', query: copyForms(coords(basis, 'prev_bits')), key: posKey, values: pairs([['tcode', 'p_code']]), scale }),
   ];
 
@@ -175,25 +128,7 @@ export function compileUniform(capacity: number, opts: UniformOptions = {}): Uni
     { heads: [operand], ff: ff2 },
   ];
   const blocks = uniformBlocks(gate.m, muxUnits.length, naUnits.length);
-  const meta: UniformMeta = {
-    format_version: MODEL_FORMAT_VERSION,
-    mode: 'uniform',
-    vocab,
-    d_model: d,
-    n_layers: layers.length,
-    heads: layers.map((L) => L.heads.length),
-    cot: '4tok',
-    scale,
-    pos_bits: kp,
-    basis: basis.labels(),
-    head_targets: targets,
-    blocks,
-    capacity,
-    max_seq_len: S,
-    id_bits: k,
-    label_offset: UNIFORM_LABEL_OFFSET,
-    ...(opts.fault ? { fault: opts.fault } : {}),
-  };
+  const meta = uniformMeta({ basis, vocab, layers, scale, targets, blocks, capacity, maxSeqLen: S }, opts.fault ? { fault: opts.fault } : {});
   const model: UniformModel = { d, vocab, tokEmb, posEmb, unembed, layers, meta };
   checkComposition(model, basis, blocks);
   return model;

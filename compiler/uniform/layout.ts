@@ -16,7 +16,7 @@
 //   layer 2 ff          out_bit                        the value bit to write
 // d_model = 2kp + 10k + 31 = 12L + 49.
 
-import { Basis, uniformWidths } from '../../model/index.js';
+import { Basis, uniformLoopedWidths, uniformWidths } from '../../model/index.js';
 
 export function uniformBasis(capacity: number): { basis: Basis; k: number; kp: number } {
   const { idBits: k, posBits: kp } = uniformWidths(capacity);
@@ -51,5 +51,36 @@ export function uniformBasis(capacity: number): { basis: Basis; k: number; kp: n
     .add('out_na')
     .add('val')
     .add('out_bit');
+  return { basis: b, k, kp };
+}
+
+// The residual stream of the uniform LOOPED model (no CoT), capacity N, L = ceil(log2 N), id codes
+// of k = L + 1 bits, position labels of kp = L + 3 bits (positions 0..4N, labels up to 4N + 3):
+//   position embedding  one, slot[4], s3, pos_bits[kp]            (as in the uniform model)
+//   token embedding     tcode[k] (sbin of the token's wire id, sbin(0) for other tokens: NA,
+//                       types, <bos>), t_tt[4] (a type token's truth table)
+//   prelude heads       o1_code[k], o2_code[k]   the tokens at slots 1, 2 of p's group (p itself
+//                                                before them): at an own id, the operand ids
+//   prelude ff          val (initial value tt[0]: the gate on (0, 0), a constant's value)
+//   block heads         val_a, val_b             the operands' current values (scratch)
+//   prelude head        g_tt[4]                  the token at slot 0: the description's type
+// The order matters under rounding (compiler/uniform/looped.ts): one first, then val_a and val_b
+// before g_tt, so each gate unit adds its ε-carrying terms to a nonzero partial sum.
+// d_model = 6 + kp + 3k + 4 + 3 + 4 = 4L + 23.
+export function uniformLoopedBasis(capacity: number): { basis: Basis; k: number; kp: number } {
+  const { idBits: k, posBits: kp } = uniformLoopedWidths(capacity);
+  const b = new Basis()
+    .add('one')
+    .add('slot', 4)
+    .add('s3')
+    .add('pos_bits', kp)
+    .add('tcode', k)
+    .add('t_tt', 4)
+    .add('o1_code', k)
+    .add('o2_code', k)
+    .add('val')
+    .add('val_a')
+    .add('val_b')
+    .add('g_tt', 4);
   return { basis: b, k, kp };
 }

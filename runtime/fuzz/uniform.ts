@@ -47,6 +47,7 @@ export function loadUniformTarget(file: string): UniformTarget {
   const t0 = performance.now();
   const m = readModelFile(file);
   if (!isUniform(m)) throw new UserError(`--model ${file} is a positional model (it holds one circuit): the uniform campaign needs a uniform model (gatecot compile --uniform)`);
+  if (m.meta.readout === 'argmax') throw new UserError(`--model ${file} is a uniform looped model (no CoT): the uniform campaign checks the CoT model; check it with verify --circuit`);
   return target(m, t0, { file });
 }
 
