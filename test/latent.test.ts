@@ -187,7 +187,7 @@ describe('command line', () => {
     ['--mode looped with --cot', ['--mode', 'looped', '--cot', 'gate'], /^gatecot: --mode looped writes no chain of thought: --cot does not apply\n$/],
     ['a loop count on a model without a loop', ['--loops', '3'], /^gatecot: a loop count was given, but this model has no loop/],
     ['a loop count on the deep model', ['--mode', 'deep', '--loops', '3'], /^gatecot: a loop count was given, but this model has no loop/],
-    ['an unknown mode', ['--mode', 'loopy'], /^gatecot: --mode must be positional, uniform, looped, looped-cot or deep, got 'loopy'\n$/],
+    ['an unknown mode', ['--mode', 'loopy'], /^gatecot: --mode must be positional, uniform, looped, looped-cot, deep or uniform-looped, got 'loopy'\n$/],
   ];
   for (const [name, args, msg] of bad) {
     it(`${name}: exit 2, one line`, async () => {
