@@ -30,6 +30,7 @@ function loopsLine(data: LatentTraceData): string[] {
   const own = `the model's own count: ${lp.model} = ${lp.model_is}`;
   if (lp.source === 'auto') return [`loops: auto, the block applied ${times}: settled after ${lp.settled} (${own})`];
   if (lp.source === 'given') return [`loops: the block applied ${times} (--loops; ${own})`];
+  if (lp.source === 'circuit depth') return [`loops: the block applied ${times} (= the circuit's depth; ${own})`];
   return [`loops: the block applied ${times} (= ${lp.model_is})`];
 }
 

@@ -77,7 +77,7 @@ export interface LatentIteration {
 export interface LatentLoops {
   /** Iterations of the block run. */
   run: number;
-  source: 'model' | 'given' | 'auto';
+  source: 'model' | 'given' | 'auto' | 'circuit depth';
   /** The model's own count and what it counts. */
   model: number;
   model_is: string;
@@ -136,7 +136,9 @@ export function traceLatent(bound: Bound, inputBits: Uint8Array, opts: LatentTra
   const { model, circuit: c, seq: contract } = bound;
   const meta = model.meta;
   const arith = parseArith(opts.arith ?? 'f32');
-  const setting = opts.loops;
+  // A uniform looped model's count comes from the circuit (its depth) unless one is given.
+  const fromCircuit = opts.loops === undefined && bound.seq.loops !== undefined;
+  const setting = opts.loops ?? bound.seq.loops;
   if (setting === 'auto') loopCount(meta, 1); // refuses 'auto' for a model without a loop
   const pm = prepare(model, arith, typeof setting === 'number' ? { loops: setting } : {});
   const { d, V } = pm;
@@ -243,7 +245,7 @@ export function traceLatent(bound: Bound, inputBits: Uint8Array, opts: LatentTra
   const loops = lp
     ? {
         run: loopsRun,
-        source: setting === 'auto' ? ('auto' as const) : setting !== undefined ? ('given' as const) : ('model' as const),
+        source: setting === 'auto' ? ('auto' as const) : fromCircuit ? ('circuit depth' as const) : setting !== undefined ? ('given' as const) : ('model' as const),
         model: lp.count,
         model_is: lp.count_is,
         ...(setting === 'auto' ? { settled: result.loops![0]! } : {}),
