@@ -6,6 +6,8 @@
 // current case, prints its summary and exits 1 if it found something, else 130. The backend is
 // chosen once (runtime/fuzz/backend.ts); by default `auto`: the WebGPU engine where there is an
 // adapter, so that the fuzzer checks the GPU engine where there is one (README: Backends).
+// `--shard auto` takes this job's shard from Kubernetes or Slurm (runtime/fuzz/shard-env.ts);
+// `gatecot fuzz merge` (fuzz-merge.ts) joins the shards' outputs into one campaign summary.
 
 import type { Command } from 'commander';
 import { CircuitError } from '../../circuits/index.js';
@@ -34,6 +36,7 @@ import {
   parseShard,
   runCampaign,
   runParserCampaign,
+  shardFromEnv,
   type CampaignOptions,
   type FuzzBackend,
   type ParserCampaignOptions,
@@ -43,6 +46,7 @@ import {
 import { parseMode } from '../load.js';
 import type { CliContext } from '../context.js';
 import { EXIT_CHECK_FAILED, UsageError } from '../errors.js';
+import { registerFuzzMerge } from './fuzz-merge.js';
 import {
   caseJson,
   extentJson,
@@ -74,6 +78,7 @@ interface FuzzFlags {
   backend: string;
   samples: string;
   shard?: string;
+  shards?: string;
   out: string;
   json?: boolean;
   injectFault?: string;
@@ -122,20 +127,35 @@ interface Extent {
   index?: number;
   timeBudget?: number;
   shard: Shard;
+  /** --shard auto: where the shard came from, in words. */
+  shardFrom?: string;
+}
+
+/** --shard I/N, or --shard auto (with --shards N) from the batch system's environment. */
+function shardOf(o: FuzzFlags): { shard: Shard; from?: string } {
+  const shards = o.shards !== undefined ? intFlag(o.shards, '--shards', 1, 2 ** 31) : undefined;
+  if (o.shard === undefined || o.shard.trim() !== 'auto') {
+    if (shards !== undefined) throw new UsageError('--shards N goes with --shard auto (--shard I/N names its count itself)');
+    return { shard: o.shard !== undefined ? parseShard(o.shard) : WHOLE };
+  }
+  return shardFromEnv(process.env, shards);
 }
 
 /** Extent shared by both campaigns: count, index, time budget, shard. */
 function extent(o: FuzzFlags, defaultCount: number): Extent {
-  const shard = o.shard !== undefined ? parseShard(o.shard) : WHOLE;
-  const r: Extent = { shard };
-  if (o.index !== undefined) {
-    if (o.shard !== undefined) throw new UsageError('--index runs one case: it cannot be combined with --shard');
-    r.index = intFlag(o.index, '--index', 0, 2 ** 31);
-  }
+  if (o.index !== undefined && o.shard !== undefined) throw new UsageError('--index runs one case: it cannot be combined with --shard');
+  const { shard, from } = shardOf(o);
+  const r: Extent = { shard, ...(from !== undefined ? { shardFrom: from } : {}) };
+  if (o.index !== undefined) r.index = intFlag(o.index, '--index', 0, 2 ** 31);
   if (o.timeBudget !== undefined) r.timeBudget = secondsFlag(o.timeBudget, '--time-budget');
   if (o.count !== undefined) r.count = intFlag(o.count, '--count', 0, 2 ** 31);
   else if (r.timeBudget === undefined) r.count = defaultCount;
   return r;
+}
+
+/** One line on stderr naming the shard --shard auto chose and why (a job's log shows it). */
+function shardNotice(ctx: CliContext, e: Extent): void {
+  if (e.shardFrom !== undefined) ctx.io.err(`gatecot: --shard auto: shard ${e.shard.index}/${e.shard.count} from ${e.shardFrom}\n`);
 }
 
 function extentText(e: { count?: number; index?: number; shard: Shard }, seed: bigint): string {
@@ -186,6 +206,7 @@ function uniformModel(o: FuzzFlags, opts: CampaignOptions, given: (k: keyof Fuzz
 async function circuitCampaign(ctx: CliContext, o: FuzzFlags, given: (k: keyof FuzzFlags) => boolean): Promise<void> {
   const e = extent(o, DEFAULT_COUNT);
   const seed = seedFlag(o.seed);
+  shardNotice(ctx, e);
   const fault = o.injectFault !== undefined ? parseFault(o.injectFault) : undefined;
   const opts: CampaignOptions = {
     seed,
@@ -265,6 +286,7 @@ async function parserCampaign(ctx: CliContext, o: FuzzFlags, given: (k: keyof Fu
   if (bad) throw new UsageError(`--${bad.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to circuit campaigns, not to --parsers`);
   const e = extent(o, DEFAULT_PARSER_COUNT);
   const seed = seedFlag(o.seed);
+  shardNotice(ctx, e);
   let seeds = builtinSeeds();
   if (o.corpus !== undefined) {
     try {
@@ -331,7 +353,8 @@ export function registerFuzz(program: Command, ctx: CliContext): void {
     .option('--arith <mode>', 'f32, f64, f16, fixed:s or float:e,s', 'f32')
     .option('--backend <b>', 'auto (WebGPU where available, else the CPU), cpu or webgpu; chosen once for the whole campaign', 'auto')
     .option('--samples <K>', 'random inputs per case besides all-zeros and all-ones (all inputs up to 5 input wires)', '16')
-    .option('--shard <I/N>', 'run only the cases i with i mod N = I-1')
+    .option('--shard <I/N|auto>', 'run only the cases i with i mod N = I-1; auto: from JOB_COMPLETION_INDEX (Kubernetes, with --shards N) or SLURM_ARRAY_TASK_ID (Slurm)')
+    .option('--shards <N>', '--shard auto: the number of shards (a Kubernetes Indexed Job\'s completions; checked against a Slurm array\'s task count)')
     .option('--out <dir>', 'folder for failing circuits and reports', 'fuzz-findings')
     .option('--json', 'one JSON object per line: start, each case, each finding, summary')
     .option('--inject-fault <kind>', 'miscompile on purpose (weak-scale, swap-gate, off-by-one) to test the fuzzer; --mode uniform: the uniform model\'s counterpart')
@@ -341,6 +364,7 @@ export function registerFuzz(program: Command, ctx: CliContext): void {
     .option('--parsers', 'fuzz the circuit file readers instead')
     .option('--corpus <dir>', '--parsers: also mutate the circuit files of this folder')
     .option('--parse-timeout <sec>', '--parsers: a parse that takes longer is a hang', '10');
+  registerFuzzMerge(cmd, ctx);
   cmd.action(async (o: FuzzFlags) => {
     const given = (k: keyof FuzzFlags): boolean => cmd.getOptionValueSource(k) === 'cli';
     if (o.parsers) await parserCampaign(ctx, o, given);

@@ -3,6 +3,8 @@
 
 export { caseSeed, inShard, mix64, parseShard, shardIndices, WHOLE } from './seeds.js';
 export type { Shard } from './seeds.js';
+export { shardFromEnv } from './shard-env.js';
+export type { AutoShard, ShardEnv } from './shard-env.js';
 export { DEFAULT_GATES, DEFAULT_INPUTS, MAX_GATES, MAX_INPUTS, checkMix, parseLocality, parseRange, rangeText } from './options.js';
 export type { CaseOptions, Range } from './options.js';
 export { EXHAUSTIVE_UP_TO, buildCase, caseInputs, caseSpec, generatorOptions } from './cases.js';
@@ -22,8 +24,10 @@ export type { FuzzBackend } from './backend.js';
 export { yieldToEventLoop } from './yield.js';
 export { runCampaign } from './campaign.js';
 export type { CampaignHooks, CampaignOptions, CampaignSummary, CaseResult, Finding, FoundFailure, StopReason } from './campaign.js';
-export { REPORT_VERSION, campaignKey, caseCommand, failureJson, findingReport, keyHash, reproduceCommand } from './report.js';
+export { REPORT_VERSION, campaignKey, caseCommand, failureJson, findingReport, keyHash, optionsKey, reproduceCommand } from './report.js';
 export type { FindingFiles } from './report.js';
+export { circuitKey, mergeShards, missingRuns } from './merge.js';
+export type { CaseRun, MergedFinding, MergeSummary, ShardState, ShardStatus } from './merge.js';
 export { FindingWriter, ParserFindingWriter, seedsKey, writeNewFile } from './artifacts.js';
 export { builtinSeeds, corpusSeeds, FORMAT_EXT } from './parsers/seed-files.js';
 export type { SeedFile } from './parsers/seed-files.js';

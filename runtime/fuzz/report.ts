@@ -31,7 +31,12 @@ export function campaignKey(o: CampaignOptions): Record<string, string | number 
 
 /** 8 hex digits naming the campaign options in file names. */
 export function keyHash(o: CampaignOptions): string {
-  return sha256(JSON.stringify(campaignKey(o))).slice(0, 8);
+  return optionsKey(campaignKey(o));
+}
+
+/** keyHash of a campaignKey as it stands (a start line's or a report's `options`, read back). */
+export function optionsKey(key: Record<string, unknown>): string {
+  return sha256(JSON.stringify(key)).slice(0, 8);
 }
 
 /**
