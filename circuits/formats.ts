@@ -1,4 +1,5 @@
 // Format detection and dispatch: from the extension or the content; an explicit format wins.
+// Verilog is read by running Yosys (parsers/verilog.ts); every other format in-process.
 
 import { readFileSync, statSync } from 'node:fs';
 import { CircuitError, attempt, type Result } from './errors.js';
@@ -9,12 +10,13 @@ import { parseBlif } from './parsers/blif.js';
 import { isBristolFashion, parseBristol, parseBristolOld } from './parsers/bristol.js';
 import { looksLikeCvp, parseCvp } from './parsers/cvp.js';
 import { parseGc } from './parsers/gc.js';
+import { parseVerilog } from './parsers/verilog.js';
 import { sourceFromBytes, type ParserSource } from './source.js';
 import { writeBristol } from './writers/bristol.js';
 import { writeCvp } from './writers/cvp.js';
 import { writeGc } from './writers/gc.js';
 
-export const FORMATS = ['gc', 'bristol', 'bristol-old', 'aag', 'aig', 'bench', 'blif', 'cvp'] as const;
+export const FORMATS = ['gc', 'bristol', 'bristol-old', 'aag', 'aig', 'bench', 'blif', 'cvp', 'verilog'] as const;
 export type FormatName = (typeof FORMATS)[number];
 export const WRITABLE = ['gc', 'bristol', 'cvp'] as const;
 export type WritableFormat = (typeof WRITABLE)[number];
@@ -28,7 +30,12 @@ const PARSERS: Record<FormatName, (src: ParserSource) => Circuit> = {
   bench: parseBench,
   blif: parseBlif,
   cvp: parseCvp,
+  verilog: (src) => parseVerilog(src),
 };
+
+/** Verilog's first word, after comments, compiler directives and attributes (each alternative
+ * starts with its own character and cannot run past its end: no backtracking blow-up). */
+const VERILOG_HEAD = /^(?:\s|\/\/[^\n]*\n|\/\*(?:[^*]|\*(?!\/))*\*\/|`[^\n]*\n|\(\*(?:[^*]|\*(?!\)))*\*\))*(?:module|macromodule)\s/;
 
 export function isFormatName(s: string): s is FormatName {
   return (FORMATS as readonly string[]).includes(s);
@@ -51,6 +58,8 @@ export function detectFormat(path: string | undefined, bytes: Uint8Array): Forma
     case 'bench': return 'bench';
     case 'blif': return 'blif';
     case 'cvp': return 'cvp';
+    case 'v':
+    case 'sv': return 'verilog';
     case 'txt':
     case 'bristol': return isBristolFashion(head) ? 'bristol' : 'bristol-old';
     default: break;
@@ -58,6 +67,7 @@ export function detectFormat(path: string | undefined, bytes: Uint8Array): Forma
   if (/^aag\s/.test(head)) return 'aag';
   if (/^aig\s/.test(head)) return 'aig';
   if (/^\s*\d+\s+\d+\s*\r?\n/.test(head)) return isBristolFashion(head) ? 'bristol' : 'bristol-old';
+  if (VERILOG_HEAD.test(head)) return 'verilog';
   if (/^\s*\.(model|inputs|outputs|names)\b/m.test(head)) return 'blif';
   if (/^\s*(INPUT|OUTPUT)\s*\(/im.test(head)) return 'bench';
   if (looksLikeCvp(head)) return 'cvp';
@@ -68,13 +78,17 @@ export interface ParseOptions {
   file?: string;
   format?: FormatName;
   name?: string;
+  /** Verilog: the module to read (default: the one marked (* top *), else Yosys's pick). */
+  top?: string;
 }
 
 /** Parses bytes of any supported format. Throws CircuitError. */
 export function parseCircuitBytes(bytes: Uint8Array, opts: ParseOptions = {}): Circuit {
   const format = opts.format ?? detectFormat(opts.file, bytes);
+  const src = sourceFromBytes(bytes, opts.file, opts.name);
   try {
-    return PARSERS[format](sourceFromBytes(bytes, opts.file, opts.name));
+    if (format === 'verilog' && opts.top !== undefined) return parseVerilog(src, { top: opts.top });
+    return PARSERS[format](src);
   } catch (e) {
     // A file whose extension chose the format but whose content looks like another one (a
     // .bench saved as .txt): the error says which format to pass.

@@ -347,7 +347,7 @@ describe('the CLI on .cvp', () => {
       [['gen', 'cvp-instance', '-o', join(dir, 'a.x')], `gatecot: cannot tell the output format from '${join(dir, 'a.x')}': use a .gc, .txt or .cvp name\n`],
       [['stats', bad], `gatecot: ${bad}:2:7: in2 of description 2 is 2, not an earlier gate: operands are earlier ids, 1 to 1\n`],
       [['eval', bad, '--bits', '1'], `gatecot: ${bad}:2:7: in2 of description 2 is 2, not an earlier gate: operands are earlier ids, 1 to 1\n`],
-      [['stats', c17, '--format', 'vhdl'], "gatecot: unknown --format 'vhdl' (expected gc, bristol, bristol-old, aag, aig, bench, blif or cvp)\n"],
+      [['stats', c17, '--format', 'vhdl'], "gatecot: unknown --format 'vhdl' (expected gc, bristol, bristol-old, aag, aig, bench, blif, cvp or verilog)\n"],
     ];
     for (const [argv, err] of cases) {
       const r = await cli(...argv);

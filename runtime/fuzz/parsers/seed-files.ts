@@ -17,7 +17,7 @@ export interface SeedFile {
 
 /** File extension of each format (Bristol files are .txt). */
 export const FORMAT_EXT: Record<FormatName, string> = {
-  gc: 'gc', bristol: 'txt', 'bristol-old': 'txt', aag: 'aag', aig: 'aig', bench: 'bench', blif: 'blif', cvp: 'cvp',
+  gc: 'gc', bristol: 'txt', 'bristol-old': 'txt', aag: 'aag', aig: 'aig', bench: 'bench', blif: 'blif', cvp: 'cvp', verilog: 'v',
 };
 
 const GC = `// 2-bit adder: s = a + b
