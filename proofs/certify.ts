@@ -5,8 +5,11 @@
 //                  [exp] and division checked against exact arithmetic
 //   3 gate lemma   the feed-forward block computes each gate type, with fetched bits off by ε
 //   4 all inputs   induction over positions: the argmax is the right token whatever the input
+// Uniform models (several layers): proofs/uniform/circuit.ts. Latent models (looped, looped-cot,
+// deep: no CoT, argmax readout): proofs/latent/certify.ts, with a fifth claim (the induction over
+// applied layers) and an optional loop count.
 
-import { writeCircuit } from '../circuits/index.js';
+import { UserError, writeCircuit } from '../circuits/index.js';
 import { sha256, modelToBytes, type Bound, type Model } from '../model/index.js';
 import { certContext } from './context.js';
 import { gateClaim } from './gate.js';
@@ -16,6 +19,7 @@ import { enclosureSweep } from './enclosure.js';
 import { sweep, type SweepOptions, type SweepResult } from './sweep.js';
 import { CERT_VERSION, type Certificate, type ClaimResult } from './types.js';
 import { certifyLayers } from './uniform/circuit.js';
+import { certifyLatent } from './latent/certify.js';
 import { parseArith } from '../runtime/index.js';
 
 export function modelHash(m: Model): string {
@@ -34,6 +38,8 @@ export interface CertifyOptions extends SweepOptions {
    * summation order, faithful rounding, WGSL's exp and division accuracy; enclosure.ts);
    * nearest: the CPU reference's own round-to-nearest operations in its own order, exactly. */
   rounding?: 'outward' | 'nearest';
+  /** Latent looped models: the loop count certified (default: the model's own). */
+  loops?: number;
 }
 
 function runSweep(ctx: ReturnType<typeof certContext>, opts: CertifyOptions): { sw: SweepResult; method: string } {
@@ -46,6 +52,8 @@ function runSweep(ctx: ReturnType<typeof certContext>, opts: CertifyOptions): { 
 }
 
 export function certify(bound: Bound, arith: string, opts: CertifyOptions = {}): Certificate {
+  if (bound.model.meta.readout === 'argmax') return certifyLatentModel(bound, arith, opts);
+  if (opts.loops !== undefined) throw new UserError('a loop count was given, but this model has no loop (compile it with --mode looped or looped-cot)');
   if (bound.model.layers.length > 1) return certifyMultiLayer(bound, arith, opts);
   const t0 = performance.now();
   const { model, circuit } = bound;
@@ -112,7 +120,7 @@ export function certify(bound: Bound, arith: string, opts: CertifyOptions = {}):
 }
 
 /** The certificate of the claims, with its digest. */
-function sealed(bound: Bound, arithName: string, claims: ClaimResult[], first: number, margins: Float64Array, t0: number): Certificate {
+function sealed(bound: Bound, arithName: string, claims: ClaimResult[], first: number, margins: Float64Array | (number | null)[], t0: number, latent?: Pick<Certificate, 'construction' | 'loops' | 'applied_layers' | 'settle'>): Certificate {
   const { model, circuit } = bound;
   const cert: Omit<Certificate, 'digest'> = {
     version: CERT_VERSION,
@@ -121,11 +129,12 @@ function sealed(bound: Bound, arithName: string, claims: ClaimResult[], first: n
     circuit_name: circuit.name,
     cot: model.meta.cot,
     ...(model.meta.mode === 'uniform' ? { mode: 'uniform', capacity: model.meta.capacity } : {}),
+    ...(latent ?? {}),
     arith: arithName,
     seq_len: bound.seq.seqLen,
     claims,
     first_position: first,
-    margins: Array.from(margins, (x) => (Number.isNaN(x) ? null : x)),
+    margins: Array.from(margins, (x) => (x === null || Number.isNaN(x) ? null : x)),
     verdict: claims.every((c) => c.holds),
     seconds: (performance.now() - t0) / 1000,
   };
@@ -138,4 +147,12 @@ function certifyMultiLayer(bound: Bound, arith: string, opts: CertifyOptions): C
   const name = parseArith(arith).name;
   const r = certifyLayers(bound, name, opts.onProgress ? { onProgress: opts.onProgress } : {});
   return sealed(bound, name, [structureClaim(bound.model), ...r.claims], r.firstPosition, r.margins, t0);
+}
+
+/** Latent models (no CoT, argmax readout): proofs/latent/certify.ts. Margins per wire position (1 + w). */
+function certifyLatentModel(bound: Bound, arith: string, opts: CertifyOptions): Certificate {
+  const t0 = performance.now();
+  const r = certifyLatent(bound, arith, { ...(opts.loops !== undefined ? { loops: opts.loops } : {}), ...(opts.rounding ? { rounding: opts.rounding } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+  const latent = { construction: bound.model.meta.construction ?? 'looped', ...(r.loops !== undefined ? { loops: r.loops } : {}), applied_layers: r.applied, settle: r.settle };
+  return sealed(bound, r.arith, r.claims, bound.seq.valuePos[0] ?? 1, r.margins, t0, latent);
 }

@@ -22,6 +22,13 @@ export interface Certificate {
   /** Present for a uniform model: its mode and capacity (the circuit is the one certified). */
   mode?: string;
   capacity?: number;
+  /** Latent models (no CoT): the construction, the loop count certified (looped models), the
+   * layers applied, and per wire the first applied layer from which its value is established
+   * (null: not after the last). margins[w] is then wire w's margin at position first_position + w. */
+  construction?: string;
+  loops?: number;
+  applied_layers?: number;
+  settle?: (number | null)[];
   arith: string;
   seq_len: number;
   claims: ClaimResult[];

@@ -8,7 +8,7 @@ import { recheck } from '../../proofs/check/index.js';
 import type { CliContext } from '../context.js';
 import { EXIT_CHECK_FAILED, UsageError } from '../errors.js';
 import { loadCircuit, writeOutput } from '../files.js';
-import { isModelFile, loadCircuitOrModel, readBytes, type CompileFlags } from '../load.js';
+import { isModelFile, loadCircuitOrModel, parseLoops, readBytes, type CompileFlags } from '../load.js';
 import { registerScaling } from './scaling.js';
 import { WorkProgress } from '../progress.js';
 
@@ -21,6 +21,10 @@ function summary(c: Certificate['claims'][number]): string {
   const e = c.evidence;
   switch (c.claim) {
     case 'structure': {
+      if (e.construction !== undefined) {
+        const applied = e.construction === 'deep' ? `each applied once` : `applied ${e.applied_layers} times (${e.loops} loops; the circuit needs ${e.loops_needed})`;
+        return `${e.construction}: ${e.stored_layers} stored layer(s) x ${e.heads_per_layer} heads, ${applied}, d_model ${e.d_model} = ${e.formula} (k = ${e.k}), ${e.non_finite_weights} non-finite weights`;
+      }
       const shape = e.layers === 1 ? `1 layer x ${e.heads_per_layer} heads` : `${e.layers} layers x ${e.heads_per_layer} heads`;
       const v = e.L !== undefined ? `L = ${e.L}, capacity ${e.capacity}` : `k = ${e.k}`;
       return `${shape}, d_model ${e.d_model} = ${e.formula} (${v}), ${e.non_finite_weights} non-finite weights`;
@@ -39,7 +43,14 @@ function summary(c: Certificate['claims'][number]): string {
         : e.epsilon !== undefined
           ? `every gate type, all 4 input pairs, bits off by ${fmt(e.epsilon)}: margin ${fmt(e.min_margin)}`
           : `block ${e.block} (layer ${e.layer}): every gate type from its token, all 4 input pairs: margin ${fmt(e.min_margin)}`;
+    case 'induction':
+      return e.reason !== undefined
+        ? String(e.reason)
+        : `${e.statement}: ${e.wires_due} of ${e.wires} wires due by the last layer (${e.position_steps} position steps evaluated, ${e.position_steps_kept} unchanged; up to ${e.max_cases} cases at a position; ${e.rounding === 'outward' ? 'outward rounding' : e.rounding === 'nearest' ? "the CPU reference's round-to-nearest order" : 'exact'}${e.exact_states === true ? ', every state exact' : ''})`;
     default:
+      if (e.reason === undefined && e.outputs !== undefined) {
+        return `every output's argmax is its value after the last of ${e.applied_layers} applied layers, ${e.min_margin === null ? `${e.outputs_established} of ${e.outputs} outputs established` : `margin >= ${fmt(e.min_margin)}`}, for all ${e.inputs_covered} inputs (${e.wires_established} wires established; ${e.rounding === 'outward' ? 'outward rounding: every binary32 evaluation order' : e.rounding === 'nearest' ? "the CPU reference's round-to-nearest order" : 'exact'})`;
+      }
       return e.reason !== undefined
         ? String(e.reason)
         : `margin >= ${fmt(e.min_margin)} at all ${e.positions} CoT positions, for all ${e.inputs_covered} inputs` +
@@ -57,13 +68,20 @@ export function certificateTable(cert: Certificate): string {
   const rows = cert.claims.map((c) => `${c.claim.padEnd(16)} ${(c.holds ? 'yes' : 'NO').padEnd(5)} ${summary(c)}`);
   const fails = cert.claims.filter((c) => !c.holds && c.failure).map((c) => `  ${c.claim} fails${c.failure!.position >= 0 ? ` at position ${c.failure!.position}` : ''}: ${c.failure!.detail}`);
   return [
-    `certify ${cert.circuit_name}: ${cert.mode === 'uniform' ? `uniform model (capacity ${cert.capacity}), ` : ''}${cert.cot} CoT, ${cert.arith}, S ${cert.seq_len}, model ${cert.model_hash.slice(0, 12)}`,
+    `certify ${cert.circuit_name}: ${cert.mode === 'uniform' ? `uniform model (capacity ${cert.capacity}), ` : ''}${cert.construction !== undefined ? `${cert.construction} (no CoT, argmax readout), ${cert.applied_layers} applied layers${cert.loops !== undefined ? ` (${cert.loops} loops)` : ''}` : `${cert.cot} CoT`}, ${cert.arith}, S ${cert.seq_len}, model ${cert.model_hash.slice(0, 12)}`,
     `${'claim'.padEnd(16)} ${'holds'.padEnd(5)} evidence`,
     ...rows,
     ...fails,
     `verdict: ${cert.verdict ? 'CERTIFIED for every input' : 'NOT CERTIFIED'} (${cert.seconds.toFixed(2)} s)`,
     '',
   ].join('\n');
+}
+
+/** certify --loops K: a whole number (parseLoops' checks); auto has no fixed count to prove. */
+function certifyLoops(s: string | undefined): number | undefined {
+  const l = parseLoops(s);
+  if (l === 'auto') throw new UsageError('certify needs a fixed loop count: --loops auto stops when the residual stops changing on the inputs run, which a proof for every input cannot observe; give --loops K');
+  return l;
 }
 
 function allCircuits(ctx: CliContext, file: string, o: CompileFlags & { arith: string; output?: string; force?: boolean; json?: boolean }): void {
@@ -131,20 +149,25 @@ export function registerProofs(program: Command, ctx: CliContext): void {
     .option('--force', 'overwrite an existing certificate file')
     .option('--json', 'print the certificate as JSON')
     .option('--all-circuits', 'a uniform model: certify it for EVERY well-formed circuit of at most its capacity and every input (needs --arith fixed:s or float:e,s)')
-    .action((file: string, o: CompileFlags & { arith: string; method: string; rounding?: string; output?: string; force?: boolean; json?: boolean; allCircuits?: boolean }) => {
+    .option('--loops <k>', 'a looped model: certify it run with k loops instead of its own count (auto is refused: a proof needs a fixed count)')
+    .action((file: string, o: CompileFlags & { arith: string; method: string; rounding?: string; output?: string; force?: boolean; json?: boolean; allCircuits?: boolean; loops?: string }) => {
       if (o.rounding !== undefined && o.arith !== 'f32') throw new UsageError(`--rounding chooses how f32 is rounded; it does not apply to --arith ${o.arith}`);
       o.rounding ??= 'outward';
+      if (o.allCircuits && o.loops !== undefined) throw new UsageError('--all-circuits certifies a uniform CoT model: --loops does not apply');
       if (o.allCircuits) return allCircuits(ctx, file, o);
       if (!['auto', 'fast', 'exhaustive'].includes(o.method)) throw new UsageError(`--method must be auto, fast or exhaustive, got '${o.method}'`);
       if (o.rounding !== 'outward' && o.rounding !== 'nearest') throw new UsageError(`--rounding must be outward or nearest, got '${o.rounding}'`);
       if (o.arith === 'f16') throw new UsageError('certify supports f32, f64, fixed:s and float:e,s');
+      const loops = certifyLoops(o.loops);
       const bound = loadCircuitOrModel(file, o);
+      if (loops !== undefined && !bound.model.meta.loop) throw new UsageError(`--loops applies to a looped model (compile with --mode looped or looped-cot); ${file} has no loop`);
+      const latent = bound.model.meta.readout === 'argmax';
       let bar: WorkProgress | undefined;
       const progress = (done: number, total: number): void => {
-        bar ??= new WorkProgress(ctx.io, 'certify', 'positions', total, o.arith === 'f32' && o.rounding === 'outward' ? '--rounding nearest (the CPU reference exactly), or --method fast' : '--method fast');
+        bar ??= new WorkProgress(ctx.io, 'certify', latent ? 'applied layers' : 'positions', total, o.arith === 'f32' && o.rounding === 'outward' ? '--rounding nearest (the CPU reference exactly), or --method fast' : '--method fast');
         bar.update(done);
       };
-      const cert = certify(bound, o.arith, { method: o.method as CertifyMethod, rounding: o.rounding, onProgress: progress });
+      const cert = certify(bound, o.arith, { method: o.method as CertifyMethod, rounding: o.rounding, ...(loops !== undefined ? { loops } : {}), onProgress: progress });
       bar?.clear();
       if (o.output) writeOutput(o.output, JSON.stringify(cert) + '\n', Boolean(o.force));
       ctx.io.out(o.json ? JSON.stringify(cert) + '\n' : certificateTable(cert));

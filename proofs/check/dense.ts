@@ -48,6 +48,18 @@ export function mul(R: (x: number) => number, A: Rows, x: Float64Array, xo: numb
   }
 }
 
+/** The feed-forward layer at one position, in place: h[ho + c] += [W2·relu([W1·h + b1]) + b2]_c,
+ * rounded as the runtime rounds it (z: L.m and f: d entries of scratch). */
+export function feedForwardAt(R: (x: number) => number, L: Layer, h: Float64Array, ho: number, z: Float64Array, f: Float64Array): void {
+  mul(R, L.w1, h, ho, z, 0);
+  for (let u = 0; u < L.m; u++) {
+    const y = R(z[u]! + L.b1[u]!);
+    z[u] = y > 0 ? y : 0;
+  }
+  mul(R, L.w2, z, 0, f, 0);
+  for (let c = 0; c < f.length; c++) h[ho + c] = R(h[ho + c]! + R(f[c]! + L.b2[c]!));
+}
+
 /** The coordinates row r reads. */
 export function readsOf(A: Rows, r: number): number[] {
   return Array.from(A.col.subarray(A.start[r]!, A.start[r + 1]!));
@@ -63,7 +75,7 @@ interface Head {
   wo: Rows;
 }
 
-interface Layer {
+export interface Layer {
   heads: Head[];
   m: number;
   w1: Rows;
@@ -140,7 +152,7 @@ export class DenseNet {
   }
 
   /** Dense causal softmax of one head over every position, from queries Q and keys K ([p * dk + t]). */
-  private softmax(Q: Float64Array, K: Float64Array, dk: number, S: number): HeadWeights {
+  softmax(Q: Float64Array, K: Float64Array, dk: number, S: number): HeadWeights {
     const { R } = this;
     const s = new Float64Array(S);
     const e = new Float64Array(S);
@@ -226,15 +238,7 @@ export class DenseNet {
       for (let x = 0; x < S * d; x++) h[x] = R(h[x]! + acc[x]!);
       const z = new Float64Array(L.m);
       const f = new Float64Array(d);
-      for (let p = 0; p < S; p++) {
-        mul(R, L.w1, h, p * d, z, 0);
-        for (let u = 0; u < L.m; u++) {
-          const y = R(z[u]! + L.b1[u]!);
-          z[u] = y > 0 ? y : 0;
-        }
-        mul(R, L.w2, z, 0, f, 0);
-        for (let c = 0; c < d; c++) h[p * d + c] = R(h[p * d + c]! + R(f[c]! + L.b2[c]!));
-      }
+      for (let p = 0; p < S; p++) feedForwardAt(R, L, h, p * d, z, f);
     });
     return { h, weights, outs };
   }

@@ -19,6 +19,7 @@ import { identityProblems, rel, sha, type CertClaim, type RecheckResult } from '
 import { recheckAllCircuits } from './all-circuits.js';
 import { recomputeMargins, tokenDependentHead, type Recomputed } from './margins.js';
 import { recheckUniformCircuit } from './uniform.js';
+import { recheckLatent } from './latent.js';
 
 /**
  * The margins prove that every position holds the value of the wire its metadata entry names;
@@ -118,6 +119,7 @@ export function recheck(cert: Record<string, unknown>, m: Model, circuit?: Circu
     return circuit ? recheckUniformCircuit(cert, m, circuit) : fail(["a uniform model's per-circuit certificate is re-checked with its circuit"]);
   }
   if (circuit) return fail(['a positional model carries its circuit: its certificate is re-checked without another']);
+  if (m.meta.readout === 'argmax') return recheckLatent(cert, m);
   const meta = m.meta;
   problems.push(...identityProblems(cert, m));
   if (cert.circuit_hash !== meta.circuit_hash || sha(meta.circuit) !== meta.circuit_hash) problems.push('the circuit hash does not match the model\'s circuit');

@@ -46,7 +46,7 @@ export interface AttentionPass {
 }
 
 /** Code bits of a box row pair by pair: +1/-1 when the box lies beyond ±half·scale, 0 when exactly 0, NaN otherwise. */
-function codeOf(lo: Float64Array, hi: Float64Array, pairs: number, scale: number, exact: boolean): Float64Array {
+export function codeOf(lo: Float64Array, hi: Float64Array, pairs: number, scale: number, exact: boolean): Float64Array {
   const out = new Float64Array(pairs);
   for (let i = 0; i < pairs; i++) {
     const a = lo[2 * i]!;
@@ -57,7 +57,7 @@ function codeOf(lo: Float64Array, hi: Float64Array, pairs: number, scale: number
   return out;
 }
 
-const keyOf = (code: Float64Array): string => Array.from(code, (x) => (x > 0 ? '+' : x < 0 ? '-' : '0')).join('');
+export const keyOf = (code: Float64Array): string => Array.from(code, (x) => (x > 0 ? '+' : x < 0 ? '-' : '0')).join('');
 
 export function attentionPass(net: Network): AttentionPass {
   const { pm, ops } = net;
@@ -80,7 +80,7 @@ export function attentionPass(net: Network): AttentionPass {
       const alphaHi = new Float64Array(S);
       const eta = new Float64Array(S);
       // Per pair, the most a key with code bit +1 / -1 contributes, over every key (outward bound U).
-      const kr = outward(k, P);
+      const kr = keyRanges(k, P);
       const index = new Map<string, number[]>();
       for (let p = 0; p < S; p++) {
         const kc = codeOf(k[p]!.lo, k[p]!.hi, P, lam, exact);
@@ -146,7 +146,7 @@ function prefixHull(v: Box[], dv: number): { lo: Float64Array; hi: Float64Array 
   return { lo, hi };
 }
 
-interface KeyRanges {
+export interface KeyRanges {
   /** Per pair: the largest |k| over keys with bit +1 and -1, and the range of the constant term. */
   posHi: Float64Array;
   posLo: Float64Array;
@@ -158,7 +158,7 @@ interface KeyRanges {
   zero: Uint8Array;
 }
 
-function outward(k: Box[], P: number): KeyRanges {
+export function keyRanges(k: Box[], P: number): KeyRanges {
   const r: KeyRanges = {
     posHi: new Float64Array(P).fill(-Infinity),
     posLo: new Float64Array(P).fill(Infinity),
@@ -190,7 +190,7 @@ const maxProd = (a: number, b: number, c: number, e: number): number => Math.max
 const minProd = (a: number, b: number, c: number, e: number): number => Math.min(a * c, a * e, b * c, b * e);
 
 /** Target weight bounds and the weight elsewhere, for a query box q matched to key box kt. */
-function weights(q: Box, kt: Box, qc: Float64Array, kr: KeyRanges, P: number, n: number): { lo: number; hi: number; eta: number } {
+export function weights(q: Box, kt: Box, qc: Float64Array, kr: KeyRanges, P: number, n: number): { lo: number; hi: number; eta: number } {
   // the target's score
   let sLo = 0;
   let sHi = 0;
