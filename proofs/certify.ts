@@ -9,6 +9,7 @@
 // deep: no CoT, argmax readout): proofs/latent/certify.ts, with a fifth claim (the induction over
 // applied layers) and an optional loop count.
 
+import { finiteClaims } from './finite.js';
 import { UserError, writeCircuit } from '../circuits/index.js';
 import { sha256, modelToBytes, type Bound, type Model } from '../model/index.js';
 import { certContext } from './context.js';
@@ -122,6 +123,7 @@ export function certify(bound: Bound, arith: string, opts: CertifyOptions = {}):
 /** The certificate of the claims, with its digest. */
 function sealed(bound: Bound, arithName: string, claims: ClaimResult[], first: number, margins: Float64Array | (number | null)[], t0: number, latent?: Pick<Certificate, 'construction' | 'loops' | 'applied_layers' | 'settle'>): Certificate {
   const { model, circuit } = bound;
+  claims = finiteClaims(model, claims, margins);
   const cert: Omit<Certificate, 'digest'> = {
     version: CERT_VERSION,
     model_hash: modelHash(model),

@@ -13,6 +13,7 @@ import { registerScaling } from './scaling.js';
 import { WorkProgress } from '../progress.js';
 
 function fmt(x: unknown): string {
+  if (typeof x === 'number' && !Number.isFinite(x)) return `${x} (not a finite number: the arithmetic overflowed)`;
   if (typeof x === 'number') return Number.isInteger(x) ? String(x) : Math.abs(x) < 1e-3 && x !== 0 ? x.toExponential(2) : String(Number(x.toPrecision(Math.abs(x) > 0.999 && Math.abs(x) < 1 ? 7 : 4)));
   return String(x);
 }
