@@ -5,7 +5,7 @@
 // with `latent` a latent construction (no CoT), and with mode 'uniform' and latent 'looped' the
 // smallest uniform looped model (compiler/uniform/looped.ts).
 
-import { UserError, type Circuit } from '../circuits/index.js';
+import { Op, UserError, type Circuit } from '../circuits/index.js';
 import { MODEL_FORMAT_VERSION, sha256, type BlockSpaces, type CotFormat, type Model, type ModelMode, type PositionalMeta, type PositionalModel } from '../model/index.js';
 import { positionEmbedding, tokenEmbedding } from './blocks/embedding.js';
 import { gateFeedForward } from './blocks/gate-ff.js';
@@ -46,6 +46,11 @@ export function compile(c: Circuit, opts: CompileOptions = {}): Model {
     const scale = opts.scale !== undefined ? { scale: opts.scale } : {};
     if (opts.mode === 'uniform') return compileUniformLooped(Math.max(2, c.nInputs + c.ops.length), scale);
     return compileLatent(c, opts.latent, scale);
+  }
+  // A positional model's fault is in this circuit's weights: one that changes nothing is refused
+  // (a uniform model's fault is in weights that serve every circuit, so it stays).
+  if (opts.fault === 'swap-gate' && opts.mode !== 'uniform' && !c.ops.includes(Op.AND)) {
+    throw new UserError(`the fault swap-gate (AND computed as OR) changes nothing in ${c.name}: it has no AND gate, so the model would be sound`);
   }
   if (opts.mode === 'uniform') {
     if (opts.cot === 'gate') throw new UserError('a uniform model writes the 4-token CoT: the gate CoT is positional only');

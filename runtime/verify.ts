@@ -23,6 +23,8 @@ export interface HeadFocus {
 
 export interface MismatchDetail {
   input: number;
+  /** The failing input's bits, wire 0 first (what `trace --bits` takes). */
+  bits: string;
   /** Position whose argmax was wrong; the wrong token is the one for position + 1. */
   position: number;
   gate: number;
@@ -54,6 +56,10 @@ export interface VerifyOptions {
   batch?: number;
   /** Inputs done so far (a fraction within an engine call, where the engine reports one). */
   onProgress?: (inputsDone: number, total: number) => void;
+}
+
+function bitsText(x: Uint8Array): string {
+  return Array.from(x, (b) => (b ? '1' : '0')).join('');
 }
 
 export function gateLabel(c: Circuit, g: number): string {
@@ -100,7 +106,7 @@ export async function verifyModel(bound: Bound, engine: Engine, inputs: Uint8Arr
     mismatches,
     seconds: (performance.now() - t0) / 1000,
   };
-  if (first) report.first = describeMismatch(bound, engine.arith, first);
+  if (first) report.first = { ...describeMismatch(bound, engine.arith, first), bits: bitsText(inputs[first.input]!) };
   return report;
 }
 
@@ -149,7 +155,7 @@ async function verifyLatent(bound: Bound, engine: Engine, inputs: Uint8Array[], 
     seconds: (performance.now() - t0) / 1000,
     ...(loops > 0 ? { loops } : {}),
   };
-  if (first) report.first = describeLatentMismatch(bound, first, outputIndex.get(first.wire), wrongOutputs);
+  if (first) report.first = { ...describeLatentMismatch(bound, first, outputIndex.get(first.wire), wrongOutputs), bits: bitsText(inputs[first.input]!) };
   return report;
 }
 
@@ -161,7 +167,7 @@ interface LatentMismatch {
   produced: number;
 }
 
-function describeLatentMismatch(bound: Bound, f: LatentMismatch, output: number | undefined, wrongOutputs: number): MismatchDetail {
+function describeLatentMismatch(bound: Bound, f: LatentMismatch, output: number | undefined, wrongOutputs: number): Omit<MismatchDetail, 'bits'> {
   const { model, circuit: c } = bound;
   const gate = f.wire >= c.nInputs ? f.wire - c.nInputs : -1;
   const where = output !== undefined ? `output ${output} (${wireLabel(c, f.wire)}; ${wrongOutputs} wrong output value(s) in all)` : `internal wire ${wireLabel(c, f.wire)}`;
@@ -184,7 +190,7 @@ function describeMismatch(
   bound: Bound,
   arithName: string,
   f: { input: number; position: number; expected: number; produced: number; seq: Int32Array },
-): MismatchDetail {
+): Omit<MismatchDetail, 'bits'> {
   const { model, circuit: c, seq } = bound;
   const detailArith = ['f64', 'f32', 'f16'].includes(arithName) || arithName.includes(':') ? arithName : 'f32';
   const pm = prepare(model, parseArith(detailArith));

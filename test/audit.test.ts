@@ -83,3 +83,29 @@ describe('check-cert', () => {
     await oneLine(['check-cert', cert, c17], /c17\.bench: not a model file/);
   });
 });
+
+describe('claims you can trust', () => {
+  it('--inject-fault swap-gate on a circuit without AND says the fault changes nothing', () =>
+    oneLine(['verify', c17, '--inject-fault', 'swap-gate'], /^gatecot: the fault swap-gate \(AND computed as OR\) changes nothing in c17: it has no AND gate/));
+  it("verify's failure report gives the failing input's bits (text and JSON)", async () => {
+    const c432 = shared('iscas85/c432.bench');
+    const t = await cli('verify', c432, '--inject-fault', 'swap-gate', '--samples', '2');
+    expect(t.code).toBe(1);
+    const bits = /first: input (\d+) \(bits ([01]+): trace it with --bits\)/.exec(t.stdout);
+    expect(bits?.[2]).toHaveLength(36);
+    const j = JSON.parse((await cli('verify', c432, '--inject-fault', 'swap-gate', '--samples', '2', '--json')).stdout);
+    expect(j.first_mismatch.bits).toBe(bits?.[2]);
+    // The bits reproduce the failure in trace.
+    const tr = await cli('trace', c432, '--inject-fault', 'swap-gate', '--bits', bits![2]!, '--json');
+    expect(tr.code).toBe(1);
+  });
+  it('certify: non-finite weights fail every numeric claim, with the reason in words', async () => {
+    const big = join(tmp, 'big.safetensors');
+    expect((await cli('compile', c17, '--scale', '1e40', '-o', big)).code).toBe(0);
+    const r = await cli('certify', big, '--rounding', 'nearest', '--json');
+    expect(r.code).toBe(1);
+    const cert = JSON.parse(r.stdout);
+    for (const cl of cert.claims) expect(cl.holds, cl.claim).toBe(false);
+    expect(cert.claims.find((x: { claim: string }) => x.claim === 'retrieval lemma').failure.detail).toMatch(/non-finite weights/);
+  });
+});

@@ -283,12 +283,12 @@ function verifyText(b: Bound, r: VerifyReport, engine: string): string {
     return (
       head +
       `FAIL: ${r.mismatches} wrong values in ${r.positions_checked} ${where} over ${r.inputs_tested} inputs (${r.seconds.toFixed(2)} s)\n` +
-      `first: input ${f.input}, ${f.gateLabel}: the argmax at position ${f.position} is '${f.produced}' where '${f.expected}' was expected\n`
+      `first: input ${f.input} (bits ${f.bits || 'none'}), ${f.gateLabel}: the argmax at position ${f.position} is '${f.produced}' where '${f.expected}' was expected\n`
     );
   }
   const lines = [
     head + `FAIL: ${r.mismatches} wrong tokens in ${r.positions_checked} CoT positions over ${r.inputs_tested} inputs (${r.seconds.toFixed(2)} s)`,
-    `first: input ${f.input}, position ${f.position + 1} holds '${f.produced}' where '${f.expected}' was expected`,
+    `first: input ${f.input} (bits ${f.bits || 'none'}: trace it with --bits), position ${f.position + 1} holds '${f.produced}' where '${f.expected}' was expected`,
     `  gate ${f.gate}: ${f.gateLabel}`,
     ...f.heads.map((h) => `  ${h.name}: target ${h.target} weight ${h.targetWeight.toPrecision(3)}; top ${h.top.map((t) => `${t.pos}:${t.weight.toPrecision(3)}`).join(' ')} (${f.detailArith})`),
   ];
