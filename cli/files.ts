@@ -64,17 +64,22 @@ export function prepareOutputDir(dir: string, files: string[], force: boolean): 
   for (const f of files) checkOutput(join(dir, f), force);
 }
 
+/** How many gates the file written in `format` holds (cvp: the circuit's and one constant per input wire). */
+export function writtenGateCount(c: Circuit, format: WritableFormat, text: string): number {
+  if (format === 'cvp') return c.nInputs + c.ops.length;
+  // .gc keeps one statement per gate; Bristol Fashion states its gate count first.
+  return format === 'gc' ? c.ops.length : Number(/^\s*(\d+)/.exec(text)?.[1]);
+}
+
 /**
  * The gates of a circuit as written in `format`: "N gates", or both counts when the Bristol
  * writer wrote more (it lowers OR, NOR, NAND and XNOR into 2-3 gates and copies some output bits)
  * or the cvp writer did (one constant gate per input wire).
  */
 export function writtenGates(c: Circuit, format: WritableFormat, text: string): string {
+  const n = writtenGateCount(c, format, text);
   if (format === 'cvp') {
-    const n = c.nInputs + c.ops.length;
     return c.nInputs === 0 ? `${n} gates` : `${n} gates: the circuit's ${c.ops.length} and ${c.nInputs} constants for its input wires`;
   }
-  // .gc keeps one statement per gate; Bristol Fashion states its gate count first.
-  const n = format === 'gc' ? c.ops.length : Number(/^\s*(\d+)/.exec(text)?.[1]);
   return n === c.ops.length ? `${n} gates` : `${n} gates: the circuit's ${c.ops.length}, lowered to XOR, AND, INV, EQ and EQW`;
 }

@@ -12,11 +12,13 @@ import {
   writeCircuit,
   writeCvp,
   type BitOrder,
+  type Circuit,
   type WritableFormat,
 } from '../../circuits/index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { loadCircuit, writeOutput, writtenGates } from '../files.js';
+import { loadCircuit, writeOutput, writtenGateCount, writtenGates } from '../files.js';
+import { bitString, inputGroups, outputGroups, printJson, valuesJson, circuitJson } from './json.js';
 import { inputOptions } from './shared.js';
 
 export function parseOrder(s: string | undefined): BitOrder {
@@ -45,16 +47,17 @@ export function registerCircuitCommands(program: Command, ctx: CliContext): void
       const c = loadCircuit(file, o.format);
       const s = circuitStats(c);
       if (o.json) {
-        ctx.io.out(JSON.stringify({ inputs: s.inputs, outputs: s.outputs, gates: s.gates, total_gates: s.total_gates, depth: s.depth, wires: s.wires }) + '\n');
+        // inputs/outputs: the widths (kept as they were); input_groups/output_groups: names and widths.
+        printJson(ctx, { name: s.name, inputs: s.inputs, outputs: s.outputs, input_groups: inputGroups(c), output_groups: outputGroups(c), gates: s.gates, total_gates: s.total_gates, depth: s.depth, wires: s.wires });
         return;
       }
-      const groups = (gs: { name: string; width: number }[]) => gs.map((g) => `${g.name}[${g.width}]`).join(' ') || '-';
+      const groups = (gs: { name: string; width: number }[]): string => gs.map((g) => `${g.name}[${g.width}]`).join(' ') || '-';
       const mix = Object.entries(s.gates).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${v}`).join(', ');
       ctx.io.out(
         [
           `circuit  ${s.name}`,
           `inputs   ${s.inputs.reduce((a, b) => a + b, 0)} wires: ${groups(c.inputs)}`,
-          `outputs  ${s.outputs.reduce((a, b) => a + b, 0)} wires: ${groups(c.outputs.map((g) => ({ name: g.name, width: g.wires.length })))}`,
+          `outputs  ${s.outputs.reduce((a, b) => a + b, 0)} wires: ${groups(outputGroups(c))}`,
           `gates    ${s.total_gates}${mix ? ` (${mix})` : ''}`,
           `depth    ${s.depth}`,
           `wires    ${s.wires}`,
@@ -65,11 +68,13 @@ export function registerCircuitCommands(program: Command, ctx: CliContext): void
 
   inputOptions(program.command('eval').description('evaluate a circuit directly on one input').argument('<file>', 'circuit file'))
     .option('--format <fmt>', 'input format')
-    .action((file: string, o: { input: string[]; bits?: string; order: string; format?: string }) => {
+    .option('--json', 'print one JSON object')
+    .action((file: string, o: { input: string[]; bits?: string; order: string; format?: string; json?: boolean }) => {
       const c = loadCircuit(file, o.format);
       const bits = inputBitsFromOptions(c, o);
       const out = evalOutputsOne(c, bits);
-      if (o.bits !== undefined) ctx.io.out(Array.from(out).join('') + '\n');
+      if (o.json) printJson(ctx, evalJson(c, bits, out, parseOrder(o.order)));
+      else if (o.bits !== undefined) ctx.io.out(Array.from(out).join('') + '\n');
       else ctx.io.out(outputHex(c, out, parseOrder(o.order)).map((h) => h + '\n').join(''));
     });
 
@@ -82,7 +87,8 @@ export function registerCircuitCommands(program: Command, ctx: CliContext): void
     .option('--bits <bits>', 'cvp only: fix all input wires to this 0/1 string (first character = first wire); required when the circuit has inputs')
     .option('--format <fmt>', 'input format')
     .option('--force', 'overwrite an existing output file')
-    .action((input: string, o: { output: string; to?: string; bits?: string; format?: string; force?: boolean }) => {
+    .option('--json', 'print one JSON object')
+    .action((input: string, o: { output: string; to?: string; bits?: string; format?: string; force?: boolean; json?: boolean }) => {
       let fmt: WritableFormat | undefined;
       if (o.to !== undefined) {
         if (!(WRITABLE as readonly string[]).includes(o.to)) throw new UsageError(`--to must be gc, bristol or cvp, got '${o.to}'`);
@@ -101,6 +107,22 @@ export function registerCircuitCommands(program: Command, ctx: CliContext): void
         text = writeCircuit(c, fmt);
       }
       writeOutput(o.output, text, Boolean(o.force));
-      ctx.io.out(`wrote ${o.output} (${fmt}, ${writtenGates(c, fmt, text)})\n`);
+      if (o.json) printJson(ctx, { from: input, path: o.output, format: fmt, circuit: circuitJson(c), gates_written: writtenGateCount(c, fmt, text), bytes: Buffer.byteLength(text) });
+      else ctx.io.out(`wrote ${o.output} (${fmt}, ${writtenGates(c, fmt, text)})\n`);
     });
+}
+
+/**
+ * eval --json (and the values of run --json): the circuit, each input and output group's value
+ * in hex (in --order), and all input and output wires as bit strings.
+ */
+export function evalJson(c: Circuit, inBits: Uint8Array, outBits: Uint8Array, order: BitOrder): Record<string, unknown> {
+  return {
+    circuit: circuitJson(c),
+    order,
+    inputs: valuesJson(inputGroups(c), inBits, order),
+    outputs: valuesJson(outputGroups(c), outBits, order),
+    input_bits: bitString(inBits),
+    output_bits: bitString(outBits),
+  };
 }

@@ -18,6 +18,8 @@ import { refuseExistingPage, renderTraceHtml } from '../html/index.js';
 import { ADDER8_GC } from '../examples/adder8.js';
 import { parseCot } from '../load.js';
 import { renderTraceText } from '../trace-text.js';
+import { evalJson } from './circuit.js';
+import { modelJson, outputGroups, printJson, valuesJson } from './json.js';
 import { collect, modelSummaryLine } from './shared.js';
 import { cotText } from './model.js';
 
@@ -35,9 +37,11 @@ export function registerDemo(program: Command, ctx: CliContext): void {
     .option('--cot <format>', '4tok or gate', '4tok')
     .option('--html <file>', 'where to write the trace viewer page (default: a new file in the temporary folder)')
     .option('--force', 'overwrite an existing --html file')
-    .action(async (o: { input: string[]; cot: string; html?: string; force?: boolean }) => {
+    .option('--json', 'print one JSON object')
+    .action(async (o: { input: string[]; cot: string; html?: string; force?: boolean; json?: boolean }) => {
       refuseExistingPage(o.html, Boolean(o.force));
-      const out = (s = '') => ctx.io.out(s + '\n');
+      // --json: the same work, the text lines left out, one object at the end.
+      const out = (s = ''): void => void (o.json ? undefined : ctx.io.out(s + '\n'));
       const c = parseCircuitText(ADDER8_GC, { format: 'gc', file: '<built-in adder8.gc>', name: 'adder8' });
       // Every option is checked before the first line is printed.
       const cot = parseCot(o.cot);
@@ -55,11 +59,11 @@ export function registerDemo(program: Command, ctx: CliContext): void {
       const want = evalOutputsOne(c, bits);
       out(`input     a = 0x${hex[0]}, b = 0x${hex[1]}`);
       out();
+      const cotLine = cotText(bound, seq!);
       out('chain of thought, every token the argmax of the model (gate type, input a, input b, value):');
-      out(wrap(cotText(bound, seq!), 78));
+      out(wrap(cotLine, 78));
       out();
-      const trace = traceGeneration(bound, bits, { gates: (g) => g < 3 });
-      out(renderTraceText(trace).trimEnd());
+      if (!o.json) out(renderTraceText(traceGeneration(bound, bits, { gates: (g) => g < 3 })).trimEnd());
       out();
       const ok = got.every((x, i) => x === want[i]);
       out(`outputs   transformer s = 0x${outputHex(c, got)[0]}, direct evaluation s = 0x${outputHex(c, want)[0]}: ${ok ? 'equal' : 'DIFFERENT'}`);
@@ -77,6 +81,20 @@ export function registerDemo(program: Command, ctx: CliContext): void {
       out(`viewer    ${path}: open it in a browser to step through the chain of thought`);
       const all = ok && f32.ok && fixed.ok;
       out(all ? 'verdict   OK: the transformer computes the circuit' : 'verdict   FAILED');
+      if (o.json) {
+        const verify = [f32, fixed].map((r, k) => ({ arith: k === 0 ? 'f32' : 'fixed:2', inputs_tested: r.inputs_tested, positions_checked: r.positions_checked, mismatches: r.mismatches, ok: r.ok }));
+        printJson(ctx, {
+          ...evalJson(c, bits, got, 'lsb0'),
+          expected: valuesJson(outputGroups(c), want),
+          outputs_equal: ok,
+          model: modelJson(model, bound),
+          cot: cotLine,
+          verify,
+          viewer: path,
+          ok: all,
+          verdict: all ? 'OK' : 'FAILED',
+        });
+      }
       if (!all) ctx.code = EXIT_CHECK_FAILED;
     });
 }

@@ -3,10 +3,11 @@
 
 import type { Command } from 'commander';
 import { writableFormatOf, writeCircuit, type WritableFormat } from '../../circuits/index.js';
-import { GENERATORS } from '../../circuits/gen/index.js';
+import { GENERATORS, type GenOption } from '../../circuits/gen/index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { writeOutput, writtenGates } from '../files.js';
+import { writeOutput, writtenGateCount, writtenGates } from '../files.js';
+import { circuitJson, printJson } from './json.js';
 
 export function registerGen(program: Command, ctx: CliContext): void {
   const families = GENERATORS.map((g) => g.family).join(', ');
@@ -35,6 +36,7 @@ export function registerGen(program: Command, ctx: CliContext): void {
     sub
       .option('-o, --output <file>', 'output file (.gc, .txt = Bristol Fashion, or .cvp = circuit value problem, for families without inputs); default: .gc on stdout')
       .option('--force', 'overwrite an existing output file')
+      .option('--json', 'print one JSON object (without -o: the .gc text in its field "text")')
       .action((o: Record<string, string | boolean | undefined>) => {
         const opts: Record<string, string> = {};
         for (const opt of g.options) {
@@ -44,9 +46,13 @@ export function registerGen(program: Command, ctx: CliContext): void {
           else if (v === true) opts[opt.name] = 'true';
         }
         const c = g.build(opts);
+        // gen --json: the family, every option's value (given, else its default; a switch: true/false), the circuit.
+        const head = (): Record<string, unknown> => ({ family: g.family, options: optionValues(g.options, opts), circuit: circuitJson(c) });
         const out = typeof o.output === 'string' ? o.output : undefined;
         if (out === undefined) {
-          ctx.io.out(writeCircuit(c, 'gc'));
+          const text = writeCircuit(c, 'gc');
+          if (o.json) printJson(ctx, { ...head(), format: 'gc', gates_written: c.ops.length, text });
+          else ctx.io.out(text);
           return;
         }
         const fmt: WritableFormat | undefined = writableFormatOf(out);
@@ -56,9 +62,20 @@ export function registerGen(program: Command, ctx: CliContext): void {
         }
         const text = writeCircuit(c, fmt);
         writeOutput(out, text, o.force === true);
-        ctx.io.out(`wrote ${out} (${g.family}, ${c.nInputs} inputs, ${writtenGates(c, fmt, text)})\n`);
+        if (o.json) printJson(ctx, { ...head(), format: fmt, gates_written: writtenGateCount(c, fmt, text), path: out });
+        else ctx.io.out(`wrote ${out} (${g.family}, ${c.nInputs} inputs, ${writtenGates(c, fmt, text)})\n`);
       });
   }
+}
+
+function optionValues(options: GenOption[], given: Record<string, string>): Record<string, string | boolean> {
+  const r: Record<string, string | boolean> = {};
+  for (const opt of options) {
+    const v = given[opt.name] ?? opt.default;
+    if (opt.kind === 'flag') r[opt.name] = v === 'true';
+    else if (v !== undefined) r[opt.name] = v;
+  }
+  return r;
 }
 
 function camel(name: string): string {

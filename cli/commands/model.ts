@@ -14,7 +14,8 @@ import { EXIT_CHECK_FAILED, UsageError } from '../errors.js';
 import { writeOutput } from '../files.js';
 import { loadCircuitOrModel, parseScale, type CompileFlags } from '../load.js';
 import { parseFault } from '../../compiler/index.js';
-import { inputBitsFromOptions, parseOrder } from './circuit.js';
+import { evalJson, inputBitsFromOptions, parseOrder } from './circuit.js';
+import { circuitJson, modelJson, outputGroups, printJson, valuesJson } from './json.js';
 import { compileOptions, inputOptions, modelSummaryLine, parseIntOpt, runOptions } from './shared.js';
 import { registerTrace } from './trace.js';
 
@@ -46,7 +47,7 @@ interface RunLoops {
  * What a latent model's loop did: the count run (the model's own, the one given, the circuit's
  * depth for a uniform looped model, or what auto found) and where it came from.
  */
-function loopsJson(b: Bound, rl: RunLoops, r: VerifyReport): Record<string, unknown> {
+function loopsJson(b: Bound, rl: RunLoops, r: { loops?: number }): Record<string, unknown> {
   const lp = b.model.meta.loop;
   if (!lp) return {};
   const run = rl.loops === 'auto' ? r.loops ?? 0 : rl.loops ?? lp.count;
@@ -83,8 +84,9 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
       .requiredOption('-o, --output <model>', 'output model file (.safetensors)')
       .option('--uniform', 'the uniform model: the circuit goes in the prompt; one file serves every circuit of at most --max-wires wires (with --mode looped: the uniform looped model, no CoT)')
       .option('--max-wires <N>', 'capacity of a --uniform model: the most wires (inputs + gates) of a circuit it serves')
-      .option('--force', 'overwrite an existing output file'),
-  ).action((file: string | undefined, o: CompileFlags & { output: string; force?: boolean; uniform?: boolean; maxWires?: string }) => {
+      .option('--force', 'overwrite an existing output file')
+      .option('--json', 'print one JSON object'),
+  ).action((file: string | undefined, o: CompileFlags & { output: string; force?: boolean; uniform?: boolean; maxWires?: string; json?: boolean }) => {
     if (o.circuit !== undefined) throw new UsageError('compile takes the circuit as its argument; --circuit goes with a uniform model file');
     if (o.uniform) {
       if (file !== undefined) throw new UsageError('compile --uniform builds one model for every circuit up to --max-wires: give no circuit file (or use FILE --mode uniform)');
@@ -101,7 +103,8 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
       const seconds = (performance.now() - t0) / 1000;
       const bytes = modelToBytes(model);
       writeOutput(o.output, bytes, Boolean(o.force));
-      ctx.io.out(`wrote ${o.output}: ${modelSummaryLine(model)}, ${(bytes.length / 1e6).toFixed(1)} MB (compiled in ${seconds.toFixed(2)} s)\n`);
+      if (o.json) printJson(ctx, { path: o.output, bytes: bytes.length, seconds: Number(seconds.toFixed(3)), model: modelJson(model) });
+      else ctx.io.out(`wrote ${o.output}: ${modelSummaryLine(model)}, ${(bytes.length / 1e6).toFixed(1)} MB (compiled in ${seconds.toFixed(2)} s)\n`);
       return;
     }
     if (o.maxWires !== undefined) throw new UsageError('--max-wires goes with --uniform');
@@ -110,7 +113,8 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
     if (!l.compiled) throw new UsageError(`${file} is already a compiled model`);
     const bytes = modelToBytes(l.model);
     writeOutput(o.output, bytes, Boolean(o.force));
-    ctx.io.out(`wrote ${o.output}: ${modelSummaryLine(l.model)}, ${(bytes.length / 1e6).toFixed(1)} MB (compiled in ${l.compileSeconds.toFixed(2)} s)\n`);
+    if (o.json) printJson(ctx, { path: o.output, bytes: bytes.length, seconds: Number(l.compileSeconds.toFixed(3)), model: modelJson(l.model, l), circuit: circuitJson(l.circuit) });
+    else ctx.io.out(`wrote ${o.output}: ${modelSummaryLine(l.model)}, ${(bytes.length / 1e6).toFixed(1)} MB (compiled in ${l.compileSeconds.toFixed(2)} s)\n`);
   });
 
   runOptions(
@@ -118,9 +122,9 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
       inputOptions(program.command('run').description('generate the chain of thought for one input and print the outputs').argument('<file>', 'circuit or model file')).option(
         '--show-cot',
         'print the generated chain of thought',
-      ),
+      ).option('--json', 'print one JSON object (with --show-cot: the chain of thought in its field "cot")'),
     ),
-  ).action(async (file: string, o: CompileFlags & { input: string[]; bits?: string; order: string; showCot?: boolean; backend: string; arith: string; loops?: string }) => {
+  ).action(async (file: string, o: CompileFlags & { input: string[]; bits?: string; order: string; showCot?: boolean; backend: string; arith: string; loops?: string; json?: boolean }) => {
     const bound = loadCircuitOrModel(file, o);
     const { model, circuit } = bound;
     const bits = inputBitsFromOptions(circuit, o);
@@ -129,16 +133,37 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
     if (notice) ctx.io.err(`gatecot: ${notice}\n`);
     try {
       const prompt = promptOf(bound, bits);
+      const t0 = performance.now();
       const progress = new WorkProgress(ctx.io, 'run', 'positions', bound.seq.seqLen, engine.backend === 'cpu' ? '--backend webgpu' : undefined);
       const ans = await answerSequences(bound, engine, [prompt], { onProgress: (f) => progress.update(Math.floor(f * bound.seq.seqLen)) });
       progress.clear();
+      const seconds = (performance.now() - t0) / 1000;
       const seq = ans.seqs[0]!;
       const got = outputsOfSequence(bound, seq);
       const want = evalOutputsOne(circuit, bits);
-      if (o.showCot) ctx.io.out(cotText(bound, bound.seq.readout === 'argmax' ? prompt : seq, bound.seq.readout === 'argmax' ? seq : undefined) + '\n');
+      const cot = o.showCot ? cotText(bound, bound.seq.readout === 'argmax' ? prompt : seq, bound.seq.readout === 'argmax' ? seq : undefined) : undefined;
+      if (cot !== undefined && !o.json) ctx.io.out(cot + '\n');
       if (ans.loops) ctx.io.err(`gatecot: the loop settled after ${ans.loops[0]} iterations\n`);
-      printOutputs(ctx, circuit, got, o);
-      if (!got.every((x, i) => x === want[i])) {
+      const ok = got.every((x, i) => x === want[i]);
+      if (o.json) {
+        // run --json: eval --json's fields for the transformer's outputs, direct evaluation's as `expected`.
+        const order = parseOrder(o.order);
+        printJson(ctx, {
+          ...evalJson(circuit, bits, got, order),
+          expected: valuesJson(outputGroups(circuit), want, order),
+          ok,
+          backend: engine.backend,
+          arith: engine.arith,
+          model: modelJson(model, bound),
+          prompt_length: bound.seq.promptLength,
+          cot_length: bound.seq.cotLength,
+          seconds: Number(seconds.toFixed(3)),
+          ...loopsJson(bound, rl, { ...(ans.loops ? { loops: ans.loops[0] } : {}) }),
+          ...(engine.backend === 'webgpu' ? { adapter: engine.description } : {}),
+          ...(cot !== undefined ? { cot } : {}),
+        });
+      } else printOutputs(ctx, circuit, got, o);
+      if (!ok) {
         ctx.io.err(`gatecot: the transformer's outputs differ from direct evaluation (${outputHex(circuit, want, parseOrder(o.order)).join(' ')})\n`);
         ctx.code = EXIT_CHECK_FAILED;
       }

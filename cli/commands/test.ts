@@ -5,6 +5,7 @@ import { evalOutputsOne, inputOffsets, toHex, valueToBits, bitsToValue, type Cir
 import type { CliContext } from '../context.js';
 import { EXIT_CHECK_FAILED } from '../errors.js';
 import { loadCircuit } from '../files.js';
+import { printJson } from './json.js';
 
 export interface TestOutcome {
   test: EmbeddedTest;
@@ -39,9 +40,17 @@ export function registerTest(program: Command, ctx: CliContext): void {
     .description("run a circuit file's embedded test cases")
     .argument('<file>', 'circuit file (.gc with `test` lines)')
     .option('--format <fmt>', 'input format')
-    .action((file: string, o: { format?: string }) => {
+    .option('--json', 'print one JSON object')
+    .action((file: string, o: { format?: string; json?: boolean }) => {
       const c = loadCircuit(file, o.format);
       const tests = c.tests ?? [];
+      if (o.json) {
+        const results = tests.map((t) => testJson(c, runEmbeddedTest(c, t)));
+        const failed = results.filter((r) => !r.ok).length;
+        printJson(ctx, { file, circuit: c.name, tests: results, total: results.length, passed: results.length - failed, failed, ok: failed === 0 });
+        if (failed > 0) ctx.code = EXIT_CHECK_FAILED;
+        return;
+      }
       if (tests.length === 0) {
         ctx.io.out(`${file}: no embedded tests\n`);
         return;
@@ -59,4 +68,17 @@ export function registerTest(program: Command, ctx: CliContext): void {
       ctx.io.out(`${tests.length - failed} passed, ${failed} failed\n`);
       if (failed > 0) ctx.code = EXIT_CHECK_FAILED;
     });
+}
+
+/** One test of test --json: its line, the input values it sets and, per output group it checks, the expected and computed values (hex). */
+function testJson(c: Circuit, r: TestOutcome): { line: number; ok: boolean; inputs: Record<string, string>; expected: Record<string, string>; got: Record<string, string> } {
+  const inputs: Record<string, string> = {};
+  for (const g of c.inputs) inputs[g.name] = toHex(r.test.inputs[g.name] ?? 0n, g.width);
+  const expected: Record<string, string> = {};
+  const got: Record<string, string> = {};
+  for (const d of r.diffs) {
+    expected[d.group] = toHex(d.expected, d.width);
+    got[d.group] = toHex(d.got, d.width);
+  }
+  return { line: r.test.line, ok: r.ok, inputs, expected, got };
 }
