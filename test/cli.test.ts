@@ -140,7 +140,7 @@ describe('verify --json', () => {
       const f = JSON.parse(r.stdout).first_mismatch;
       expect(f.token_position).toBe(f.position + 1);
       const text = await cli('verify', c17, ...flags);
-      expect(text.stdout).toContain(`first: input ${f.input}, position ${f.token_position} holds '${f.produced}' where '${f.expected}' was expected`);
+      expect(text.stdout).toContain(`first: input ${f.input} (bits ${f.bits}: trace it with --bits), position ${f.token_position} holds '${f.produced}' where '${f.expected}' was expected`);
       // The model, generating freely on that input, writes the wrong token at token_position
       // after agreeing with the correct model on everything before.
       const bits = sampleInputs(c.nInputs, 16, 1n)[f.input]!;
