@@ -47,7 +47,7 @@ const POSITIONAL_FILES = ['scaling.md', 'scaling.json', 'dmodel.svg', 'precision
 const UNIFORM_FILES = ['scaling.md', 'scaling.json', 'dmodel.svg', 'compile.svg', 'filesize.svg', 'verify.svg', 'margin.svg'];
 
 /** Refuses, before any work, output files that exist (unless --force). */
-function refuseExisting(dir: string | undefined, names: string[], force: boolean): void {
+export function refuseExisting(dir: string | undefined, names: string[], force: boolean): void {
   if (dir === undefined || force) return;
   const there = names.find((n) => existsSync(join(dir, n)));
   if (there) throw new UsageError(`${join(dir, there)} exists; pass --force to overwrite it`);
