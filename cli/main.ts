@@ -3,6 +3,8 @@
 
 import { Command, CommanderError } from 'commander';
 import { registerCircuitCommands } from './commands/circuit.js';
+import { registerCompare } from './commands/compare.js';
+import { registerExperiment } from './commands/experiment.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerDemo } from './commands/demo.js';
 import { registerFuzz } from './commands/fuzz.js';
@@ -36,6 +38,8 @@ function buildProgram(ctx: CliContext): Command {
   registerTest(program, ctx);
   registerDoctor(program, ctx);
   registerFuzz(program, ctx);
+  registerCompare(program, ctx);
+  registerExperiment(program, ctx);
   return program;
 }
 

@@ -16,7 +16,7 @@ export interface PlotSpec {
   yMin?: number;
 }
 
-const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e'];
+const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
 function ticks(lo: number, hi: number, n = 6): number[] {
@@ -50,7 +50,8 @@ export function linePlot(p: PlotSpec): string {
     `<line x1="${m.l}" y1="${H - m.b}" x2="${W - m.r}" y2="${H - m.b}" stroke="black"/>`,
     `<line x1="${m.l}" y1="${m.t}" x2="${m.l}" y2="${H - m.b}" stroke="black"/>`,
   ];
-  const xt = p.logX ? ticks(x0, x1).map((t) => 2 ** t) : ticks(x0, x1);
+  // A log axis ticks whole powers of two only (a short range would otherwise round 2^0.5 to 2^1).
+  const xt = p.logX ? ticks(x0, x1).filter(Number.isInteger).map((t) => 2 ** t) : ticks(x0, x1);
   for (const t of xt) {
     const label = p.logX ? `2^${Math.round(Math.log2(t))}` : String(t);
     out.push(`<line x1="${px(t)}" y1="${H - m.b}" x2="${px(t)}" y2="${H - m.b + 5}" stroke="black"/><text x="${px(t)}" y="${H - m.b + 18}" text-anchor="middle">${label}</text>`);

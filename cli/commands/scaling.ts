@@ -47,7 +47,7 @@ const POSITIONAL_FILES = ['scaling.md', 'scaling.json', 'dmodel.svg', 'precision
 const UNIFORM_FILES = ['scaling.md', 'scaling.json', 'dmodel.svg', 'compile.svg', 'filesize.svg', 'verify.svg', 'margin.svg'];
 
 /** Checks, before any work, the output folder and that its files do not exist (unless --force). */
-function refuseExisting(dir: string | undefined, names: string[], force: boolean): void {
+export function refuseExisting(dir: string | undefined, names: string[], force: boolean): void {
   if (dir !== undefined) prepareOutputDir(dir, names, force);
 }
 
