@@ -84,18 +84,18 @@ function layerParams(l: Layer): number {
 }
 
 /** Weights of a model: stored (each array once) and applied (a looped layer once per application). */
-export function parameterCounts(m: Model): { stored: number; applied: number } {
+export function parameterCounts(m: Model, loops?: number): { stored: number; applied: number } {
   const emb = m.tokEmb.length + m.posEmb.length + m.unembed.length;
   const per = m.layers.map(layerParams);
   return {
     stored: emb + per.reduce((a, b) => a + b, 0),
-    applied: emb + appliedLayers(m.meta).reduce((a, l) => a + per[l]!, 0),
+    applied: emb + appliedLayers(m.meta, loops).reduce((a, l) => a + per[l]!, 0),
   };
 }
 
 async function verifyOn(b: Bound, backend: BackendChoice, inputs: Uint8Array[]): Promise<{ ok: boolean; mismatches: number; backend: string; seconds: number; notice?: string }> {
   const t0 = performance.now();
-  const { engine, notice } = await createEngine(b.model, backend, 'f32');
+  const { engine, notice } = await createEngine(b.model, backend, 'f32', b.seq.loops !== undefined ? { loops: b.seq.loops } : {});
   try {
     const r = await verifyModel(b, engine, inputs);
     return { ok: r.ok, mismatches: r.mismatches, backend: engine.backend, seconds: (performance.now() - t0) / 1000, ...(notice ? { notice } : {}) };
@@ -107,7 +107,7 @@ async function verifyOn(b: Bound, backend: BackendChoice, inputs: Uint8Array[]):
 /** The smallest s in 1..MAX_S for which fixed:s verification passes on `inputs` (CPU reference). */
 async function smallestFixedS(b: Bound, inputs: Uint8Array[]): Promise<number | null> {
   for (let s = 1; s <= MAX_S; s++) {
-    if ((await verifyModel(b, new CpuEngine(b.model, `fixed:${s}`), inputs)).ok) return s;
+    if ((await verifyModel(b, new CpuEngine(b.model, `fixed:${s}`, b.seq.loops !== undefined ? { loops: b.seq.loops } : {}), inputs)).ok) return s;
   }
   return null;
 }
@@ -149,16 +149,17 @@ async function compareRow(c: Circuit, m: CompareMode, backend: BackendChoice, in
   const row = emptyRow(m.mode, true, '');
   row.compile_seconds = (performance.now() - t0) / 1000;
   const b = bindCompiled(model, c);
-  const p = parameterCounts(model);
+  // A uniform looped model runs its block the circuit's depth times (b.seq.loops), not its file's default.
+  const p = parameterCounts(model, b.seq.loops);
   Object.assign(row, {
     layers_stored: model.layers.length,
-    layers_applied: appliedLayers(model.meta).length,
+    layers_applied: appliedLayers(model.meta, b.seq.loops).length,
     heads_per_layer: [...model.meta.heads],
     d_model: model.d,
     params_stored: p.stored,
     params_applied: p.applied,
     cot_tokens: b.seq.cotLength,
-    loops: model.meta.loop?.count ?? null,
+    loops: b.seq.loops ?? model.meta.loop?.count ?? null,
     seq_len: b.seq.seqLen,
   });
   try {
