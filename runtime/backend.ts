@@ -12,7 +12,7 @@ import { UserError } from '../circuits/index.js';
 import type { Model } from '../model/index.js';
 import { parseArith } from './arith.js';
 import { CpuEngine } from './cpu/engine.js';
-import type { Engine } from './engine.js';
+import type { Engine, LoopSetting } from './engine.js';
 import { WebGpuEngine, type WebGpuEngineOptions } from './webgpu/engine.js';
 import { isUnavailable } from './webgpu/errors.js';
 
@@ -32,18 +32,23 @@ export interface EngineChoice {
 
 export interface EngineOptions {
   webgpu?: WebGpuEngineOptions;
+  /** Looped models: the loop count to run (default: the model's own), or 'auto'; both engines. */
+  loops?: LoopSetting;
 }
 
 /** Creates the engine for a model. */
 export async function createEngine(model: Model, backend: BackendChoice, arith: string, opts: EngineOptions = {}): Promise<EngineChoice> {
   const a = parseArith(arith);
-  if (backend === 'cpu') return { engine: new CpuEngine(model, a) };
-  if (backend === 'webgpu') return { engine: await WebGpuEngine.create(model, a.name, opts.webgpu) };
-  if (a.kind !== 'f32' && a.kind !== 'f16') return { engine: new CpuEngine(model, a), notice: `WebGPU runs f32 and f16 only: using the CPU reference for --arith ${a.name}` };
+  const loops = opts.loops !== undefined ? { loops: opts.loops } : {};
+  const cpu = (): CpuEngine => new CpuEngine(model, a, loops);
+  const gpu = (): Promise<WebGpuEngine> => WebGpuEngine.create(model, a.name, { ...opts.webgpu, ...loops });
+  if (backend === 'cpu') return { engine: cpu() };
+  if (backend === 'webgpu') return { engine: await gpu() };
+  if (a.kind !== 'f32' && a.kind !== 'f16') return { engine: cpu(), notice: `WebGPU runs f32 and f16 only: using the CPU reference for --arith ${a.name}` };
   try {
-    return { engine: await WebGpuEngine.create(model, a.name, opts.webgpu) };
+    return { engine: await gpu() };
   } catch (e) {
     if (!isUnavailable(e)) throw e;
-    return { engine: new CpuEngine(model, a), notice: `${e.message}: using the CPU reference` };
+    return { engine: cpu(), notice: `${e.message}: using the CPU reference` };
   }
 }
