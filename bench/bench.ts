@@ -15,12 +15,11 @@
 // quadratic in L).
 
 import { loadavg } from 'node:os';
-import { readCircuitFile, type Circuit } from '../circuits/index.js';
 import { compile } from '../compiler/index.js';
 import { bindModel, type CotFormat, type Model, type PositionalMeta } from '../model/index.js';
 import { CpuEngine, referenceSequences, sampleInputs } from '../runtime/index.js';
 import { WebGpuEngine, openGpu, type GpuContext, type Tuning } from '../runtime/webgpu/index.js';
-import { sharedPath } from './paths.js';
+import { arg, flag, loadShared as load } from './paths.js';
 
 interface Case {
   name: string;
@@ -55,17 +54,6 @@ interface Row {
   ok: string;
 }
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-const flag = (name: string): boolean => process.argv.includes(`--${name}`);
-
-function load(file: string): Circuit {
-  const r = readCircuitFile(sharedPath(file));
-  if (!r.ok) throw r.error;
-  return r.value;
-}
 
 function seqLenOf(m: Model): number {
   return (m.meta as PositionalMeta).seq_len;

@@ -9,28 +9,17 @@
 // (the whole pass is too long for the CPU at S ≈ 30 000); per-pair cost does not depend on S.
 
 import { loadavg } from 'node:os';
-import { readCircuitFile, type Circuit } from '../circuits/index.js';
 import { compile, compileUniform } from '../compiler/index.js';
 import { bindModel, modelToBytes, type Bound, type Model } from '../model/index.js';
 import { CpuEngine, referenceSequences, sampleInputs } from '../runtime/index.js';
 import { WebGpuEngine, openGpu, type GpuContext } from '../runtime/webgpu/index.js';
-import { sharedPath } from './paths.js';
+import { arg, flag, loadShared as load } from './paths.js';
 
-const arg = (name: string): string | undefined => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-};
-const flag = (name: string): boolean => process.argv.includes(`--${name}`);
 
 const pairs = (S: number): number => (S * (S + 1)) / 2;
 const heads = (m: Model): number => m.layers.reduce((s, L) => s + L.heads.length, 0);
 const fmt = (x: number): string => (Number.isFinite(x) ? (x >= 1e6 ? x.toExponential(2).replace('e+', 'e') : x.toPrecision(3)) : '-');
 
-function load(file: string): Circuit {
-  const r = readCircuitFile(sharedPath(file));
-  if (!r.ok) throw r.error;
-  return r.value;
-}
 
 interface Rate {
   S: number;

@@ -13,7 +13,6 @@ import type { Model } from '../model/index.js';
 import { parseArith } from './arith.js';
 import { CpuEngine } from './cpu/engine.js';
 import type { Engine, LoopSetting } from './engine.js';
-import { latent } from './latent.js';
 import { WebGpuEngine, type WebGpuEngineOptions } from './webgpu/engine.js';
 import { isUnavailable } from './webgpu/errors.js';
 
@@ -33,23 +32,21 @@ export interface EngineChoice {
 
 export interface EngineOptions {
   webgpu?: WebGpuEngineOptions;
-  /** Looped models: the loop setting (the model's own count when absent). */
+  /** Looped models: the loop count to run (default: the model's own), or 'auto'; both engines. */
   loops?: LoopSetting;
 }
 
 /** Creates the engine for a model. */
 export async function createEngine(model: Model, backend: BackendChoice, arith: string, opts: EngineOptions = {}): Promise<EngineChoice> {
   const a = parseArith(arith);
-  const cpu = () => new CpuEngine(model, a, opts.loops !== undefined ? { loops: opts.loops } : {});
+  const loops = opts.loops !== undefined ? { loops: opts.loops } : {};
+  const cpu = (): CpuEngine => new CpuEngine(model, a, loops);
+  const gpu = (): Promise<WebGpuEngine> => WebGpuEngine.create(model, a.name, { ...opts.webgpu, ...loops });
   if (backend === 'cpu') return { engine: cpu() };
-  if (latent(model)) {
-    if (backend === 'webgpu') throw new UserError('the WebGPU engine does not run latent (looped, deep) models yet: use --backend cpu');
-    return { engine: cpu(), notice: 'the WebGPU engine does not run latent (looped, deep) models yet: using the CPU reference' };
-  }
-  if (backend === 'webgpu') return { engine: await WebGpuEngine.create(model, a.name, opts.webgpu) };
+  if (backend === 'webgpu') return { engine: await gpu() };
   if (a.kind !== 'f32' && a.kind !== 'f16') return { engine: cpu(), notice: `WebGPU runs f32 and f16 only: using the CPU reference for --arith ${a.name}` };
   try {
-    return { engine: await WebGpuEngine.create(model, a.name, opts.webgpu) };
+    return { engine: await gpu() };
   } catch (e) {
     if (!isUnavailable(e)) throw e;
     return { engine: cpu(), notice: `${e.message}: using the CPU reference` };

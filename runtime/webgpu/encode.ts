@@ -6,6 +6,9 @@
 //   Step (one generated position): per layer the split-key decoding attention of all heads,
 //   then the fused per-row step kernel (merge, W_O, FF, and the next projections or the argmax
 //   and the next embedding).
+//   Latent models (latent.ts) record the same pieces layer by layer: every chunk's embedding,
+//   then each applied layer over every chunk (encodeLayer), the changed-flag test of a loop
+//   iteration (encodeCompare), and every chunk's unembedding.
 
 import type { ModelBuffers } from './buffers.js';
 import type { GpuContext } from './gpu.js';
@@ -35,6 +38,14 @@ export interface PassKernels {
   unembed: Kernel;
   layers: LayerKernels[];
   start?: Kernel;
+  /** Latent loops: the changed-flag test (shaders/compare.ts). */
+  compare?: Kernel;
+}
+
+/** Where a chunk's residual stream lives: its buffer, and a suffix of its bind-group keys. */
+export interface ChunkState {
+  buf: GPUBuffer;
+  key: string;
 }
 
 export type ChunkMode = { kind: 'verify'; logits: boolean } | { kind: 'generate'; writeFrom: number };
@@ -70,14 +81,23 @@ export class PassEncoder {
     this.arena = arena;
   }
 
+  /** Stored layers of the model. */
+  get layerCount(): number {
+    return this.ml.layers.length;
+  }
+
   private segsUpTo(pos: number): number {
     return Math.floor(pos / this.ws.plan.kvRows) + 1;
   }
 
-  /** Parameter slots a chunk ending at c1 uses. */
+  /** Parameter slots a chunk ending at c1 uses (at most). */
   chunkSlots(c1: number): number {
-    const segs = this.segsUpTo(Math.max(1, c1) - 1);
-    return 1 + this.ml.layers.reduce((n, L) => n + L.heads.length * segs, 0);
+    return 2 + this.ml.layers.reduce((n, _, l) => n + this.layerSlots(l, c1), 0);
+  }
+
+  /** Parameter slots stored layer l uses on a chunk ending at c1 (at most). */
+  layerSlots(l: number, c1: number): number {
+    return 1 + this.ml.layers[l]!.heads.length * this.segsUpTo(Math.max(1, c1) - 1);
   }
 
   /** Parameter slots the decoding step at position i uses. */
@@ -133,62 +153,110 @@ export class PassEncoder {
     };
   }
 
-  /** Records the chunk [c0, c1). */
-  encodeChunk(enc: GPUCommandEncoder, c0: number, c1: number, mode: ChunkMode): void {
-    const { ws, mb, ml, ks, arena } = this;
-    const plan = ws.plan;
-    const { B, L, C, kvRows } = plan;
-    const nPos = c1 - c0;
-    const posSeg = Math.floor(c0 / mb.posRows);
-    const kvSeg = Math.floor(c0 / kvRows);
+  /** Parameters of a chunk's kernels: positions [c0, c1) of the pass. */
+  chunkBase(c0: number, c1: number, mode: ChunkMode): Params {
     const logits = mode.kind === 'verify' && mode.logits;
     const flags = (logits ? FLAG_LOGITS : 0) | (mode.kind === 'generate' ? FLAG_GENERATE : 0);
-    const base = this.base(c0, nPos, c0, flags, mode.kind === 'generate' ? mode.writeFrom : 0);
-    const pb = arena.alloc(base); // parameter slot of the chunk-wide kernels
+    return this.base(c0, c1 - c0, c0, flags, mode.kind === 'generate' ? mode.writeFrom : 0);
+  }
+
+  /** Records the chunk [c0, c1): embedding, every stored layer in order, unembedding. */
+  encodeChunk(enc: GPUCommandEncoder, c0: number, c1: number, mode: ChunkMode): void {
+    const base = this.chunkBase(c0, c1, mode);
+    const h = { buf: this.ws.h, key: '' };
     let pass = enc.beginComputePass();
-    this.run(pass, ks.embed, this.bind(`${posSeg}`, ks.embed, [ws.tokens, mb.weights, mb.pos[posSeg]!, ws.h]), pb, ...this.grid(B * nPos * ml.d));
-    ml.layers.forEach((Ly, l) => {
-      const lk = ks.layers[l]!;
-      this.run(pass, lk.project, this.bind(`${l}.${kvSeg}`, lk.project, [mb.weights, ws.h, ws.q, ws.k[l]![kvSeg]!, ws.v[l]![kvSeg]!]), pb, ...this.grid(projectJobs(Ly, B, nPos)));
-      const nSeg = this.segsUpTo(c1 - 1);
-      Ly.heads.forEach((hl, hi) => {
-        const hp = plan.heads[l]![hi]!;
-        const hpar = this.headParams(Ly, hl);
-        // Profiling: this head's attention in a pass of its own, timestamped at both ends.
-        const tw = this.profiler?.writes('attention');
-        if (tw) {
-          pass.end();
-          pass = enc.beginComputePass({ timestampWrites: tw });
-        }
-        const k = lk.flash[hi]!;
-        for (let s = 0; s < nSeg; s++) {
-          const kStart = s * kvRows;
-          const f = flags | (s === 0 ? FLAG_FIRST : 0) | (s === nSeg - 1 ? FLAG_LAST : 0);
-          const pg = arena.alloc({ ...base, ...hpar, kvBase: kStart, kStart, kEnd: Math.min(kStart + kvRows, c1), flags: f });
-          this.run(pass, k, this.bind(`${l}.${s}`, k, [ws.q, ws.k[l]![s]!, ws.v[l]![s]!, ws.a, ws.state]), pg, flashGroupsX(nPos, hp.qpi), hp.groups);
-        }
-        if (tw) {
-          pass.end();
-          pass = enc.beginComputePass();
-        }
-      });
-      this.run(pass, lk.mix, this.bind(`${l}`, lk.mix, [mb.weights, ws.a, ws.h]), pb, ...this.grid(B * nPos));
-    });
-    const lg = logits ? ws.logits() : undefined;
-    const dst = mode.kind === 'verify' ? ws.out : ws.tokens;
-    this.run(pass, ks.unembed, this.bind(`${logits}.${mode.kind}`, ks.unembed, [mb.weights, ws.h, lg ? lg.chunk : ws.dummy, dst]), pb, ...this.grid(B * nPos));
+    this.encodeEmbed(pass, base, h);
+    for (let l = 0; l < this.ml.layers.length; l++) pass = this.encodeLayer(enc, pass, l, base, h);
+    this.encodeUnembed(pass, base, mode, h);
     pass.end();
-    if (lg) {
-      const rowBytes = nPos * ml.V * 4;
-      for (let b = 0; b < B; b++) enc.copyBufferToBuffer(lg.chunk, b * C * ml.V * 4, lg.staging, (b * L + c0) * ml.V * 4, rowBytes);
-    }
+    this.copyLogits(enc, base, mode);
+  }
+
+  /** Embeds the chunk of `base` into h. */
+  encodeEmbed(pass: GPUComputePassEncoder, base: Params, h: ChunkState): void {
+    const { ws, mb, ml, ks } = this;
+    const posSeg = Math.floor(base.pos0! / mb.posRows);
+    const pb = this.arena.alloc(base);
+    this.run(pass, ks.embed, this.bind(`${posSeg}${h.key}`, ks.embed, [ws.tokens, mb.weights, mb.pos[posSeg]!, h.buf]), pb, ...this.grid(ws.plan.B * base.nPos! * ml.d));
+  }
+
+  /**
+   * Applies stored layer l to the chunk of `base` held in h: projections into the layer's
+   * key/value cache, each head's attention over every key segment up to the chunk's end, output
+   * projection and feed-forward layer. Returns the compute pass to go on with (profiling gives
+   * each head's attention a pass of its own).
+   */
+  encodeLayer(enc: GPUCommandEncoder, pass: GPUComputePassEncoder, l: number, base: Params, h: ChunkState): GPUComputePassEncoder {
+    const { ws, mb, ml, ks, arena } = this;
+    const plan = ws.plan;
+    const { B, kvRows } = plan;
+    const c0 = base.pos0!;
+    const c1 = c0 + base.nPos!;
+    const kvSeg = Math.floor(c0 / kvRows);
+    const Ly = ml.layers[l]!;
+    const lk = ks.layers[l]!;
+    const pl = arena.alloc({ ...base, wDir: Ly.dir });
+    this.run(pass, lk.project, this.bind(`${l}.${kvSeg}${h.key}`, lk.project, [mb.weights, h.buf, ws.q, ws.k[l]![kvSeg]!, ws.v[l]![kvSeg]!]), pl, ...this.grid(projectJobs(Ly, B, base.nPos!)));
+    const nSeg = this.segsUpTo(c1 - 1);
+    Ly.heads.forEach((hl, hi) => {
+      const hp = plan.heads[l]![hi]!;
+      const hpar = this.headParams(Ly, hl);
+      // Profiling: this head's attention in a pass of its own, timestamped at both ends.
+      const tw = this.profiler?.writes('attention');
+      if (tw) {
+        pass.end();
+        pass = enc.beginComputePass({ timestampWrites: tw });
+      }
+      const k = lk.flash[hi]!;
+      for (let s = 0; s < nSeg; s++) {
+        const kStart = s * kvRows;
+        const f = base.flags! | (s === 0 ? FLAG_FIRST : 0) | (s === nSeg - 1 ? FLAG_LAST : 0);
+        const pg = arena.alloc({ ...base, ...hpar, kvBase: kStart, kStart, kEnd: Math.min(kStart + kvRows, c1), flags: f });
+        this.run(pass, k, this.bind(`${l}.${s}`, k, [ws.q, ws.k[l]![s]!, ws.v[l]![s]!, ws.a, ws.state]), pg, flashGroupsX(base.nPos!, hp.qpi), hp.groups);
+      }
+      if (tw) {
+        pass.end();
+        pass = enc.beginComputePass();
+      }
+    });
+    this.run(pass, lk.mix, this.bind(`${l}${h.key}`, lk.mix, [mb.weights, ws.a, h.buf]), pl, ...this.grid(B * base.nPos!));
+    return pass;
+  }
+
+  /** Logits (when asked for) and argmax of the chunk of `base`: into the argmax buffer, or as
+   * the next tokens when generating. */
+  encodeUnembed(pass: GPUComputePassEncoder, base: Params, mode: ChunkMode, h: ChunkState): void {
+    const { ws, mb, ks } = this;
+    const lg = base.flags! & FLAG_LOGITS ? ws.logits() : undefined;
+    const dst = mode.kind === 'verify' ? ws.out : ws.tokens;
+    const pb = this.arena.alloc(base);
+    this.run(pass, ks.unembed, this.bind(`${Boolean(lg)}.${mode.kind}${h.key}`, ks.unembed, [mb.weights, h.buf, lg ? lg.chunk : ws.dummy, dst]), pb, ...this.grid(ws.plan.B * base.nPos!));
+  }
+
+  /** Copies the chunk's logits into the read-back buffer (outside a compute pass), when asked for. */
+  copyLogits(enc: GPUCommandEncoder, base: Params, mode: ChunkMode): void {
+    if (mode.kind !== 'verify' || !mode.logits) return;
+    const { B, L, C } = this.ws.plan;
+    const V = this.ml.V;
+    const lg = this.ws.logits();
+    const c0 = base.pos0!;
+    const rowBytes = base.nPos! * V * 4;
+    for (let b = 0; b < B; b++) enc.copyBufferToBuffer(lg.chunk, b * C * V * 4, lg.staging, (b * L + c0) * V * 4, rowBytes);
+  }
+
+  /** Latent loops: sets changed-flag row `slot` of batch row b when the chunk's residual in h
+   * differs from `old` anywhere, and copies h into `old` (for the next iteration's test). */
+  encodeCompare(pass: GPUComputePassEncoder, base: Params, h: ChunkState, old: GPUBuffer, slot: number): void {
+    const k = this.ks.compare!;
+    const pc = this.arena.alloc({ ...base, flagSlot: slot });
+    this.run(pass, k, this.bind(`compare${h.key}`, k, [h.buf, old, this.ws.flags()]), pc, ...this.grid(this.ws.plan.B * base.nPos!));
   }
 
   /** Embeds position i (its token already in the token buffer) and projects layer 0 there. */
   encodeStart(pass: GPUComputePassEncoder, i: number): void {
     const { ws, mb, ks } = this;
     const k = ks.start!;
-    const pg = this.arena.alloc(this.base(i, 1, i, FLAG_GENERATE, 0));
+    const pg = this.arena.alloc({ ...this.base(i, 1, i, FLAG_GENERATE, 0), wDir2: this.ml.layers[0]!.dir });
     const ps = Math.floor(i / mb.posRows);
     const s = Math.floor(i / ws.plan.kvRows);
     this.run(pass, k, this.bind(`${ps}.${s}`, k, [mb.weights, ws.h, ws.q, ws.k[0]![s]!, ws.v[0]![s]!, mb.pos[ps]!, ws.tokens]), pg, ...this.grid(ws.plan.B));
@@ -227,12 +295,12 @@ export class PassEncoder {
       const last = l === nL - 1;
       const tp = last ? Math.min(i + 1, plan.L - 1) : i;
       const lp = last ? 0 : l + 1;
-      const pg = arena.alloc({ ...this.base(i, 1, tp, FLAG_GENERATE, 0), nBlocks });
+      const pg = arena.alloc({ ...this.base(i, 1, tp, FLAG_GENERATE, 0), nBlocks, wDir: Ly.dir, wDir2: ml.layers[lp]!.dir });
       const ps = Math.floor(tp / mb.posRows);
       const s = Math.floor(tp / kvRows);
       const step = lk.step!;
       const bufs = [mb.weights, ws.h, ws.q, ws.k[lp]![s]!, ws.v[lp]![s]!, ...(last ? [mb.pos[ps]!, ws.tokens] : []), ws.partials()];
-      this.run(pass, step, this.bind(`${ps}.${s}`, step, bufs), pg, ...this.grid(B));
+      this.run(pass, step, this.bind(`${l}.${ps}.${s}`, step, bufs), pg, ...this.grid(B)); // layers of one shape share the kernel
     });
   }
 }

@@ -4,19 +4,25 @@
 // position per step for the whole batch with the key/value cache on the GPU, the argmax written
 // by the GPU into the token buffer that the next step embeds. Arithmetic: f32, or f16 storage
 // and math (`--arith f16`) where the adapter offers shader-f16.
+// Latent models (runtime/latent.ts: looped, looped-cot, deep) run forward() layer by layer
+// through the applied layers (latent.ts here), the loop on the GPU, with loops 'auto' as the CPU
+// reference runs it. Layers of the same shape share their compiled kernels (layout.ts).
 
-import type { Model } from '../../model/index.js';
-import type { Engine, ForwardResult } from '../engine.js';
+import { appliedLayers, loopCount, type Model } from '../../model/index.js';
+import type { Engine, ForwardResult, LoopSetting } from '../engine.js';
+import { autoLimit, latent } from '../latent.js';
 import { destroyModelBuffers, readBack, uploadModel, type ModelBuffers } from './buffers.js';
 import { chunkRanges, PassEncoder, type ChunkMode, type LayerKernels, type PassKernels } from './encode.js';
 import { WebGpuError } from './errors.js';
 import { openGpu, type GpuContext, type GpuOptions } from './gpu.js';
 import { KernelCache, type Kernel } from './kernels.js';
-import { layoutOf, type ModelLayout, type Precision } from './layout.js';
+import { runLatent } from './latent.js';
+import { layoutOf, shapeKey, type ModelLayout, type Precision } from './layout.js';
 import { ParamArena } from './params.js';
 import { Profiler } from './profile.js';
 import { DEFAULT_TUNING, maxBatch, planPass, type PassPlan, type Tuning } from './plan.js';
 import { headNb, type ShaderSource } from './shaders/common.js';
+import { compareShader } from './shaders/compare.js';
 import { decodeShader, headRuns } from './shaders/decode.js';
 import { embedShader } from './shaders/embed.js';
 import { flashShader } from './shaders/flash.js';
@@ -37,6 +43,8 @@ export interface WebGpuEngineOptions extends GpuOptions {
   stepsPerSubmit?: number;
   /** Time the attention kernels with timestamp queries (see lastProfile). */
   profile?: boolean;
+  /** Looped models: the loop count to run (default: the model's own), or 'auto'. */
+  loops?: LoopSetting;
 }
 
 export interface EngineProfile {
@@ -67,9 +75,17 @@ export class WebGpuEngine implements Engine {
   /** Timings of the last forward() when created with profile: true. */
   lastProfile: EngineProfile | undefined;
   private readonly ownsContext: boolean;
+  private readonly model: Model;
+  /** Looped models: the loop setting this engine runs (the model's own count when not given). */
+  readonly loops: LoopSetting | undefined;
+  /** Stored layer indices in the order they are applied. */
+  readonly applied: number[];
 
   private constructor(ctx: GpuContext, model: Model, prec: Precision, opts: WebGpuEngineOptions) {
     this.ctx = ctx;
+    this.model = model;
+    this.loops = opts.loops;
+    this.applied = appliedLayers(model.meta, typeof opts.loops === 'number' ? opts.loops : undefined);
     this.ownsContext = opts.context === undefined;
     this.arith = prec;
     this.description = ctx.info.line;
@@ -87,6 +103,8 @@ export class WebGpuEngine implements Engine {
   /** Opens the adapter, uploads the model and builds its kernels. */
   static async create(model: Model, arith: string, opts: WebGpuEngineOptions = {}): Promise<WebGpuEngine> {
     if (arith !== 'f32' && arith !== 'f16') throw new WebGpuError('unsupported', `the WebGPU engine runs f32 or f16, not ${arith} (use --backend cpu)`);
+    // A bad loop count fails as on the CPU (LoopCountError), before any device is opened.
+    if (opts.loops !== undefined) loopCount(model.meta, opts.loops === 'auto' ? 1 : opts.loops);
     const ctx = opts.context ?? (await openGpu({ ...opts, wantF16: arith === 'f16' }));
     let e: WebGpuEngine | undefined;
     try {
@@ -105,17 +123,33 @@ export class WebGpuEngine implements Engine {
     return this.kernels.get(key, make);
   }
 
+  /** Compiled pipelines so far (layers of one shape share theirs: this does not grow with a
+   *  deep model's depth or a loop's count). */
+  get pipelineCount(): number {
+    return this.kernels.size;
+  }
+
+  /** Whether forward() runs layer by layer (runtime/latent.ts). */
+  private get layerMajor(): boolean {
+    return latent(this.model);
+  }
+
+  /** A layer's projection and mix kernels, keyed by its shape (layout.ts shapeKey). */
+  private layerKernels(l: number): Promise<[Kernel, Kernel]> {
+    const ml = this.layout;
+    const L = ml.layers[l]!;
+    const key = shapeKey(L);
+    return Promise.all([this.kernel(`project.${key}`, () => projectShader(ml, L)), this.kernel(`mix.${key}`, () => mixShader(ml, L))]);
+  }
+
   /** Kernels that do not depend on the batch: built once, when the engine is created. */
   private async baseKernels(): Promise<void> {
     const ml = this.layout;
     await Promise.all([
       this.kernel('embed', () => embedShader(ml)),
       this.kernel('unembed', () => unembedShader(ml)),
-      this.kernel('step.start', () => stepShader(ml, { kind: 'start' }, 1)),
-      ...ml.layers.flatMap((L, l) => [
-        this.kernel(`project.${l}`, () => projectShader(ml, L)),
-        this.kernel(`mix.${l}`, () => mixShader(ml, L)),
-      ]),
+      ...(this.layerMajor ? [] : [this.kernel('step.start', () => stepShader(ml, { kind: 'start' }, 1))]),
+      ...ml.layers.map((_, l) => this.layerKernels(l)),
     ]);
   }
 
@@ -143,10 +177,14 @@ export class WebGpuEngine implements Engine {
             return this.kernel(`flash.${shape}.${hnb}.${qpi}.${tk}`, () => flashShader(ml.prec, hl, { nb: hnb, qpi, tk }));
           }),
         );
-        const [project, mix] = await Promise.all([this.kernel(`project.${l}`, () => projectShader(ml, L)), this.kernel(`mix.${l}`, () => mixShader(ml, L))]);
+        const [project, mix] = await this.layerKernels(l);
         if (!decode) return { project, mix, flash };
+        // The step kernel mixes layer l and projects for the next layer (or embeds and projects
+        // layer 0 after the last): its code depends on both shapes and on which case it is.
+        const last = l === ml.layers.length - 1;
+        const next = ml.layers[last ? 0 : l + 1]!;
         const [step, ...dec] = await Promise.all([
-          this.kernel(`step.${l}.${nb}`, () => stepShader(ml, { kind: 'post', layer: l }, nb)),
+          this.kernel(`step.${shapeKey(L)}.${shapeKey(next)}.${last}.${nb}`, () => stepShader(ml, { kind: 'post', layer: l }, nb)),
           ...headRuns(L).map(({ h0, n }) => {
             const hl = L.heads[h0]!;
             return this.kernel(`decode.${n}.${hl.dk4}.${hl.dv}.${hl.shared}.${headNb(hl, nb)}`, () => decodeShader(ml.prec, hl, nb, n));
@@ -155,19 +193,17 @@ export class WebGpuEngine implements Engine {
         return { project, mix, flash, decode: dec, step };
       }),
     );
-    const [embed, unembed, start] = await Promise.all([
-      this.kernel('embed', () => embedShader(ml)),
-      this.kernel('unembed', () => unembedShader(ml)),
-      this.kernel('step.start', () => stepShader(ml, { kind: 'start' }, 1)),
-    ]);
-    return { embed, unembed, layers, start };
+    const [embed, unembed] = await Promise.all([this.kernel('embed', () => embedShader(ml)), this.kernel('unembed', () => unembedShader(ml))]);
+    const start = decode ? await this.kernel('step.start', () => stepShader(ml, { kind: 'start' }, 1)) : undefined;
+    const compare = this.loops === 'auto' && !decode ? await this.kernel('compare', () => compareShader(ml)) : undefined;
+    return { embed, unembed, layers, ...(start ? { start } : {}), ...(compare ? { compare } : {}) };
   }
 
-  private workspace(B: number, L: number): Workspace {
-    if (this.ws?.matches(B, L)) return this.ws;
+  private workspace(B: number, L: number, layerMajor = false): Workspace {
+    if (this.ws?.matches(B, L, layerMajor)) return this.ws;
     this.ws?.destroy();
     this.ws = undefined;
-    this.ws = new Workspace(this.ctx, this.layout, planPass(this.layout, this.ctx.limits, B, L, this.tuning, this.subgroupAttention() > 0));
+    this.ws = new Workspace(this.ctx, this.layout, planPass(this.layout, this.ctx.limits, B, L, this.tuning, this.subgroupAttention() > 0), layerMajor);
     return this.ws;
   }
 
@@ -232,8 +268,13 @@ export class WebGpuEngine implements Engine {
     return new Uint32Array(await readBack(this.ctx, ws.tokStaging, B * L * 4));
   }
 
+  /** The chunks of positions [from, to): none crosses a position-embedding or key/value segment. */
+  private chunkList(ws: Workspace, from: number, to: number): [number, number][] {
+    return chunkRanges(from, to, ws.plan.C, [this.buffers.posRows, ws.plan.kvRows]);
+  }
+
   private chunks(ws: Workspace, from: number, to: number): Work[] {
-    return chunkRanges(from, to, ws.plan.C, [this.buffers.posRows, ws.plan.kvRows]).map(([c0, c1]) => ({ kind: 'chunk', c0, c1 }));
+    return this.chunkList(ws, from, to).map(([c0, c1]) => ({ kind: 'chunk', c0, c1 }));
   }
 
   async forward(seqs: Int32Array[], opts: { logits?: boolean } = {}): Promise<ForwardResult> {
@@ -249,15 +290,25 @@ export class WebGpuEngine implements Engine {
         logits.push(new Float32Array(0));
       }
     }
+    const loops: number[] = L === 0 ? seqs.map(() => 0) : []; // an empty sequence settles at once
     const cap = maxBatch(this.ctx.limits, L, this.batchCap);
     this.profiler?.seconds.clear();
+    const layerMajor = this.layerMajor;
+    const mode: ChunkMode = { kind: 'verify', logits: Boolean(opts.logits) };
+    const lp = this.model.meta.loop;
+    const auto = this.loops === 'auto' && lp ? { start: lp.start, end: lp.end, maxLoops: autoLimit(this.model, L) } : undefined;
     for (let b0 = 0; L > 0 && b0 < seqs.length; b0 += cap) {
       const batch = seqs.slice(b0, b0 + cap);
-      const ws = this.workspace(batch.length, L);
+      const ws = this.workspace(batch.length, L, layerMajor);
       const ks = await this.passKernels(ws.plan, false);
       const enc = new PassEncoder(this.ctx, this.layout, this.buffers, ws, ks, this.arena, this.profiler);
       this.uploadTokens(ws, batch);
-      await this.runWork(enc, this.chunks(ws, 0, L), { kind: 'verify', logits: Boolean(opts.logits) });
+      if (layerMajor) {
+        const r = await runLatent(this.ctx, enc, ws, this.arena, this.chunkList(ws, 0, L), { applied: this.applied, mode, perSubmit: this.stepsPerSubmit, ...(auto ? { auto } : {}) });
+        if (r) loops.push(...r);
+      } else {
+        await this.runWork(enc, this.chunks(ws, 0, L), mode);
+      }
       const out = await this.readTokens(ws, ws.out);
       batch.forEach((_, b) => argmax.push(Int32Array.from(out.subarray(b * L, (b + 1) * L))));
       if (opts.logits) {
@@ -269,12 +320,13 @@ export class WebGpuEngine implements Engine {
       await this.profiler.collect();
       this.lastProfile = { attentionSeconds: this.profiler.seconds.get('attention') ?? 0 };
     }
-    return opts.logits ? { argmax, logits } : { argmax };
+    return { argmax, ...(opts.logits ? { logits } : {}), ...(auto ? { loops } : {}) };
   }
 
   async generate(prompts: Int32Array[], steps: number): Promise<Int32Array[]> {
     const P = prompts[0]?.length ?? 0;
     if (P === 0) throw new RangeError('generate needs non-empty prompts of equal length');
+    if (steps > 0 && this.model.meta.loop) throw new WebGpuError('unsupported', 'the WebGPU engine generates tokens with models without a loop; a looped model answers in one forward pass (use --backend cpu to decode with it)');
     this.checkTokens(prompts, P, 'generate');
     const L = P + steps;
     if (L > this.layout.positions) throw new RangeError(`position ${L - 1} is beyond the model's ${this.layout.positions} positions`);

@@ -1,14 +1,18 @@
 // How a Model is laid out on the GPU.
 //
-// Weights: one read-only buffer, bound as array<u32>, holds everything at fixed offsets baked
-// into the shaders as constants (so a kernel binds one weight buffer, whatever the number of
-// layers and heads). First a dense region of elements of the precision (f32 words, or f16
+// Weights: one read-only buffer, bound as array<u32>, holds everything (so a kernel binds one
+// weight buffer, whatever the number of layers and heads). First a dense region of elements of the precision (f32 words, or f16
 // halves two per word): tok_emb and every layer's biases. Then every matrix (unembed, W_Q,
 // W_K, W_V, W_O, W1, W2) in compressed sparse row form: rows + 1 row starts (absolute word
 // addresses), then per nonzero, in increasing column order, a pair of words (column, value bits;
 // an f16 value in the low half). A kernel's inner products run over the nonzeros only, left to
 // right: the hand-set weights are almost all zero, and a zero weight adds an exact zero.
-// The position embedding is separate: it can exceed a binding.
+// Last, per layer, a directory of word addresses (per head W_Q, W_K, W_V, W_O; then W1, b1, W2,
+// b2: dirIndex): the layer kernels read their weights' addresses from the directory whose address
+// is in their parameter block, so their code depends only on the layer's shape (shapeKey) and
+// layers of the same shape share one compiled pipeline (a deep model of 500 equal layers
+// compiles one projection and one mix kernel, not 500). The position embedding is separate: it
+// can exceed a binding.
 //
 // Per layer, every head's keys of a position are stored side by side in one row of the layer's
 // key cache, and likewise queries: KROW = Σ_heads sets·dk4, where dk4 is dk padded to whole
@@ -17,9 +21,10 @@
 // dv is the head's value width padded up to a canonical size (canonicalDv: zero columns), so
 // that heads of nearby widths share one compiled attention kernel.
 //
-// Position-only heads (runtime/position-only.ts): their W_Q and W_K read no coordinate that any token
-// embedding touches, so in layer 0 their queries and keys are the same for every input. Such a
-// head keeps ONE key set, computes each score once for the whole batch and applies the softmax
+// Position-only heads (runtime/position-only.ts): their W_Q and W_K read no coordinate that any
+// token embedding touches (and, beyond a first layer applied once, none that any layer writes),
+// so in any layer their queries and keys are the same for every input: the projection kernel
+// computes them from batch row 0's residual. Such a head keeps ONE key set, computes each score once for the whole batch and applies the softmax
 // weights to every input's values: still dense attention over every visible position.
 
 import type { Model } from '../../model/index.js';
@@ -67,6 +72,8 @@ export interface LayerLayout {
   b1: number;
   w2: number;
   b2: number;
+  /** Word address of the layer's directory (the addresses above, read by the layer kernels). */
+  dir: number;
 }
 
 export interface ModelLayout {
@@ -149,9 +156,29 @@ export function layoutOf(m: Model, prec: Precision): ModelLayout {
       return hl;
     });
     const f = L.ff;
-    return { heads, hdv: Math.max(1, aOff), kRowSh: kSh, kRowNs: kNs, m: f.m, w1: csr(f.w1, f.m), ...biases[l]!, w2: csr(f.w2, d) };
+    return { heads, hdv: Math.max(1, aOff), kRowSh: kSh, kRowNs: kNs, m: f.m, w1: csr(f.w1, f.m), ...biases[l]!, w2: csr(f.w2, d), dir: 0 };
   });
+  for (const L of layers) {
+    L.dir = off;
+    off += dirWords(L);
+  }
   return { prec, bytes, d, V, positions: m.posEmb.length / d, wTok, wUnembed, wWords: Math.max(4, off), layers };
+}
+
+/** Words of a layer's directory: four per head, four for the feed-forward layer. */
+const dirWords = (L: LayerLayout): number => 4 * L.heads.length + 4;
+
+/** Index in a layer's directory of head h's matrix, or (h = -1) of the feed-forward part. */
+export function dirIndex(L: Pick<LayerLayout, 'heads'>, h: number, what: 'wq' | 'wk' | 'wv' | 'wo' | 'w1' | 'b1' | 'w2' | 'b2'): number {
+  if (h >= 0) return 4 * h + ['wq', 'wk', 'wv', 'wo'].indexOf(what);
+  return 4 * L.heads.length + ['w1', 'b1', 'w2', 'b2'].indexOf(what);
+}
+
+/** Everything a layer kernel's code depends on besides the model's precision (layers with equal
+ * keys share one compiled projection and one mix kernel; their weights come from the directory). */
+export function shapeKey(L: LayerLayout): string {
+  const heads = L.heads.map((h) => `${h.dk4}.${h.dv}.${h.shared ? 's' : 'n'}.${h.kSh}.${h.kNs}.${h.aOff}`).join(',');
+  return `${heads}|${L.hdv}.${L.kRowSh}.${L.kRowNs}.${L.m}`;
 }
 
 /** Key/query row width of a layer for a batch of B. */
@@ -202,6 +229,8 @@ export function packWeights(m: Model, ml: ModelLayout): Uint32Array {
     writeCsr(out, L.w2, layer.ff.w2, ml.d, ml.d, ml.prec, bits);
     dense(layer.ff.b1, L.b1);
     dense(layer.ff.b2, L.b2);
+    L.heads.forEach((hl, h) => (['wq', 'wk', 'wv', 'wo'] as const).forEach((w) => (out[L.dir + dirIndex(L, h, w)] = hl[w])));
+    (['w1', 'b1', 'w2', 'b2'] as const).forEach((w) => (out[L.dir + dirIndex(L, -1, w)] = L[w]));
   });
   return out;
 }

@@ -4,7 +4,7 @@
 // 1-D index space exceed the 65535-workgroups-per-dimension limit. The buffers a kernel reads
 // and writes are bind group 0, bindings 1, 2, ...
 
-import type { HeadLayout, HeadShape, LayerLayout, Precision } from '../layout.js';
+import { dirIndex, type HeadLayout, type HeadShape, type LayerLayout, type Precision } from '../layout.js';
 
 /** Fields of the uniform parameter block, in order (all u32). */
 export const PARAM_FIELDS = [
@@ -32,8 +32,14 @@ export const PARAM_FIELDS = [
   'hHdv', // the layer's attention output width
   'hGBase', // decoding: the head's first (head, group) row in the partials buffer
   'pStride', // decoding: elements per partial
+  // Word addresses of layer directories (layout.ts), so the layer kernels depend only on the
+  // layer's shape: the layer a kernel applies, and (step kernel) the layer it projects for.
+  'wDir',
+  'wDir2',
+  'flagSlot', // latent loops: the row of the changed-flags buffer the compare kernel writes
   'pad0',
   'pad1',
+  'pad2',
 ] as const;
 
 export type ParamName = (typeof PARAM_FIELDS)[number];
@@ -72,6 +78,17 @@ export const PER_ELEMENT = `let D = P.dim;
   let r = idx / D;
   let x = idx % D;`;
 
+/** Opening of a kernel with one invocation per row of the chunk (batch row b, chunk position c):
+ * D, the row's index in the chunk buffers and h0, its first residual element (out-of-range
+ * invocations return). */
+export const PER_ROW = `let D = P.dim;
+  let r = ${FLAT_INDEX};
+  if (r >= P.nRows * P.nPos) { return; }
+  let b = r / P.nPos;
+  let c = r % P.nPos;
+  let row = b * P.chunkCap + c;
+  let h0 = row * D;`;
+
 export type BindingKind = 'uniform' | 'read' | 'rw';
 
 /** The weight buffer W (layout.ts) at `binding`, with its readers: wDense(i) is element i of the
@@ -87,6 +104,11 @@ fn wVal(q: u32) -> T { return ${f16 ? 'bitcast<vec2<f16>>(W[q + 1u]).x' : 'bitca
  * increasing column order, of value · x(column) (x: an expression of the column index). */
 export function sparseDot(acc: string, start: string, x: (col: string) => string): string {
   return `{ let nzEnd = W[${start} + 1u]; for (var nz = W[${start}]; nz < nzEnd; nz += 2u) { ${acc} = ${acc} + wVal(nz) * ${x('W[nz]')}; } }`;
+}
+
+/** WGSL expression: a weight address from the layer directory at P.<field> (dirIndex). */
+export function dirWord(L: LayerLayout, h: number, what: Parameters<typeof dirIndex>[2], field: 'wDir' | 'wDir2' = 'wDir'): string {
+  return `W[P.${field} + ${dirIndex(L, h, what)}u]`;
 }
 
 export interface ShaderSource {

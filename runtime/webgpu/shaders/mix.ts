@@ -2,19 +2,20 @@
 // projection), then h += W2 relu(W1 h + b1) + b2 (feed-forward). Sums run left to right over
 // each weight row's nonzeros as in the CPU reference: each head's W_O a first, then the heads'
 // outputs added in order, then added to h. One invocation per row: the weight reads are then
-// the same for every invocation (a CPU adapter loads them once for all its lanes).
+// the same for every invocation (a CPU adapter loads them once for all its lanes). The weights'
+// addresses come from the layer directory at P.wDir: the code depends on the layer's shape only.
 
 import type { LayerLayout, ModelLayout } from '../layout.js';
-import { FLAT_INDEX, GRID_ARGS, WG, header, sparseDot, weightDecl, type ShaderSource } from './common.js';
+import { GRID_ARGS, PER_ROW, WG, dirWord, header, sparseDot, weightDecl, type ShaderSource } from './common.js';
 
 /** One invocation per row of the chunk: the output projection, then the feed-forward layer. */
 export function mixShader(ml: ModelLayout, L: LayerLayout): ShaderSource {
   const M = Math.max(1, L.m);
   const heads = L.heads
     .map(
-      (hl) => `    {
+      (hl, h) => `    {
       var o = T(0);
-      ${sparseDot('o', `${hl.wo}u + x`, (c) => `A[arow + ${hl.aOff}u + ${c}]`)}
+      ${sparseDot('o', `wo${h} + x`, (c) => `A[arow + ${hl.aOff}u + ${c}]`)}
       tot = tot + o;
     }`,
     )
@@ -26,12 +27,13 @@ ${weightDecl(ml.prec)}
 const M = ${L.m}u;
 @compute @workgroup_size(${WG})
 fn main(${GRID_ARGS}) {
-  let D = P.dim;
-  let r = ${FLAT_INDEX};
-  if (r >= P.nRows * P.nPos) { return; }
-  let row = (r / P.nPos) * P.chunkCap + r % P.nPos;
-  let h0 = row * D;
+  ${PER_ROW}
   let arow = row * ${L.hdv}u;
+${L.heads.map((_, h) => `  let wo${h} = ${dirWord(L, h, 'wo')};`).join('\n')}
+  let w1 = ${dirWord(L, -1, 'w1')};
+  let b1 = ${dirWord(L, -1, 'b1')};
+  let w2 = ${dirWord(L, -1, 'w2')};
+  let b2 = ${dirWord(L, -1, 'b2')};
   for (var x = 0u; x < D; x++) {
     var tot = T(0);
 ${heads}
@@ -40,14 +42,14 @@ ${heads}
   var z: array<T, ${M}>;
   for (var u = 0u; u < M; u++) {
     var acc = T(0);
-    ${sparseDot('acc', `${L.w1}u + u`, (c) => `h[h0 + ${c}]`)}
-    acc = acc + wDense(${L.b1}u + u);
+    ${sparseDot('acc', 'w1 + u', (c) => `h[h0 + ${c}]`)}
+    acc = acc + wDense(b1 + u);
     z[u] = select(T(0), acc, acc > T(0));
   }
   for (var x = 0u; x < D; x++) {
     var f = T(0);
-    ${sparseDot('f', `${L.w2}u + x`, (c) => `z[${c}]`)}
-    f = f + wDense(${L.b2}u + x);
+    ${sparseDot('f', 'w2 + x', (c) => `z[${c}]`)}
+    f = f + wDense(b2 + x);
     h[h0 + x] = h[h0 + x] + f;
   }
 }

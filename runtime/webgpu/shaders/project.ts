@@ -2,14 +2,15 @@
 // per batch for a position-only head, else per row) and v = W_V h for every row. Keys and values
 // go straight into the layer's cache segment, queries into the chunk's query buffer. Each
 // invocation computes one output coordinate as a left-to-right inner product over the weight
-// row's nonzeros (layout.ts), the order in which the CPU reference rounds.
+// row's nonzeros (layout.ts), the order in which the CPU reference rounds. The weights'
+// addresses come from the layer directory at P.wDir: the code depends on the layer's shape only.
 
 import type { LayerLayout, ModelLayout } from '../layout.js';
-import { FLAT_INDEX, GRID_ARGS, WG, header, kOffExpr, kRowExpr, sparseDot, vIndex, weightDecl, type ShaderSource } from './common.js';
+import { FLAT_INDEX, GRID_ARGS, WG, dirWord, header, kOffExpr, kRowExpr, sparseDot, vIndex, weightDecl, type ShaderSource } from './common.js';
 
 export function projectShader(ml: ModelLayout, L: LayerLayout): ShaderSource {
   const parts = L.heads
-    .map((hl) => {
+    .map((hl, h) => {
       const sets = hl.shared ? '1u' : 'P.nRows';
       return `  {
     let kOff = ${kOffExpr(hl)};
@@ -23,9 +24,9 @@ export function projectShader(ml: ModelLayout, L: LayerLayout): ShaderSource {
       let o = jj % ${hl.dk4}u;
       let hrow = (s * P.chunkCap + c) * D;
       if (isK) {
-        K[(P.pos0 + c - P.kvBase) * KROW + kOff + s * ${hl.dk4}u + o] = dotRow(${hl.wk}u + o, hrow);
+        K[(P.pos0 + c - P.kvBase) * KROW + kOff + s * ${hl.dk4}u + o] = dotRow(${dirWord(L, h, 'wk')} + o, hrow);
       } else {
-        Q[c * KROW + kOff + s * ${hl.dk4}u + o] = dotRow(${hl.wq}u + o, hrow);
+        Q[c * KROW + kOff + s * ${hl.dk4}u + o] = dotRow(${dirWord(L, h, 'wq')} + o, hrow);
       }
       return;
     }
@@ -36,7 +37,7 @@ export function projectShader(ml: ModelLayout, L: LayerLayout): ShaderSource {
       let e = j % ${hl.dv}u;
       let b = r / P.nPos;
       let c = r % P.nPos;
-      Vc[${vIndex(L, hl, 'P.pos0 + c', 'b', 'e')}] = dotRow(${hl.wv}u + e, (b * P.chunkCap + c) * D);
+      Vc[${vIndex(L, hl, 'P.pos0 + c', 'b', 'e')}] = dotRow(${dirWord(L, h, 'wv')} + e, (b * P.chunkCap + c) * D);
       return;
     }
     j = j - nv;

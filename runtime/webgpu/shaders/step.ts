@@ -8,9 +8,11 @@
 //            next token, embed that token at the next position and project layer 0 there.
 //   start:   embed the first decoded position and project layer 0 (after the prompt prefill).
 // Every sum runs in the order the CPU reference rounds in (over each weight row's nonzeros).
+// Weight addresses come from layer directories: P.wDir (the layer merged and mixed), P.wDir2 (the
+// layer projected), so the code depends on the two layers' shapes only.
 
 import type { LayerLayout, ModelLayout } from '../layout.js';
-import { FLAT_INDEX, GRID_ARGS, WG, groupsExpr, header, headNb, kOffExpr, kRowExpr, sparseDot, vIndex, weightDecl, zero, type BindingKind, type ShaderSource } from './common.js';
+import { FLAT_INDEX, GRID_ARGS, WG, dirWord, groupsExpr, header, headNb, kOffExpr, kRowExpr, sparseDot, vIndex, weightDecl, zero, type BindingKind, type ShaderSource } from './common.js';
 import { partialStride } from './decode.js';
 
 /** WGSL expression: index of head h's first group among the layer's (head, group) rows. */
@@ -54,9 +56,9 @@ function combineAndMix(ml: ModelLayout, L: LayerLayout, nb: number): string {
     .join('\n');
   const outproj = L.heads
     .map(
-      (hl) => `    {
+      (hl, h) => `    {
       var o = ${Z};
-      ${sparseDot('o', `${hl.wo}u + x`, (c) => `a[${hl.aOff}u + ${c}]`)}
+      ${sparseDot('o', `${dirWord(L, h, 'wo')} + x`, (c) => `a[${hl.aOff}u + ${c}]`)}
       tot = tot + o;
     }`,
     )
@@ -72,14 +74,14 @@ ${outproj}
   var z: array<T, ${Math.max(1, L.m)}>;
   for (var u = 0u; u < ${L.m}u; u++) {
     var acc = ${Z};
-    ${sparseDot('acc', `${L.w1}u + u`, (c) => `h[${c}]`)}
-    acc = acc + wDense(${L.b1}u + u);
+    ${sparseDot('acc', `${dirWord(L, -1, 'w1')} + u`, (c) => `h[${c}]`)}
+    acc = acc + wDense(${dirWord(L, -1, 'b1')} + u);
     z[u] = select(${Z}, acc, acc > ${Z});
   }
   for (var x = 0u; x < D; x++) {
     var f = ${Z};
-    ${sparseDot('f', `${L.w2}u + x`, (c) => `z[${c}]`)}
-    f = f + wDense(${L.b2}u + x);
+    ${sparseDot('f', `${dirWord(L, -1, 'w2')} + x`, (c) => `z[${c}]`)}
+    f = f + wDense(${dirWord(L, -1, 'b2')} + x);
     h[x] = h[x] + f;
   }`;
 }
@@ -88,22 +90,22 @@ function project(ml: ModelLayout, L: LayerLayout): string {
   const Z = zero(ml.prec);
   return L.heads
     .map(
-      (hl) => `  {
+      (hl, h) => `  {
     let kOff = ${kOffExpr(hl)};
     ${hl.shared ? 'if (b == 0u) {' : '{'}
       let s = ${hl.shared ? '0u' : 'b'};
       for (var o = 0u; o < ${hl.dk4}u; o++) {
         var q = ${Z};
         var k = ${Z};
-        ${sparseDot('q', `${hl.wq}u + o`, (c) => `h[${c}]`)}
-        ${sparseDot('k', `${hl.wk}u + o`, (c) => `h[${c}]`)}
+        ${sparseDot('q', `${dirWord(L, h, 'wq', 'wDir2')} + o`, (c) => `h[${c}]`)}
+        ${sparseDot('k', `${dirWord(L, h, 'wk', 'wDir2')} + o`, (c) => `h[${c}]`)}
         Q[kOff + s * ${hl.dk4}u + o] = q;
         K[(tp - P.kvBase) * KROW + kOff + s * ${hl.dk4}u + o] = k;
       }
     }
     for (var e = 0u; e < ${hl.dv}u; e++) {
       var v = ${Z};
-      ${sparseDot('v', `${hl.wv}u + e`, (c) => `h[${c}]`)}
+      ${sparseDot('v', `${dirWord(L, h, 'wv', 'wDir2')} + e`, (c) => `h[${c}]`)}
       Vc[${vIndex(L, hl, 'tp', 'b', 'e')}] = v;
     }
   }`,

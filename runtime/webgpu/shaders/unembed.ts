@@ -4,7 +4,7 @@
 // token never goes through the host.
 
 import type { ModelLayout } from '../layout.js';
-import { FLAG_GENERATE, FLAG_LOGITS, FLAT_INDEX, GRID_ARGS, WG, header, sparseDot, weightDecl, type ShaderSource } from './common.js';
+import { FLAG_GENERATE, FLAG_LOGITS, GRID_ARGS, PER_ROW, WG, header, sparseDot, weightDecl, type ShaderSource } from './common.js';
 
 export function unembedShader(ml: ModelLayout): ShaderSource {
   const code = `${header(ml.prec)}
@@ -15,13 +15,7 @@ ${weightDecl(ml.prec)}
 const V = ${ml.V}u;
 @compute @workgroup_size(${WG})
 fn main(${GRID_ARGS}) {
-  let D = P.dim;
-  let r = ${FLAT_INDEX};
-  if (r >= P.nRows * P.nPos) { return; }
-  let b = r / P.nPos;
-  let c = r % P.nPos;
-  let row = b * P.chunkCap + c;
-  let h0 = row * D;
+  ${PER_ROW}
   var best = 0u;
   var ninf = 0xff800000u; // a var, so the -infinity is not a (rejected) constant expression
   var bv = bitcast<f32>(ninf);
