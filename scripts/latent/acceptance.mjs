@@ -5,7 +5,7 @@
 // looped run costs about passes x heads x S^2/2 x inputs multiply-adds (S = wires + 1; passes =
 // depth, or the gate count for looped-cot); a row above --budget (default 2e10) is reported as
 // skipped with its cost, never silently dropped.
-// Usage (after npm run build): node scripts/latent/acceptance.mjs [--webgpu] [--budget X] [--only NAME,..]
+// Usage (after npm run build): node scripts/latent/acceptance.mjs [--webgpu | --webgpu-only] [--budget X] [--only NAME,..]
 import { bristol, iscas85 } from '../lib/shared-circuits.mjs';
 import { generate } from '../../dist/circuits/gen/index.js';
 import { circuitDepth, compileLatent } from '../../dist/compiler/index.js';
@@ -19,7 +19,8 @@ const opt = (name, def) => {
 };
 const budget = Number(opt('--budget', '2e10'));
 const only = opt('--only', undefined)?.split(',');
-const webgpu = args.includes('--webgpu');
+const webgpu = args.includes('--webgpu') || args.includes('--webgpu-only');
+const cpuRows = !args.includes('--webgpu-only');
 const circuits = [
   ...iscas85(),
   ...bristol(['adder64', 'sub64', 'neg64', 'zero_equal', 'mult64', 'mult2_64', 'divide64', 'udivide64']),
@@ -35,8 +36,7 @@ const circuits = [
 
 const KINDS = ['looped', 'deep', 'looped-cot'];
 const runs = [
-  ['cpu', 'f32', 4],
-  ['cpu', 'fixed:2', 2],
+  ...(cpuRows ? [['cpu', 'f32', 4], ['cpu', 'fixed:2', 2]] : []),
   ...(webgpu ? [['webgpu', 'f32', 16]] : []),
 ];
 let checks = 0;
