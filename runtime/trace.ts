@@ -164,6 +164,8 @@ export interface TraceOptions {
   window?: number;
   /** A full sequence (prompt and CoT) that another engine generated for this input. */
   generated?: { tokens: Int32Array; engine: EngineName };
+  /** Positions done of the sequence's total (for a progress bar on long traces). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 const ROLES_4TOK: StepRole[] = ['type', 'in_a', 'in_b', 'value'];
@@ -272,6 +274,7 @@ export function traceGeneration(bound: Bound, inputBits: Uint8Array, opts: Trace
   const st = new CpuStepper(prepare(model, arith), 1, S, { traceAt: want, onTrace });
   const disagreements: number[] = [];
   for (let i = 0; i < S - 1; i++) {
+    if (opts.onProgress && (i & 255) === 0) opts.onProgress(i, S - 1);
     const am = st.step(i, [seq[i]!]);
     if (i < P - 1) continue;
     if (!gen) seq[i + 1] = am[0]!;

@@ -109,3 +109,34 @@ describe('claims you can trust', () => {
     expect(cert.claims.find((x: { claim: string }) => x.claim === 'retrieval lemma').failure.detail).toMatch(/non-finite weights/);
   });
 });
+
+describe('long work shows progress', () => {
+  it('off a terminal: a line every 10 s, and one line with the estimate and the faster option once the work will take over a minute', async () => {
+    const { WorkProgress } = await import('../cli/progress.js');
+    const { captureIo } = await import('../cli/io.js');
+    const io = captureIo();
+    const p = new WorkProgress(io, 'verify', 'inputs', 100, '--backend webgpu');
+    const t0 = performance.now();
+    // A fake clock: 10 inputs done after 20 s means 200 s in all.
+    const real = performance.now;
+    let now = t0;
+    performance.now = () => now;
+    try {
+      now = t0 + 2000;
+      p.update(1); // the rate is known: 200 s in all, one line with the estimate
+      expect(io.stderr()).toBe('verify: about 3 min for 100 inputs; faster: --backend webgpu\n');
+      now = t0 + 5000;
+      p.update(2); // no periodic line before 10 s
+      now = t0 + 20_000;
+      p.update(10);
+      expect(io.stderr()).toMatch(/\nverify: 10\/100 inputs \(10%\), 0\.50 inputs\/s, about 3 min left\n$/);
+      expect(io.stderr().split('\n').filter(Boolean)).toHaveLength(2);
+    } finally {
+      performance.now = real;
+    }
+  });
+  it('quick work prints nothing', async () => {
+    const r = await cli('verify', c17, '--samples', '4');
+    expect(r.stderr).toBe('');
+  });
+});

@@ -18,6 +18,7 @@ import { renderTraceText } from '../trace-text.js';
 import { inputBitsFromOptions } from './circuit.js';
 import { compileOptions, inputOptions, parseIntOpt } from './shared.js';
 import { traceLatentCommand } from './trace-latent.js';
+import { WorkProgress } from '../progress.js';
 
 interface TraceFlags extends CompileFlags {
   input: string[];
@@ -100,12 +101,15 @@ export function registerTrace(program: Command, ctx: CliContext): void {
     const window = o.window !== undefined ? parseIntOpt(o.window, 'window', 0, 1 << 20) : undefined;
     const maxGates = parseIntOpt(o.maxGates, 'max-gates', 200);
     const generated = await generateOn(ctx, bound, bits, o.backend, o.arith);
+    const progress = new WorkProgress(ctx.io, 'trace', 'positions', bound.seq.seqLen - 1);
     const data = traceGeneration(bound, bits, {
+      onProgress: (d) => progress.update(d),
       arith: o.arith,
       ...(window !== undefined ? { window } : {}),
       ...(gates ? { gates } : {}),
       ...(generated ? { generated } : {}),
     });
+    progress.clear();
     if (o.json) ctx.io.out(JSON.stringify(data) + '\n');
     if (o.html !== undefined) {
       // The page embeds exactly the JSON that --json prints with the same options.
