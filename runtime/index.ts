@@ -28,5 +28,3 @@ export type { EngineName, StepRole, TraceData, TraceEngines, TraceGate, TraceHea
 export { DETAIL_ALL_MAX, LATENT_TRACE_VERSION, traceLatent } from './latent-trace.js';
 export type { LatentGateStep, LatentGateTrace, LatentHead, LatentIteration, LatentLoops, LatentTraceData, LatentTraceOptions } from './latent-trace.js';
 export type { HeadFocus, MismatchDetail, VerifyOptions, VerifyReport } from './verify.js';
-// The fuzzer's surface is listed in fuzz/index.ts.
-export * from './fuzz/index.js';

@@ -5,19 +5,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { evalMany, outputWires, parseCircuitBytes, parseCircuitText, writeCircuit, arity, type Circuit, type FormatName, type OpCode, type OpName } from '../circuits/index.js';
 import type { CotFormat } from '../compiler/index.js';
-import {
-  allInputs,
-  checkCot,
-  circuitProblem,
-  keepOutputs,
-  pruneDead,
-  removeGates,
-  removeInputs,
-  writeAag,
-  writeAig,
-  writeBench,
-  writeBlif,
-} from '../runtime/index.js';
+import { allInputs } from '../runtime/index.js';
+import { checkCot, circuitProblem, keepOutputs, pruneDead, removeGates, removeInputs, writeAag, writeAig, writeBench, writeBlif } from '../fuzz/index.js';
 
 // ---------------------------------------------------------------- arbitrary circuits
 

@@ -1,4 +1,4 @@
-// The fuzzer (runtime/fuzz, `gatecot fuzz`): deterministic seeds and shards, the shrinker, fault
+// The fuzzer (fuzz/, `gatecot fuzz`): deterministic seeds and shards, the shrinker, fault
 // campaigns that must find and shrink a failure whose .gc file reproduces it, and the parser
 // fuzzer with its hang and crash detection.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,27 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { Op, parseCircuitText, type Circuit } from '../circuits/index.js';
 import { generate } from '../circuits/gen/index.js';
 import { FAULTS } from '../compiler/index.js';
-import {
-  InlineParseRunner,
-  ParserFindingWriter,
-  WHOLE,
-  WorkerParseRunner,
-  builtinSeeds,
-  caseSeed,
-  caseSpec,
-  circuitProblem,
-  ddmin,
-  examineParse,
-  parseRange,
-  parseShard,
-  parserCase,
-  runParserCampaign,
-  shardIndices,
-  shrink,
-  type Failure,
-  type ParseOutcome,
-  type ParserCase,
-} from '../runtime/index.js';
+import { InlineParseRunner, ParserFindingWriter, WHOLE, WorkerParseRunner, builtinSeeds, caseSeed, caseSpec, circuitProblem, ddmin, examineParse, parseRange, parseShard, parserCase, runParserCampaign, shardIndices, shrink, type Failure, type ParseOutcome, type ParserCase } from '../fuzz/index.js';
 import { cli, fuzzShards } from './cli-helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gatecot-fuzz-'));

@@ -23,7 +23,7 @@ import {
   type ExperimentConfig,
   type ExperimentResult,
 } from '../../proofs/experiment.js';
-import { parseShard } from '../../runtime/index.js';
+import { parseShard } from '../../fuzz/index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { writeOutput } from '../files.js';

@@ -1,12 +1,12 @@
 // `gatecot fuzz merge PATH...`: the JSON lines and finding folders of a campaign's shards, in
-// any mix, as one campaign summary (runtime/fuzz/merge.ts): the cases run, each shard's state,
+// any mix, as one campaign summary (fuzz/merge.ts): the cases run, each shard's state,
 // the cases missing (a shard that died or left nothing), the failing cases and the findings
 // de-duplicated by reproducer circuit. Text, or one JSON object with --json. Exit 0 when every
 // case due ran (or was left out by a time budget or --max-failures) and nothing failed; 1 when
 // something failed or cases are lost; 2 for bad input.
 
 import type { Command } from 'commander';
-import { mergeShards, type CaseRun, type MergedFinding, type MergeSummary, type ShardStatus } from '../../runtime/index.js';
+import { mergeShards, type CaseRun, type MergedFinding, type MergeSummary, type ShardStatus } from '../../fuzz/index.js';
 import type { CliContext } from '../context.js';
 import { EXIT_CHECK_FAILED, UsageError } from '../errors.js';
 import { jsonLine } from './fuzz-output.js';

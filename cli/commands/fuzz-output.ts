@@ -1,8 +1,8 @@
 // What `gatecot fuzz` prints: a progress bar on a terminal (stderr, redrawn at most ten times a
 // second), one JSON object per line with --json, otherwise a line per failure; and a summary.
 
-import type { CampaignSummary, CaseResult, Finding, FindingFiles, ParserCampaignSummary, ParserCase, Shard, UniformTarget } from '../../runtime/index.js';
-import { bitString } from '../../runtime/index.js';
+import type { CampaignSummary, CaseResult, Finding, FindingFiles, ParserCampaignSummary, ParserCase, Shard, UniformTarget } from '../../fuzz/index.js';
+import { bitString } from '../../fuzz/index.js';
 import type { Io } from '../io.js';
 
 const BAR = 24;

@@ -1,48 +1,19 @@
-// `gatecot fuzz`: random circuits compiled, verified and shrunk (runtime/fuzz/), or, with
+// `gatecot fuzz`: random circuits compiled, verified and shrunk (fuzz/), or, with
 // --parsers, damaged files of every format through the readers. --mode positional (default)
 // compiles each case in each CoT format; --mode uniform compiles (or loads, --model) ONE uniform
-// model before the first case and runs every case through it (runtime/fuzz/uniform.ts). Exit 0 when nothing failed,
+// model before the first case and runs every case through it (fuzz/uniform.ts). Exit 0 when nothing failed,
 // 1 when something did, 2 for bad options; an interrupted campaign (Ctrl-C) stops after the
 // current case, prints its summary and exits 1 if it found something, else 130. The backend is
-// chosen once (runtime/fuzz/backend.ts); by default `auto`: the WebGPU engine where there is an
+// chosen once (fuzz/backend.ts); by default `auto`: the WebGPU engine where there is an
 // adapter, so that the fuzzer checks the GPU engine where there is one (README: Backends).
-// `--shard auto` takes this job's shard from Kubernetes or Slurm (runtime/fuzz/shard-env.ts);
+// `--shard auto` takes this job's shard from Kubernetes or Slurm (fuzz/shard-env.ts);
 // `gatecot fuzz merge` (fuzz-merge.ts) joins the shards' outputs into one campaign summary.
 
 import type { Command } from 'commander';
 import { CircuitError } from '../../circuits/index.js';
 import { MAX_CAPACITY, parseFault, type CotFormat } from '../../compiler/index.js';
-import {
-  builtinSeeds,
-  corpusSeeds,
-  DEFAULT_GATES,
-  DEFAULT_INPUTS,
-  FindingWriter,
-  MAX_GATES,
-  MAX_INPUTS,
-  ParserFindingWriter,
-  WHOLE,
-  WorkerParseRunner,
-  campaignKey,
-  checkCapacity,
-  checkMix,
-  compileUniformTarget,
-  largestCase,
-  loadUniformTarget,
-  openFuzzBackend,
-  parseBackend,
-  parseLocality,
-  parseRange,
-  parseShard,
-  runCampaign,
-  runParserCampaign,
-  shardFromEnv,
-  type CampaignOptions,
-  type FuzzBackend,
-  type ParserCampaignOptions,
-  type Shard,
-  type UniformTarget,
-} from '../../runtime/index.js';
+import { parseBackend } from '../../runtime/index.js';
+import { builtinSeeds, corpusSeeds, DEFAULT_GATES, DEFAULT_INPUTS, FindingWriter, MAX_GATES, MAX_INPUTS, ParserFindingWriter, WHOLE, WorkerParseRunner, campaignKey, checkCapacity, checkMix, compileUniformTarget, largestCase, loadUniformTarget, openFuzzBackend, parseLocality, parseRange, parseShard, runCampaign, runParserCampaign, shardFromEnv, type CampaignOptions, type FuzzBackend, type ParserCampaignOptions, type Shard, type UniformTarget } from '../../fuzz/index.js';
 import { parseMode } from '../load.js';
 import type { CliContext } from '../context.js';
 import { EXIT_CHECK_FAILED, UsageError } from '../errors.js';

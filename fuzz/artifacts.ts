@@ -15,8 +15,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeCircuit, writeCvp, type Circuit } from '../../circuits/index.js';
-import { modelToBytes } from '../../model/index.js';
+import { writeCircuit, writeCvp, type Circuit } from '../circuits/index.js';
+import { modelToBytes } from '../model/index.js';
 import type { CampaignOptions, Finding, FoundFailure } from './campaign.js';
 import { witnessTest } from './minimize.js';
 import type { ParserCampaignOptions, ParserCase } from './parsers/campaign.js';

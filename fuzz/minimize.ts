@@ -7,8 +7,8 @@
 // needs an input those miss) the witness vector is checked as well, and the reproducer is
 // `gatecot verify --exhaustive`, which covers it.
 
-import { bitsToValue, evalOutputsOne, inputOffsets, type Circuit, type EmbeddedTest } from '../../circuits/index.js';
-import { sampleInputs } from '../inputs.js';
+import { bitsToValue, evalOutputsOne, inputOffsets, type Circuit, type EmbeddedTest } from '../circuits/index.js';
+import { sampleInputs } from '../runtime/inputs.js';
 import type { Checker, Failure } from './check.js';
 import { shrink, type SameFailure, type ShrinkOptions, type ShrinkResult } from './shrink.js';
 

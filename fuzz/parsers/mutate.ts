@@ -14,7 +14,7 @@
 //   random-bytes    a short file of random bytes
 // One to three of them apply to each mutant.
 
-import type { Rng } from '../../../circuits/gen/prng.js';
+import type { Rng } from '../../circuits/gen/prng.js';
 
 export const MUTATIONS = [
   'truncate', 'delete-lines', 'duplicate-line', 'swap-tokens', 'flip-bytes', 'insert-slice',

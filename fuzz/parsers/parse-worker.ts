@@ -2,7 +2,7 @@
 // Running parses here lets the campaign time out a hang and survive a crash (runner.ts).
 
 import { parentPort } from 'node:worker_threads';
-import type { FormatName } from '../../../circuits/index.js';
+import type { FormatName } from '../../circuits/index.js';
 import { examineParse } from './examine.js';
 
 export interface ParseRequest {

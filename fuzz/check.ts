@@ -6,13 +6,13 @@
 // With `auto`, only an unavailable WebGPU falls back to the CPU (runtime/backend.ts); every
 // check records the backend it ran on.
 
-import { evalOutputsOne, type Circuit, Op } from '../../circuits/index.js';
-import { compile, type Fault } from '../../compiler/index.js';
-import { bindModel, type Bound, type CotFormat, type Model } from '../../model/index.js';
-import { createEngine, type BackendChoice } from '../backend.js';
-import type { Backend, Engine } from '../engine.js';
-import { outputsOfSequence, promptOf } from '../reference.js';
-import { verifyModel, type MismatchDetail } from '../verify.js';
+import { evalOutputsOne, type Circuit, Op } from '../circuits/index.js';
+import { compile, type Fault } from '../compiler/index.js';
+import { bindModel, type Bound, type CotFormat, type Model } from '../model/index.js';
+import { createEngine, type BackendChoice } from '../runtime/backend.js';
+import type { Backend, Engine } from '../runtime/engine.js';
+import { outputsOfSequence, promptOf } from '../runtime/reference.js';
+import { verifyModel, type MismatchDetail } from '../runtime/verify.js';
 import type { SharedGpu } from './backend.js';
 
 export interface CheckConfig {

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { UserError, type FormatName } from '../../../circuits/index.js';
+import { UserError, type FormatName } from '../../circuits/index.js';
 import { examineParse, type ParseOutcome } from './examine.js';
 import type { ParseRequest } from './parse-worker.js';
 
@@ -21,9 +21,9 @@ export interface ParseRunner {
 export function defaultWorkerUrl(): URL {
   const here = new URL('./parse-worker.js', import.meta.url);
   if (existsSync(fileURLToPath(here))) return here;
-  const built = new URL('../../../dist/runtime/fuzz/parsers/parse-worker.js', import.meta.url);
+  const built = new URL('../../dist/fuzz/parsers/parse-worker.js', import.meta.url);
   if (existsSync(fileURLToPath(built))) return built;
-  throw new UserError('the parser fuzzer needs the built worker dist/runtime/fuzz/parsers/parse-worker.js: run `npm run build`');
+  throw new UserError('the parser fuzzer needs the built worker dist/fuzz/parsers/parse-worker.js: run `npm run build`');
 }
 
 export interface WorkerRunnerOptions {

@@ -11,8 +11,8 @@
 // shards are disjoint and together run every case; each stays a uniform sample of the
 // campaign even when stopped early by a time budget (contiguous blocks would not).
 
-import { UserError } from '../../circuits/index.js';
-import { splitmix64 } from '../../circuits/gen/prng.js';
+import { UserError } from '../circuits/index.js';
+import { splitmix64 } from '../circuits/gen/prng.js';
 
 const MASK64 = (1n << 64n) - 1n;
 

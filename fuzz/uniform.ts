@@ -7,12 +7,12 @@
 // only the circuit shrinks. The engine is created again only when the campaign's device was
 // replaced (a lost device, or one that reported an error, backend.ts).
 
-import { UserError, type Circuit } from '../../circuits/index.js';
-import { compileUniform, type Fault } from '../../compiler/index.js';
-import { bindModel, isUniform, modelToBytes, readModelFile, sha256, type UniformModel } from '../../model/index.js';
-import { createEngine } from '../backend.js';
-import type { Engine } from '../engine.js';
-import type { GpuContext } from '../webgpu/gpu.js';
+import { UserError, type Circuit } from '../circuits/index.js';
+import { compileUniform, type Fault } from '../compiler/index.js';
+import { bindModel, isUniform, modelToBytes, readModelFile, sha256, type UniformModel } from '../model/index.js';
+import { createEngine } from '../runtime/backend.js';
+import type { Engine } from '../runtime/engine.js';
+import type { GpuContext } from '../runtime/webgpu/gpu.js';
 import { checkBound, exceptionFailure, plannedBackend, type CheckConfig, type Checker, type CotCheck } from './check.js';
 import type { Range } from './options.js';
 

@@ -3,8 +3,8 @@
 // Each mutant is parsed in its seed's format under the runner's time limit; every problem
 // (examine.ts) is reported to onFinding, which writes the mutant as a reproducer.
 
-import type { FormatName } from '../../../circuits/index.js';
-import { Rng } from '../../../circuits/gen/prng.js';
+import type { FormatName } from '../../circuits/index.js';
+import { Rng } from '../../circuits/gen/prng.js';
 import { caseSeed, shardIndices, stopReason, type Shard } from '../seeds.js';
 import { isProblem, type ParseOutcome } from './examine.js';
 import { mutate, type Mutation } from './mutate.js';

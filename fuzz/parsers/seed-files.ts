@@ -4,8 +4,8 @@
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { detectFormat, writeCircuit, type Circuit, type FormatName } from '../../../circuits/index.js';
-import { generate } from '../../../circuits/gen/index.js';
+import { detectFormat, writeCircuit, type Circuit, type FormatName } from '../../circuits/index.js';
+import { generate } from '../../circuits/gen/index.js';
 import { writeAag, writeAig, writeBench, writeBlif } from './encode.js';
 
 export interface SeedFile {

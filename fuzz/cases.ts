@@ -13,10 +13,10 @@
 // Everything is drawn even when --gate-mix or --locality fixes it, so fixing one option
 // changes nothing else about a case. The circuit is `gatecot gen random` with these options.
 
-import type { Circuit } from '../../circuits/index.js';
-import { generate } from '../../circuits/gen/index.js';
-import { Rng } from '../../circuits/gen/prng.js';
-import { allInputs, sampleInputs } from '../inputs.js';
+import type { Circuit } from '../circuits/index.js';
+import { generate } from '../circuits/gen/index.js';
+import { Rng } from '../circuits/gen/prng.js';
+import { allInputs, sampleInputs } from '../runtime/inputs.js';
 import type { CaseOptions, Range } from './options.js';
 import { caseSeed } from './seeds.js';
 

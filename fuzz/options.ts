@@ -1,7 +1,7 @@
 // Option values of a fuzz campaign and their parsing (one-line UserErrors that name the flag).
 
-import { UserError } from '../../circuits/index.js';
-import { parseMix } from '../../circuits/gen/random.js';
+import { UserError } from '../circuits/index.js';
+import { parseMix } from '../circuits/gen/random.js';
 
 /** An inclusive integer range A..B. */
 export interface Range {

@@ -1,4 +1,4 @@
-// Public surface of runtime/fuzz/: fuzz campaigns over random circuits (compile, verify,
+// Public surface of fuzz/: fuzz campaigns over random circuits (compile, verify,
 // shrink failures to minimal .gc reproducers) and over damaged circuit files (the parsers).
 
 export { caseSeed, inShard, mix64, parseShard, shardIndices, WHOLE } from './seeds.js';

@@ -2,7 +2,7 @@
 // seed files from circuits: AIGER (ASCII .aag and binary .aig), ISCAS .bench and BLIF. Bit names
 // are `group[k]` (`group` for 1-bit groups), which the readers group back (circuits/groups.ts).
 
-import { Op, arity, type Circuit, type OpCode } from '../../../circuits/index.js';
+import { Op, arity, type Circuit, type OpCode } from '../../circuits/index.js';
 
 function bitNames(groups: { name: string; width: number }[]): string[] {
   return groups.flatMap((g) => Array.from({ length: g.width }, (_, k) => (g.width === 1 ? g.name : `${g.name}[${k}]`)));

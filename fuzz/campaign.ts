@@ -6,9 +6,9 @@
 // to the event loop between checks (yield.ts), so Ctrl-C stops it after the current case even on
 // the CPU reference, where the checks themselves never wait for anything.
 
-import { parseCircuitText, writeCircuit, writeCvp, type Circuit } from '../../circuits/index.js';
-import { sha256, type CotFormat } from '../../model/index.js';
-import type { Backend } from '../engine.js';
+import { parseCircuitText, writeCircuit, writeCvp, type Circuit } from '../circuits/index.js';
+import { sha256, type CotFormat } from '../model/index.js';
+import type { Backend } from '../runtime/engine.js';
 import { openFuzzBackend, type FuzzBackend } from './backend.js';
 import { buildCase, caseInputs, caseSpec, type CaseSpec } from './cases.js';
 import { positionalChecker, type CheckConfig, type CheckLabel, type Checker, type CotCheck, type Failure } from './check.js';

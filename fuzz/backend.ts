@@ -13,13 +13,13 @@
 // fail every later one. SharedGpu holds the context (which holds the object Dawn's create()
 // returned) until close(): Dawn aborts the process if that object is collected with work pending.
 
-import { NetlistBuilder } from '../../circuits/index.js';
-import { compile, type Model } from '../../compiler/index.js';
-import { parseArith } from '../arith.js';
-import { createEngine, type BackendChoice } from '../backend.js';
-import type { Backend } from '../engine.js';
-import { isUnavailable } from '../webgpu/errors.js';
-import { openGpu, type GpuContext, type GpuOptions } from '../webgpu/gpu.js';
+import { NetlistBuilder } from '../circuits/index.js';
+import { compile, type Model } from '../compiler/index.js';
+import { parseArith } from '../runtime/arith.js';
+import { createEngine, type BackendChoice } from '../runtime/backend.js';
+import type { Backend } from '../runtime/engine.js';
+import { isUnavailable } from '../runtime/webgpu/errors.js';
+import { openGpu, type GpuContext, type GpuOptions } from '../runtime/webgpu/gpu.js';
 
 /** One WebGPU device for a whole campaign, reopened when it breaks. */
 export class SharedGpu {

@@ -10,8 +10,8 @@
 // This runs inside the parser worker (parse-worker.ts), so a hang or a crash there cannot stop
 // the campaign.
 
-import { evalMany, parseCircuitBytes, parseCircuitText, UserError, writeCircuit, type Circuit, type FormatName } from '../../../circuits/index.js';
-import { Rng } from '../../../circuits/gen/prng.js';
+import { evalMany, parseCircuitBytes, parseCircuitText, UserError, writeCircuit, type Circuit, type FormatName } from '../../circuits/index.js';
+import { Rng } from '../../circuits/gen/prng.js';
 import { circuitProblem } from '../netlist.js';
 
 export type ParseStatus = 'parsed' | 'rejected' | 'crash' | 'bad-error' | 'bad-circuit' | 'roundtrip' | 'hang';

@@ -18,8 +18,8 @@
 //      the witness input vector loses the same bits.
 // Every candidate is a valid circuit (topological order, at least one output bit).
 
-import type { Circuit, OpCode } from '../../circuits/index.js';
-import { arity, Op } from '../../circuits/index.js';
+import type { Circuit, OpCode } from '../circuits/index.js';
+import { arity, Op } from '../circuits/index.js';
 import type { Failure } from './check.js';
 import { ddmin } from './ddmin.js';
 import { circuitProblem, keepOutputs, liveGates, projectInputs, pruneDead, removeGates, removeInputs, replaceGate, truncateAt } from './netlist.js';

@@ -3,9 +3,9 @@
 // also names its model (capacity, sha256, file) and the prompt lengths; its reproducers run that
 // model file on the minimal circuit (.gc, and .cvp with the failing input folded in).
 
-import type { Circuit } from '../../circuits/index.js';
-import { bindModel, sha256 } from '../../model/index.js';
-import type { Backend } from '../engine.js';
+import type { Circuit } from '../circuits/index.js';
+import { bindModel, sha256 } from '../model/index.js';
+import type { Backend } from '../runtime/engine.js';
 import type { CampaignOptions, Finding } from './campaign.js';
 import { bitString, type CheckLabel, type Failure } from './check.js';
 import { rangeText } from './options.js';

@@ -14,9 +14,9 @@
 // findings of other campaigns, which are left out and counted.
 
 import { readFileSync } from 'node:fs';
-import { parseCircuitText, writeCircuit, type Circuit } from '../../circuits/index.js';
-import { UserError } from '../../circuits/index.js';
-import { sha256 } from '../../model/index.js';
+import { parseCircuitText, writeCircuit, type Circuit } from '../circuits/index.js';
+import { UserError } from '../circuits/index.js';
+import { sha256 } from '../model/index.js';
 import { locate, readShardOutputs, type CampaignId, type CaseLine, type FindingRef, type Run, type ShardOutputs } from './merge-read.js';
 import type { Shard } from './seeds.js';
 
