@@ -1,6 +1,7 @@
 // Format detection and dispatch: from the extension or the content; an explicit format wins.
 // Verilog is read by running Yosys (parsers/verilog.ts); every other format in-process.
 
+import { writeAag, writeAig, writeBench, writeBlif } from './writers/netlists.js';
 import { readFileSync, statSync } from 'node:fs';
 import { CircuitError, attempt, type Result } from './errors.js';
 import type { Circuit } from './ir.js';
@@ -18,7 +19,7 @@ import { writeGc } from './writers/gc.js';
 
 export const FORMATS = ['gc', 'bristol', 'bristol-old', 'aag', 'aig', 'bench', 'blif', 'cvp', 'verilog'] as const;
 export type FormatName = (typeof FORMATS)[number];
-export const WRITABLE = ['gc', 'bristol', 'cvp'] as const;
+export const WRITABLE = ['gc', 'bristol', 'cvp', 'aag', 'aig', 'bench', 'blif'] as const;
 export type WritableFormat = (typeof WRITABLE)[number];
 
 const PARSERS: Record<FormatName, (src: ParserSource) => Circuit> = {
@@ -132,13 +133,21 @@ export function readInputFile(path: string): Uint8Array {
   }
 }
 
-/** The text of `c` in `format`; cvp takes circuits without inputs only (writeCvp fixes inputs). */
-export function writeCircuit(c: Circuit, format: WritableFormat): string {
+/** The text of `c` in a text format; cvp takes circuits without inputs only (writeCvp fixes inputs). */
+export function writeCircuit(c: Circuit, format: Exclude<WritableFormat, 'aig'>): string {
   switch (format) {
     case 'gc': return writeGc(c);
     case 'bristol': return writeBristol(c);
     case 'cvp': return writeCvp(c);
+    case 'aag': return writeAag(c);
+    case 'bench': return writeBench(c);
+    case 'blif': return writeBlif(c);
   }
+}
+
+/** The file contents of `c` in any writable format (binary AIGER is bytes, the others text). */
+export function writeCircuitFile(c: Circuit, format: WritableFormat): string | Uint8Array {
+  return format === 'aig' ? writeAig(c) : writeCircuit(c, format);
 }
 
 /** The writable format chosen by an output path's extension. */
@@ -147,5 +156,6 @@ export function writableFormatOf(path: string): WritableFormat | undefined {
   if (ext === 'gc') return 'gc';
   if (ext === 'txt' || ext === 'bristol') return 'bristol';
   if (ext === 'cvp') return 'cvp';
+  if (ext === 'aag' || ext === 'aig' || ext === 'bench' || ext === 'blif') return ext;
   return undefined;
 }

@@ -5,7 +5,9 @@ export type { Circuit, EmbeddedTest, Group, OpCode, OpName, OutputGroup } from '
 export { CircuitError, UserError, attempt, err, ok } from './errors.js';
 export type { CircuitErrorKind, Result, SourceLoc } from './errors.js';
 export { NetlistBuilder } from './builder.js';
-export { FORMATS, WRITABLE, detectFormat, isFormatName, parseCircuitBytes, parseCircuitText, readCircuitFile, readInputFile, writableFormatOf, writeCircuit } from './formats.js';
+export { FORMATS, WRITABLE, detectFormat, isFormatName, parseCircuitBytes, parseCircuitText, readCircuitFile, readInputFile, writableFormatOf, writeCircuit, writeCircuitFile } from './formats.js';
+export { writeAag, writeAig, writeBench, writeBlif } from './writers/netlists.js';
+export { circuitProblem, keepOutputs, liveGates, projectInputs, pruneDead, removeGates, removeInputs, replaceGate, truncateAt } from './netlist.js';
 export type { FormatName, ParseOptions, WritableFormat } from './formats.js';
 export { parseCvp } from './parsers/cvp.js';
 export { cvpFromCircuit, writeCvp } from './writers/cvp.js';

@@ -65,10 +65,14 @@ export function prepareOutputDir(dir: string, files: string[], force: boolean): 
 }
 
 /** How many gates the file written in `format` holds (cvp: the circuit's and one constant per input wire). */
-export function writtenGateCount(c: Circuit, format: WritableFormat, text: string): number {
+export function writtenGateCount(c: Circuit, format: WritableFormat, data: string | Uint8Array): number {
   if (format === 'cvp') return c.nInputs + c.ops.length;
-  // .gc keeps one statement per gate; Bristol Fashion states its gate count first.
-  return format === 'gc' ? c.ops.length : Number(/^\s*(\d+)/.exec(text)?.[1]);
+  // .gc, .bench and BLIF keep one statement per gate; AIGER's header counts its ANDs; Bristol
+  // Fashion states its gate count first.
+  if (format === 'gc' || format === 'bench' || format === 'blif') return c.ops.length;
+  const head = typeof data === 'string' ? data.slice(0, 200) : new TextDecoder('latin1').decode(data.subarray(0, 200));
+  if (format === 'aag' || format === 'aig') return Number(/^a[ai]g\s+\d+\s+\d+\s+\d+\s+\d+\s+(\d+)/.exec(head)?.[1]);
+  return Number(/^\s*(\d+)/.exec(head)?.[1]);
 }
 
 /**
@@ -76,10 +80,11 @@ export function writtenGateCount(c: Circuit, format: WritableFormat, text: strin
  * writer wrote more (it lowers OR, NOR, NAND and XNOR into 2-3 gates and copies some output bits)
  * or the cvp writer did (one constant gate per input wire).
  */
-export function writtenGates(c: Circuit, format: WritableFormat, text: string): string {
-  const n = writtenGateCount(c, format, text);
+export function writtenGates(c: Circuit, format: WritableFormat, data: string | Uint8Array): string {
+  const n = writtenGateCount(c, format, data);
   if (format === 'cvp') {
     return c.nInputs === 0 ? `${n} gates` : `${n} gates: the circuit's ${c.ops.length} and ${c.nInputs} constants for its input wires`;
   }
+  if (format === 'aag' || format === 'aig') return `${n} AND gates: the circuit's ${c.ops.length}, as ANDs with inverted edges`;
   return n === c.ops.length ? `${n} gates` : `${n} gates: the circuit's ${c.ops.length}, lowered to XOR, AND, INV, EQ and EQW`;
 }

@@ -14,7 +14,7 @@ export type { CheckConfig, CheckLabel, Checker, CotCheck, Failure, FailureKind }
 export { UniformChecker, checkCapacity, compileUniformTarget, largestCase, loadUniformTarget } from './uniform.js';
 export type { UniformTarget } from './uniform.js';
 export { ddmin } from './ddmin.js';
-export { circuitProblem, keepOutputs, liveGates, projectInputs, pruneDead, removeGates, removeInputs, replaceGate, truncateAt } from './netlist.js';
+export { circuitProblem, keepOutputs, liveGates, projectInputs, pruneDead, removeGates, removeInputs, replaceGate, truncateAt } from '../circuits/netlist.js';
 export { shrink } from './shrink.js';
 export type { SameFailure, ShrinkOptions, ShrinkResult, ShrinkState } from './shrink.js';
 export { VERIFY_SAMPLES, VERIFY_SEED, minimize, sameFailure, witnessTest } from './minimize.js';
@@ -39,4 +39,4 @@ export { InlineParseRunner, WorkerParseRunner, defaultWorkerUrl } from './parser
 export type { ParseRunner, WorkerRunnerOptions } from './parsers/runner.js';
 export { mutantFileName, parserCase, runParserCampaign } from './parsers/campaign.js';
 export type { ParserCampaignHooks, ParserCampaignOptions, ParserCampaignSummary, ParserCase } from './parsers/campaign.js';
-export { writeAag, writeAig, writeBench, writeBlif } from './parsers/encode.js';
+export { writeAag, writeAig, writeBench, writeBlif } from '../circuits/writers/netlists.js';

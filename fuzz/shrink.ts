@@ -22,7 +22,7 @@ import type { Circuit, OpCode } from '../circuits/index.js';
 import { arity, Op } from '../circuits/index.js';
 import type { Failure } from './check.js';
 import { ddmin } from './ddmin.js';
-import { circuitProblem, keepOutputs, liveGates, projectInputs, pruneDead, removeGates, removeInputs, replaceGate, truncateAt } from './netlist.js';
+import { circuitProblem, keepOutputs, liveGates, projectInputs, pruneDead, removeGates, removeInputs, replaceGate, truncateAt } from '../circuits/netlist.js';
 import { yieldToEventLoop } from './yield.js';
 
 export interface ShrinkState {

@@ -9,7 +9,7 @@ import {
   parseBitString,
   WRITABLE,
   writableFormatOf,
-  writeCircuit,
+  writeCircuitFile,
   writeCvp,
   type BitOrder,
   type Circuit,
@@ -82,8 +82,8 @@ export function registerCircuitCommands(program: Command, ctx: CliContext): void
     .command('convert')
     .description('convert a circuit to .gc, Bristol Fashion or cvp (by the output extension)')
     .argument('<in>', 'circuit file')
-    .requiredOption('-o, --output <file>', 'output file (.gc, .txt/.bristol for Bristol Fashion, .cvp for the circuit value problem)')
-    .option('--to <fmt>', 'output format: gc, bristol or cvp (default: from the extension)')
+    .requiredOption('-o, --output <file>', 'output file (.gc, .txt/.bristol for Bristol Fashion, .cvp for the circuit value problem, .aag/.aig AIGER, .bench, .blif)')
+    .option('--to <fmt>', `output format: ${WRITABLE.join(', ')} (default: from the extension)`)
     .option('--bits <bits>', 'cvp only: fix all input wires to this 0/1 string (first character = first wire); required when the circuit has inputs')
     .option('--format <fmt>', 'input format')
     .option('--force', 'overwrite an existing output file')
@@ -91,23 +91,23 @@ export function registerCircuitCommands(program: Command, ctx: CliContext): void
     .action((input: string, o: { output: string; to?: string; bits?: string; format?: string; force?: boolean; json?: boolean }) => {
       let fmt: WritableFormat | undefined;
       if (o.to !== undefined) {
-        if (!(WRITABLE as readonly string[]).includes(o.to)) throw new UsageError(`--to must be gc, bristol or cvp, got '${o.to}'`);
+        if (!(WRITABLE as readonly string[]).includes(o.to)) throw new UsageError(`--to must be one of ${WRITABLE.join(', ')}, got '${o.to}'`);
         fmt = o.to as WritableFormat;
       } else {
         fmt = writableFormatOf(o.output);
-        if (!fmt) throw new UsageError(`cannot tell the output format from '${o.output}': use a .gc, .txt or .cvp name, or --to`);
+        if (!fmt) throw new UsageError(`cannot tell the output format from '${o.output}': use a .gc, .txt, .cvp, .aag, .aig, .bench or .blif name, or --to`);
       }
       if (o.bits !== undefined && fmt !== 'cvp') throw new UsageError(`--bits fixes the inputs of a cvp output only; the output format is ${fmt}`);
       const c = loadCircuit(input, o.format);
-      let text: string;
+      let text: string | Uint8Array;
       if (fmt === 'cvp') {
         if (c.nInputs > 0 && o.bits === undefined) throw new UsageError(`cvp has no inputs: give the input bits (--bits): ${input} has ${c.nInputs} input wires`);
         text = writeCvp(c, o.bits === undefined ? undefined : parseBitString(o.bits, c.nInputs));
       } else {
-        text = writeCircuit(c, fmt);
+        text = writeCircuitFile(c, fmt);
       }
       writeOutput(o.output, text, Boolean(o.force));
-      if (o.json) printJson(ctx, { from: input, path: o.output, format: fmt, circuit: circuitJson(c), gates_written: writtenGateCount(c, fmt, text), bytes: Buffer.byteLength(text) });
+      if (o.json) printJson(ctx, { from: input, path: o.output, format: fmt, circuit: circuitJson(c), gates_written: writtenGateCount(c, fmt, text), bytes: typeof text === 'string' ? Buffer.byteLength(text) : text.length });
       else ctx.io.out(`wrote ${o.output} (${fmt}, ${writtenGates(c, fmt, text)})\n`);
     });
 }

@@ -2,7 +2,7 @@
 // come from the generator's own description.
 
 import type { Command } from 'commander';
-import { writableFormatOf, writeCircuit, type WritableFormat } from '../../circuits/index.js';
+import { writableFormatOf, writeCircuit, writeCircuitFile, type WritableFormat } from '../../circuits/index.js';
 import { GENERATORS, type GenOption } from '../../circuits/gen/index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -56,11 +56,11 @@ export function registerGen(program: Command, ctx: CliContext): void {
           return;
         }
         const fmt: WritableFormat | undefined = writableFormatOf(out);
-        if (!fmt) throw new UsageError(`cannot tell the output format from '${out}': use a .gc, .txt or .cvp name`);
+        if (!fmt) throw new UsageError(`cannot tell the output format from '${out}': use a .gc, .txt, .cvp, .aag, .aig, .bench or .blif name`);
         if (fmt === 'cvp' && c.nInputs > 0) {
           throw new UsageError(`cvp has no inputs, and ${g.family} makes ${c.nInputs} input wires: write a .gc file and fix them with 'gatecot convert FILE -o OUT.cvp --bits B'`);
         }
-        const text = writeCircuit(c, fmt);
+        const text = writeCircuitFile(c, fmt);
         writeOutput(out, text, o.force === true);
         if (o.json) printJson(ctx, { ...head(), format: fmt, gates_written: writtenGateCount(c, fmt, text), path: out });
         else ctx.io.out(`wrote ${out} (${g.family}, ${c.nInputs} inputs, ${writtenGates(c, fmt, text)})\n`);

@@ -12,7 +12,7 @@
 
 import { evalMany, parseCircuitBytes, parseCircuitText, UserError, writeCircuit, type Circuit, type FormatName } from '../../circuits/index.js';
 import { Rng } from '../../circuits/gen/prng.js';
-import { circuitProblem } from '../netlist.js';
+import { circuitProblem } from '../../circuits/netlist.js';
 
 export type ParseStatus = 'parsed' | 'rejected' | 'crash' | 'bad-error' | 'bad-circuit' | 'roundtrip' | 'hang';
 

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { detectFormat, writeCircuit, type Circuit, type FormatName } from '../../circuits/index.js';
 import { generate } from '../../circuits/gen/index.js';
-import { writeAag, writeAig, writeBench, writeBlif } from './encode.js';
+import { writeAag, writeAig, writeBench, writeBlif } from '../../circuits/writers/netlists.js';
 
 export interface SeedFile {
   /** A label for reports: `builtin:<name>` or the corpus path. */

@@ -3,7 +3,7 @@
 // valid. Rewiring only ever points a reader at an earlier wire (an operand of the removed gate,
 // an input wire or a constant gate before it), so the topological order survives.
 
-import { Op, arity, type Circuit, type Group, type OpCode, type OutputGroup } from '../circuits/index.js';
+import { Op, arity, type Circuit, type Group, type OpCode, type OutputGroup } from './ir.js';
 
 /** A copy with new gate arrays and outputs; names and tests are dropped (they would be stale). */
 function make(c: Circuit, inputs: Group[], ops: ArrayLike<number>, a: ArrayLike<number>, b: ArrayLike<number>, outputs: OutputGroup[]): Circuit {

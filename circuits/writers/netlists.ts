@@ -1,8 +1,8 @@
-// Writers for the formats gatecot reads but does not write, used to make the parser fuzzer's
-// seed files from circuits: AIGER (ASCII .aag and binary .aig), ISCAS .bench and BLIF. Bit names
-// are `group[k]` (`group` for 1-bit groups), which the readers group back (circuits/groups.ts).
+// Writers of the netlist formats: AIGER (ASCII .aag and binary .aig), ISCAS .bench and BLIF
+// (`gatecot convert` writes them; the parser fuzzer makes its seed files with them). Bit names are
+// `group[k]` (`group` for 1-bit groups), which the readers group back (circuits/groups.ts).
 
-import { Op, arity, type Circuit, type OpCode } from '../../circuits/index.js';
+import { Op, arity, type Circuit, type OpCode } from '../ir.js';
 
 function bitNames(groups: { name: string; width: number }[]): string[] {
   return groups.flatMap((g) => Array.from({ length: g.width }, (_, k) => (g.width === 1 ? g.name : `${g.name}[${k}]`)));
@@ -57,7 +57,7 @@ function toAig(c: Circuit): Aig {
 function symbols(c: Circuit): string {
   const ins = bitNames(c.inputs).map((s, k) => `i${k} ${s}\n`);
   const outs = bitNames(outputGroups(c)).map((s, k) => `o${k} ${s}\n`);
-  return [...ins, ...outs, 'c\n', `${c.name}, written by the gatecot fuzzer\n`].join('');
+  return [...ins, ...outs, 'c\n', `${c.name}, written by gatecot\n`].join('');
 }
 
 export function writeAag(c: Circuit): string {
@@ -107,7 +107,7 @@ export function writeBench(c: Circuit): string {
   const ins = bitNames(c.inputs);
   const outs = bitNames(outputGroups(c));
   const name = (w: number): string => (w < c.nInputs ? ins[w]! : `g${w - c.nInputs}`);
-  const lines = [`# ${c.name}, written by the gatecot fuzzer`, ...ins.map((s) => `INPUT(${s})`), ...outs.map((s) => `OUTPUT(${s})`), ''];
+  const lines = [`# ${c.name}, written by gatecot`, ...ins.map((s) => `INPUT(${s})`), ...outs.map((s) => `OUTPUT(${s})`), ''];
   for (let g = 0; g < c.ops.length; g++) {
     const op = c.ops[g] as OpCode;
     const args = [c.a[g]!, c.b[g]!].filter((x) => x >= 0).map(name);
@@ -141,7 +141,7 @@ export function writeBlif(c: Circuit): string {
   const ins = bitNames(c.inputs);
   const outs = bitNames(outputGroups(c));
   const name = (w: number): string => (w < c.nInputs ? ins[w]! : `g${w - c.nInputs}`);
-  const lines = [`# ${c.name}, written by the gatecot fuzzer`, `.model ${c.name}`, `.inputs ${ins.join(' ')}`, `.outputs ${outs.join(' ')}`];
+  const lines = [`# ${c.name}, written by gatecot`, `.model ${c.name}`, `.inputs ${ins.join(' ')}`, `.outputs ${outs.join(' ')}`];
   for (let g = 0; g < c.ops.length; g++) {
     const args = [c.a[g]!, c.b[g]!].filter((x) => x >= 0).map(name);
     lines.push(`.names ${[...args, `g${g}`].join(' ')}`, ...BLIF_COVERS[c.ops[g] as OpCode]);
