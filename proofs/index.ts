@@ -1,4 +1,4 @@
-// Public surface of proofs/: the theorem's claims as executable checks, certificates, scaling.
+// Public surface of proofs/: the theorems' claims as executable checks and certificates (reports built on them: report/).
 
 export { certify, modelHash } from './certify.js';
 export { structureClaim } from './structure.js';

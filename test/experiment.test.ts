@@ -7,8 +7,8 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CompareReport } from '../proofs/compare.js';
-import type { ExperimentResult } from '../proofs/experiment.js';
+import type { CompareReport } from '../report/compare.js';
+import type { ExperimentResult } from '../report/experiment.js';
 import { cli } from './cli-helpers.js';
 import { shared } from './shared.js';
 

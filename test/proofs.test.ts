@@ -6,7 +6,7 @@ import { generate } from '../circuits/gen/index.js';
 import { compile, compileUniform, modelFromBytes, modelToBytes, type CotFormat, type Fault } from '../compiler/index.js';
 import { certContext, certify, exactDiv, exactExp, gateClaim, modelHash, structureClaim, type Certificate } from '../proofs/index.js';
 import { certificateDigest, recheck } from '../proofs/check/index.js';
-import { runScaling } from '../proofs/scaling.js';
+import { runScaling } from '../report/scaling.js';
 import { allInputs, CpuEngine, fixedArith, referenceSequences, floatArith, parseArith, prepare, verifyModel } from '../runtime/index.js';
 import { loadShared, shared } from './shared.js';
 import { bindModel, circuitOfModel, type PositionalMeta } from '../model/index.js';

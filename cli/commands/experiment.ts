@@ -9,7 +9,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { experimentMarkdown, experimentPlots, plotNames } from '../../proofs/experiment-report.js';
+import { experimentMarkdown, experimentPlots, plotNames } from '../../report/experiment-report.js';
 import {
   checkConfig,
   DEFAULT_BUDGETS,
@@ -22,7 +22,7 @@ import {
   runExperiment,
   type ExperimentConfig,
   type ExperimentResult,
-} from '../../proofs/experiment.js';
+} from '../../report/experiment.js';
 import { parseShard } from '../../fuzz/index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';

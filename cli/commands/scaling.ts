@@ -5,8 +5,8 @@
 import { join } from 'node:path';
 import { UserError } from '../../circuits/index.js';
 import type { Command } from 'commander';
-import { runScaling, scalingPlots, scalingTable, SIZE_OPTION } from '../../proofs/scaling.js';
-import { DEFAULT_VERIFY_MAX, UNIFORM_FAMILIES, uniformScalingNotes, uniformScalingPlots, uniformScalingTable, type UniformFamily } from '../../proofs/scaling-uniform.js';
+import { runScaling, scalingPlots, scalingTable, SIZE_OPTION } from '../../report/scaling.js';
+import { DEFAULT_VERIFY_MAX, UNIFORM_FAMILIES, uniformScalingNotes, uniformScalingPlots, uniformScalingTable, type UniformFamily } from '../../report/scaling-uniform.js';
 import { parseBackend } from '../../runtime/index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';

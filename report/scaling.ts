@@ -9,7 +9,7 @@ import { UserError, type Circuit } from '../circuits/index.js';
 import { generate } from '../circuits/gen/index.js';
 import { compile } from '../compiler/index.js';
 import { bindModel, dModelFormula, type Bound, type CotFormat } from '../model/index.js';
-import { certify } from './certify.js';
+import { certify } from '../proofs/certify.js';
 import { runUniformScaling, type UniformScalingOptions, type UniformScalingRow } from './scaling-uniform.js';
 import { linePlot } from './svg.js';
 import { markdownTable, numberCell } from './table.js';
