@@ -18,11 +18,9 @@ export type CircuitErrorKind =
   | 'value'
   | 'io';
 
-/** Base of every error caused by what the user gave (a file, a flag, a value): the CLI prints
- * its message as one line and exits 2. Any other error is a bug. */
-export class UserError extends Error {
-  override name = 'UserError';
-}
+import { UserError } from '../common/errors.js';
+
+export { UserError };
 
 export class CircuitError extends UserError {
   override name = 'CircuitError';

@@ -1,6 +1,6 @@
 // Exit codes and the one-line error report of the CLI.
 
-import { UserError } from '../circuits/index.js';
+import { UserError } from '../common/errors.js';
 import type { Io } from './io.js';
 
 export const EXIT_OK = 0;

@@ -5,7 +5,8 @@
 // with `latent` a latent construction (no CoT), and with mode 'uniform' and latent 'looped' the
 // smallest uniform looped model (compiler/uniform/looped.ts).
 
-import { Op, UserError, type Circuit } from '../circuits/index.js';
+import { Op, type Circuit } from '../circuits/index.js';
+import { UserError } from '../common/errors.js';
 import { MODEL_FORMAT_VERSION, sha256, type BlockSpaces, type CotFormat, type Model, type ModelMode, type PositionalMeta, type PositionalModel } from '../model/index.js';
 import { positionEmbedding, tokenEmbedding } from './blocks/embedding.js';
 import { gateFeedForward } from './blocks/gate-ff.js';

@@ -4,7 +4,8 @@
 //   off-by-one  head fetch_a reads one position before its target at every value step
 // A faulty model records its fault in its metadata.
 
-import { Op, truthTable, UserError, type Circuit } from '../circuits/index.js';
+import { Op, truthTable, type Circuit } from '../circuits/index.js';
+import { UserError } from '../common/errors.js';
 import type { PositionPlan, SequencePlan } from './plan.js';
 
 export const FAULTS = ['weak-scale', 'swap-gate', 'off-by-one'] as const;

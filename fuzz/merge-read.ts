@@ -9,7 +9,7 @@
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
-import { UserError } from '../circuits/index.js';
+import { UserError } from '../common/errors.js';
 import { optionsKey } from './report.js';
 import { parseShard, type Shard } from './seeds.js';
 

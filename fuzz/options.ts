@@ -1,6 +1,6 @@
 // Option values of a fuzz campaign and their parsing (one-line UserErrors that name the flag).
 
-import { UserError } from '../circuits/index.js';
+import { UserError } from '../common/errors.js';
 import { parseMix } from '../circuits/gen/random.js';
 
 /** An inclusive integer range A..B. */

@@ -11,7 +11,7 @@
 // shards are disjoint and together run every case; each stays a uniform sample of the
 // campaign even when stopped early by a time budget (contiguous blocks would not).
 
-import { UserError } from '../circuits/index.js';
+import { UserError } from '../common/errors.js';
 import { splitmix64 } from '../circuits/gen/prng.js';
 
 const MASK64 = (1n << 64n) - 1n;

@@ -10,7 +10,7 @@
 // MIN is required (every Slurm that sets COUNT sets it); STEP defaults to 1; MAX is checked when set.
 // Neither set, both set, or values that do not fit together: a one-line UserError.
 
-import { UserError } from '../circuits/index.js';
+import { UserError } from '../common/errors.js';
 import type { Shard } from './seeds.js';
 
 /** The environment variables read (empty counts as unset). */

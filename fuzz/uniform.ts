@@ -7,7 +7,8 @@
 // only the circuit shrinks. The engine is created again only when the campaign's device was
 // replaced (a lost device, or one that reported an error, backend.ts).
 
-import { UserError, type Circuit } from '../circuits/index.js';
+import { type Circuit } from '../circuits/index.js';
+import { UserError } from '../common/errors.js';
 import { compileUniform, type Fault } from '../compiler/index.js';
 import { bindModel, isUniform, modelToBytes, readModelFile, sha256, type UniformModel } from '../model/index.js';
 import { createEngine } from '../runtime/backend.js';

@@ -2,7 +2,8 @@
 // against the documented sequence format, docs/model-format.md), a uniform model is given one of
 // at most its capacity. The result is what verify, trace, the proofs and the fuzzer work on.
 
-import { arity, OP_NAMES, parseCircuitText, UserError, type Circuit, type OpCode } from '../circuits/index.js';
+import { arity, OP_NAMES, parseCircuitText, type Circuit, type OpCode } from '../circuits/index.js';
+import { UserError } from '../common/errors.js';
 import { bindPositional, bindUniform, type BoundSequence } from './contract.js';
 import { sha256 } from './hash.js';
 import type { Model, PositionalMeta } from './model.js';

@@ -2,7 +2,7 @@
 // ({name: {dtype, shape, data_offsets}}, plus "__metadata__": {string: string}), then the data.
 // We write F32 only, header padded with spaces to a multiple of 8 so tensors are aligned.
 
-import { UserError } from '../circuits/index.js';
+import { UserError } from '../common/errors.js';
 
 export class ModelFileError extends UserError {
   override name = 'ModelFileError';

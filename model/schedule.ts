@@ -3,7 +3,7 @@
 // times, then its coda. The loop count may be overridden (to show what too few loops do); the
 // override is checked here so every executor refuses the same bad counts with the same line.
 
-import { UserError } from '../circuits/index.js';
+import { UserError } from '../common/errors.js';
 import type { Model, ModelMeta } from './model.js';
 import { ModelFileError } from './safetensors.js';
 

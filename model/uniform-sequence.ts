@@ -13,7 +13,8 @@
 // A uniform looped model (construction 'looped') reads the same prompt and writes no CoT: S = P,
 // and wire k's value is the argmax AT its own id #k (position 4k, slot 3 of its description).
 
-import { arity, UserError, type Circuit, type OpCode } from '../circuits/index.js';
+import { arity, type Circuit, type OpCode } from '../circuits/index.js';
+import { UserError } from '../common/errors.js';
 import type { CotEntry, PromptEntry, UniformMeta } from './model.js';
 import { BOS, idToken, UNIFORM_NA, uniformTypeName } from './vocab.js';
 

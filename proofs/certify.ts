@@ -10,7 +10,8 @@
 // applied layers) and an optional loop count.
 
 import { finiteClaims } from './finite.js';
-import { UserError, writeCircuit } from '../circuits/index.js';
+import { writeCircuit } from '../circuits/index.js';
+import { UserError } from '../common/errors.js';
 import { sha256, modelToBytes, type Bound, type Model } from '../model/index.js';
 import { certContext } from './context.js';
 import { gateClaim } from './gate.js';

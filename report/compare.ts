@@ -7,7 +7,8 @@
 // construction is not built in this version (uniform looped) is a row marked not available,
 // detected by trying to compile it.
 
-import { UserError, type Circuit } from '../circuits/index.js';
+import { type Circuit } from '../circuits/index.js';
+import { UserError } from '../common/errors.js';
 import { circuitDepth, compile, type CompileOptions } from '../compiler/index.js';
 import { appliedLayers, bindCompiled, type Bound, type Layer, type Model } from '../model/index.js';
 import { createEngine, CpuEngine, sampleInputs, verifyModel, type BackendChoice } from '../runtime/index.js';

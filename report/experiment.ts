@@ -16,7 +16,8 @@
 // puts shards back together.
 
 import { loadavg } from 'node:os';
-import { evalMany, outputWires, UserError, type Circuit } from '../circuits/index.js';
+import { evalMany, outputWires, type Circuit } from '../circuits/index.js';
+import { UserError } from '../common/errors.js';
 import { generate } from '../circuits/gen/index.js';
 import { circuitDepth, compile } from '../compiler/index.js';
 import { appliedLayers, bindCompiled, type Bound, type Model } from '../model/index.js';

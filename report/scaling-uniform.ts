@@ -10,7 +10,8 @@
 // logit margin of the f32 CPU reference over the CoT of one input (logit of the right token minus
 // the largest other). Above --verify-max the row says that verification was skipped.
 
-import { UserError, type Circuit } from '../circuits/index.js';
+import { type Circuit } from '../circuits/index.js';
+import { UserError } from '../common/errors.js';
 import { generate } from '../circuits/gen/index.js';
 import { compileUniform, MAX_CAPACITY } from '../compiler/index.js';
 import { bindModel, modelToBytes, resourceFormula, type Bound } from '../model/index.js';

@@ -5,7 +5,8 @@
 // the same smallest s at every size. `mode: 'uniform'` measures uniform models across capacities
 // instead (scaling-uniform.ts).
 
-import { UserError, type Circuit } from '../circuits/index.js';
+import { type Circuit } from '../circuits/index.js';
+import { UserError } from '../common/errors.js';
 import { generate } from '../circuits/gen/index.js';
 import { compile } from '../compiler/index.js';
 import { bindModel, dModelFormula, type Bound, type CotFormat } from '../model/index.js';

@@ -10,7 +10,7 @@
 // IEEE modes subtract the row maximum inside softmax (as real kernels do; the same function);
 // the paper modes compute [exp x_j] / Σ[exp x] exactly as the paper writes it.
 
-import { UserError } from '../circuits/index.js';
+import { UserError } from '../common/errors.js';
 
 export type ArithKind = 'f64' | 'f32' | 'f16' | 'fixed' | 'float';
 

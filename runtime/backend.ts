@@ -8,7 +8,7 @@
 //           shader the driver rejects, validation, limits, out of memory, a lost device) is the
 //           engine failing on this model: it propagates, never hidden behind the CPU.
 
-import { UserError } from '../circuits/index.js';
+import { UserError } from '../common/errors.js';
 import type { Model } from '../model/index.js';
 import { parseArith } from './arith.js';
 import { CpuEngine } from './cpu/engine.js';

@@ -1,6 +1,6 @@
 // Input vectors for verification: all-zeros, all-ones and seeded random vectors, or all 2^n.
 
-import { UserError } from '../circuits/index.js';
+import { UserError } from '../common/errors.js';
 import { Rng } from '../circuits/gen/prng.js';
 
 export const MAX_EXHAUSTIVE_INPUTS = 20;

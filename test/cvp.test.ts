@@ -6,19 +6,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  CircuitError,
-  Op,
-  UserError,
-  cvpFromCircuit,
-  detectFormat,
-  evalOutputsOne,
-  parseCircuitText,
-  writableFormatOf,
-  writeCircuit,
-  writeCvp,
-  type Circuit,
-} from '../circuits/index.js';
+import { CircuitError, Op, cvpFromCircuit, detectFormat, evalOutputsOne, parseCircuitText, writableFormatOf, writeCircuit, writeCvp, type Circuit } from '../circuits/index.js';
+import { UserError } from '../common/errors.js';
 import { parseCvp } from '../circuits/parsers/cvp.js';
 import { sourceFromText } from '../circuits/source.js';
 import { generate } from '../circuits/gen/index.js';

@@ -11,7 +11,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { UserError } from '../circuits/index.js';
+import { UserError } from '../common/errors.js';
 import { generate } from '../circuits/gen/index.js';
 import { cliWithWebgpu } from './cli-helpers.js';
 import { compile } from '../compiler/index.js';

@@ -3,7 +3,7 @@
 // files that exist are refused (without --force) before anything is computed.
 
 import { join } from 'node:path';
-import { UserError } from '../../circuits/index.js';
+import { UserError } from '../../common/errors.js';
 import type { Command } from 'commander';
 import { runScaling, scalingPlots, scalingTable, SIZE_OPTION } from '../../report/scaling.js';
 import { DEFAULT_VERIFY_MAX, UNIFORM_FAMILIES, uniformScalingNotes, uniformScalingPlots, uniformScalingTable, type UniformFamily } from '../../report/scaling-uniform.js';

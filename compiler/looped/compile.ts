@@ -17,7 +17,8 @@
 // e^-100 < 2^-144, so under f32 the fetched value is exact after the FF's absorbing sums (the
 // header of latentUpdate), and under fixed:s the paper's λ = B_s applies (weights saturate).
 
-import { arity, circuitDepth, truthTable, UserError, type Circuit, type OpCode } from '../../circuits/index.js';
+import { arity, circuitDepth, truthTable, type Circuit, type OpCode } from '../../circuits/index.js';
+import { UserError } from '../../common/errors.js';
 import { BOS, MODEL_FORMAT_VERSION, type Basis, type BlockSpaces, type FeedForward, type HeadWeights, type Layer, type Model, type PositionalMeta, type PositionalModel } from '../../model/index.js';
 import { concatFeedForward, feedForward, type Unit } from '../blocks/ff.js';
 import { gateFeedForward } from '../blocks/gate-ff.js';

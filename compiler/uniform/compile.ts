@@ -13,7 +13,7 @@
 // Nothing in the weights depends on a circuit: position embedding = f(position), token embedding
 // = f(token). Every head is a match head (blocks/match.ts): exact one-hot under F_s with λ = B_s.
 
-import { UserError } from '../../circuits/index.js';
+import { UserError } from '../../common/errors.js';
 import {
   BOS,
   UNIFORM_NA,

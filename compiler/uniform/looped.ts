@@ -29,7 +29,7 @@
 //   forget    relu(val)                                            -> val (-1)   (val is exact)
 //   clear     relu(val_a), relu(val_b)                             -> themselves (-1)
 
-import { UserError } from '../../circuits/index.js';
+import { UserError } from '../../common/errors.js';
 import { uniformVocabulary, type BlockSpaces, type FeedForward, type TargetRule, type UniformModel } from '../../model/index.js';
 import { feedForward, type Unit } from '../blocks/ff.js';
 import { coords, copyForms, matchHead } from '../blocks/match.js';

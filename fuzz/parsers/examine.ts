@@ -10,7 +10,8 @@
 // This runs inside the parser worker (parse-worker.ts), so a hang or a crash there cannot stop
 // the campaign.
 
-import { evalMany, parseCircuitBytes, parseCircuitText, UserError, writeCircuit, type Circuit, type FormatName } from '../../circuits/index.js';
+import { evalMany, parseCircuitBytes, parseCircuitText, writeCircuit, type Circuit, type FormatName } from '../../circuits/index.js';
+import { UserError } from '../../common/errors.js';
 import { Rng } from '../../circuits/gen/prng.js';
 import { circuitProblem } from '../../circuits/netlist.js';
 

@@ -7,7 +7,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { UserError, type FormatName } from '../../circuits/index.js';
+import { type FormatName } from '../../circuits/index.js';
+import { UserError } from '../../common/errors.js';
 import { examineParse, type ParseOutcome } from './examine.js';
 import type { ParseRequest } from './parse-worker.js';
 

@@ -2,7 +2,7 @@
 // f32, to the paper's fixed point F_s and floating point F_{e,s} (nearest, ties toward zero,
 // saturating), and the softmax convention of each mode.
 
-import { UserError } from '../../circuits/index.js';
+import { UserError } from '../../common/errors.js';
 
 export interface CheckArith {
   round(x: number): number;

@@ -13,7 +13,8 @@
 //                     value for every input
 // The loop count is the model's own or an override (certify --loops K): the certificate states it.
 
-import { UserError, wireDepths } from '../../circuits/index.js';
+import { wireDepths } from '../../circuits/index.js';
+import { UserError } from '../../common/errors.js';
 import type { Bound } from '../../model/index.js';
 import { parseArith, prepare } from '../../runtime/index.js';
 import type { ClaimResult } from '../types.js';

@@ -6,7 +6,7 @@
 // loop count, and a looped block can stop when an iteration changes nothing (`auto`).
 // `onPass` hands out the residual after every applied layer (the latent trace: runtime/latent-trace.ts).
 
-import { UserError } from '../../circuits/index.js';
+import { UserError } from '../../common/errors.js';
 import type { PreparedLayer, PreparedModel } from './prepared.js';
 import { CpuStepper, type LayerDetail } from './stepper.js';
 

@@ -3,7 +3,7 @@
 // device, a shader the driver rejects, or a model too large for the adapter's limits are
 // facts about the machine or the input, not bugs to show a stack trace for.
 
-import { UserError } from '../../circuits/index.js';
+import { UserError } from '../../common/errors.js';
 
 /**
  * 'no-adapter': no adapter, WebGPU disabled, or Dawn did not load. 'unsupported': the adapter
