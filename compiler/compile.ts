@@ -41,9 +41,9 @@ export function compile(c: Circuit, opts?: CompileOptions & { mode?: 'positional
 export function compile(c: Circuit, opts: CompileOptions): Model;
 export function compile(c: Circuit, opts: CompileOptions = {}): Model {
   if (opts.latent) {
-    if (opts.mode === 'uniform' && opts.latent !== 'looped') throw new UserError(`--mode ${opts.latent} is positional only: the uniform latent model is looped (--mode uniform-looped)`);
-    if (opts.cot) throw new UserError(`a ${opts.latent} model writes no chain of thought: --cot does not apply`);
-    if (opts.fault) throw new UserError(`--inject-fault applies to the CoT constructions, not to ${opts.latent}`);
+    if (opts.mode === 'uniform' && opts.latent !== 'looped') throw new UserError(`a ${opts.latent} model is positional only: the uniform latent model is the looped one`);
+    if (opts.cot) throw new UserError(`a ${opts.latent} model writes no chain of thought: a CoT format does not apply`);
+    if (opts.fault) throw new UserError(`faults are injected into the CoT constructions, not into a ${opts.latent} model`);
     const scale = opts.scale !== undefined ? { scale: opts.scale } : {};
     if (opts.mode === 'uniform') return compileUniformLooped(Math.max(2, c.nInputs + c.ops.length), scale);
     return compileLatent(c, opts.latent, scale);

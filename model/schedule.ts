@@ -17,7 +17,7 @@ export class LoopCountError extends UserError {
 /** The loop count an executor runs: the override when given (checked), else the model's own. */
 export function loopCount(meta: ModelMeta, override?: number): number | undefined {
   if (override === undefined) return meta.loop?.count;
-  if (!meta.loop) throw new LoopCountError('a loop count was given, but this model has no loop (compile it with --mode looped or looped-cot)');
+  if (!meta.loop) throw new LoopCountError('a loop count was given, but this model has no loop (only looped and looped-cot models have one)');
   if (!Number.isInteger(override) || override < 1) throw new LoopCountError(`the loop count must be a whole number of at least 1, got ${override}`);
   if (override > MAX_LOOPS) throw new LoopCountError(`the loop count ${override} is beyond the limit of ${MAX_LOOPS}`);
   return override;

@@ -55,7 +55,7 @@ function runSweep(ctx: ReturnType<typeof certContext>, opts: CertifyOptions): { 
 
 export function certify(bound: Bound, arith: string, opts: CertifyOptions = {}): Certificate {
   if (bound.model.meta.readout === 'argmax') return certifyLatentModel(bound, arith, opts);
-  if (opts.loops !== undefined) throw new UserError('a loop count was given, but this model has no loop (compile it with --mode looped or looped-cot)');
+  if (opts.loops !== undefined) throw new UserError('a loop count was given, but this model has no loop (only looped and looped-cot models have one)');
   if (bound.model.layers.length > 1) return certifyMultiLayer(bound, arith, opts);
   const t0 = performance.now();
   const { model, circuit } = bound;

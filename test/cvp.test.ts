@@ -141,7 +141,7 @@ describe('writing .cvp', () => {
         err = e;
       }
       expect(err).toBeInstanceOf(UserError);
-      expect((err as Error).message).toBe('cvp has no inputs: give the input bits (--bits)');
+      expect((err as Error).message).toBe('cvp has no inputs: give the values of the input wires');
     }
     expect(() => writeCvp(c17, [1, 0])).toThrow('cvp: 2 input bits given, the circuit has 5 input wires');
     const text = writeCvp(c17, Uint8Array.from([1, 0, 1, 1, 0]));

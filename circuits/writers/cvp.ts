@@ -13,7 +13,7 @@ import { OP_NAMES, Op, type Circuit, type OpCode } from '../ir.js';
 /** `c` with its inputs folded into constant gates (wire ids unchanged: input i is gate i). */
 export function cvpFromCircuit(c: Circuit, inputBits?: ArrayLike<number>): Circuit {
   const n = c.nInputs;
-  if (n > 0 && inputBits === undefined) throw new UserError('cvp has no inputs: give the input bits (--bits)');
+  if (n > 0 && inputBits === undefined) throw new UserError('cvp has no inputs: give the values of the input wires');
   if (inputBits !== undefined && inputBits.length !== n) {
     throw new UserError(`cvp: ${inputBits.length} input bits given, the circuit has ${n} input wires`);
   }

@@ -56,8 +56,8 @@ export function schedule(bound: Bound): number[] {
 export function certifyLatent(bound: Bound, arithName: string, opts: LatentOptions = {}): LatentResult {
   const { model, circuit, seq } = bound;
   const arith = parseArith(arithName);
-  if (arith.kind === 'f16' || arith.kind === 'f64') throw new UserError(`latent models are certified in f32 (outward rounding, or --rounding nearest: the CPU reference's own order) or in the paper's formats fixed:s and float:e,s, not ${arith.name}`);
-  if (model.meta.mode !== 'positional') throw new UserError('the latent certifier handles positional latent models (compiled with --mode looped, looped-cot or deep)');
+  if (arith.kind === 'f16' || arith.kind === 'f64') throw new UserError(`latent models are certified in f32 (outward rounding, or nearest rounding: the CPU reference's own order) or in the paper's formats fixed:s and float:e,s, not ${arith.name}`);
+  if (model.meta.mode !== 'positional') throw new UserError('the latent certifier handles positional latent models (looped, looped-cot or deep)');
   const pm = prepare(model, arith, opts.loops !== undefined ? { loops: opts.loops } : {});
   const loops = pm.loops;
   const T = pm.layers.length;
