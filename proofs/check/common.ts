@@ -11,12 +11,20 @@ export interface RecheckResult {
   minMargin: number | null;
   /** What was re-checked and how (printed by check-cert with OK). */
   summary?: string;
+  /** f32 outward certificates (positional models): the least margin of the checker's own outward
+   * enclosure (outward.ts; null where it gives no finite bound), and the certificate's least. */
+  outwardMinMargin?: number | null;
+  certMinMargin?: number | null;
+  /** What does not make the certificate wrong but is worth saying (printed with OK). */
+  warnings?: string[];
 }
 
 export interface CertClaim {
   claim: string;
   holds: boolean;
   evidence: Record<string, unknown>;
+  /** Where and why a claim that does not hold fails. */
+  failure?: { position?: number; detail?: string };
 }
 
 export const sha = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');

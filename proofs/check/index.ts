@@ -5,5 +5,6 @@ export { recheckUniformCircuit, MAX_EXHAUSTIVE_INPUTS, SAMPLE_INPUTS } from './u
 export { recheckAllCircuits } from './all-circuits.js';
 export { recheckLatent, LATENT_RUN_BUDGET } from './latent.js';
 export { recomputeMargins, tokenDependentHead } from './margins.js';
+export { outwardMargins, type OutwardMargins } from './outward.js';
 export type { RecheckResult } from './common.js';
 export { checkArith } from './arith.js';

@@ -146,17 +146,30 @@ function weightedSum(R: (x: number) => number, w: Float64Array, V: Float64Array,
   return x;
 }
 
-/** Recomputes the per-position margins with every attention weight (O(S^2)). The heads must be
- * position-only (tokenDependentHead(m) undefined): then one attention pattern serves every input. */
-export function recomputeMargins(m: Model, c: Circuit, arith: CheckArith): Recomputed {
-  const n: Net = { m, R: arith.round, d: m.d };
-  const R = arith.round;
+/** The checker's reading of a positional model's sequence: what each position holds, which token
+ * each position must get, and the cases (values of the wires that matter) of the induction step. */
+export interface SequencePlan {
+  S: number;
+  P: number;
+  zero: number;
+  one: number;
+  /** What each position holds: a wire (>= 0) or a fixed token (-1 - id). */
+  holds: number[];
+  /** The tokens position j may hold: its fixed token, or '0' and '1'. */
+  tokensOf(j: number): number[];
+  /** The token wanted at position p as a function of the wires' values, and the wires it reads. */
+  wanted(p: number): { deps: number[]; want: (v: (w: number) => number) => number };
+  /** Every case of the step at position i (whose heads attend to `attended`): the values v of the
+   * wires that matter (the one at i, the attended ones, `deps`), and the token each position then
+   * holds (either bit at positions of other wires: callers take both). */
+  cases(i: number, attended: number[], deps: number[], visit: (v: (w: number) => number, tokAt: (j: number) => number) => void): void;
+}
+
+export function sequencePlan(m: Model, c: Circuit): SequencePlan {
   const meta = m.meta as PositionalMeta;
-  const S = meta.seq_len;
   const P = meta.prompt.length;
   const zero = meta.vocab.indexOf('0');
   const one = meta.vocab.indexOf('1');
-  // what each position holds: a wire (>= 0) or a fixed token (-1 - id)
   const holds = [...meta.prompt, ...meta.cot_template].map((e) => (typeof e === 'number' ? -1 - e : Number(e.slice(1))));
   const defined = new Map<number, number>(); // gate wire -> position of its own value
   meta.cot_template.forEach((e: string | number, t: number) => {
@@ -165,9 +178,37 @@ export function recomputeMargins(m: Model, c: Circuit, arith: CheckArith): Recom
       if (w >= c.nInputs && !defined.has(w)) defined.set(w, P + t); // first occurrence: the gate's own value
     }
   });
+  const tokensOf = (j: number) => (holds[j]! < 0 ? [-1 - holds[j]!] : [zero, one]);
+  const wanted = (p: number): ReturnType<SequencePlan['wanted']> => {
+    const next = holds[p]!;
+    if (next < 0) return { deps: [], want: () => -1 - next };
+    if (defined.get(next) === p) {
+      const g = next - c.nInputs;
+      const f = GATE[OP_NAMES[c.ops[g]!]!]!;
+      const deps = [c.a[g]!, c.b[g]!].filter((x) => x >= 0);
+      return { deps, want: (v) => (f(deps[0] !== undefined ? v(deps[0]) : 0, deps[1] !== undefined ? v(deps[1]) : 0) ? one : zero) };
+    }
+    return { deps: [next], want: (v) => (v(next) ? one : zero) };
+  };
+  const cases: SequencePlan['cases'] = (i, attended, deps, visit) => {
+    const free = [...new Set([holds[i]!, ...attended.map((j) => holds[j]!), ...deps].filter((x) => x >= 0))];
+    for (let mask = 0; mask < 1 << free.length; mask++) {
+      const v = (x: number) => (mask >> free.indexOf(x)) & 1;
+      visit(v, (j) => (holds[j]! < 0 ? -1 - holds[j]! : v(holds[j]!) ? one : zero));
+    }
+  };
+  return { S: meta.seq_len, P, zero, one, holds, tokensOf, wanted, cases };
+}
+
+/** Recomputes the per-position margins with every attention weight (O(S^2)). The heads must be
+ * position-only (tokenDependentHead(m) undefined): then one attention pattern serves every input. */
+export function recomputeMargins(m: Model, c: Circuit, arith: CheckArith): Recomputed {
+  const n: Net = { m, R: arith.round, d: m.d };
+  const R = arith.round;
+  const plan = sequencePlan(m, c);
+  const { S, P, one, holds, tokensOf } = plan;
   const L = m.layers[0]!;
   const heads = L.heads;
-  const tokensOf = (j: number) => (holds[j]! < 0 ? [-1 - holds[j]!] : [zero, one]);
   const keys = heads.map((h) => {
     const K = new Float64Array(S * h.dk);
     for (let j = 0; j < S; j++) K.set(mv(n, h.wk, h.dk, n.d, embed(n, tokensOf(j)[0]!, j)), j * h.dk);
@@ -232,26 +273,9 @@ export function recomputeMargins(m: Model, c: Circuit, arith: CheckArith): Recom
       }
       return { best, lo, hi: hiv };
     });
-    // the token wanted next, as a function of the wires' values
-    const next = holds[i + 1]!;
-    let deps: number[] = [];
-    let want: (v: (w: number) => number) => number;
-    if (next < 0) want = () => -1 - next;
-    else if (defined.get(next) === i + 1) {
-      const g = next - c.nInputs;
-      const f = GATE[OP_NAMES[c.ops[g]!]!]!;
-      deps = [c.a[g]!, c.b[g]!].filter((x) => x >= 0);
-      want = (v) => (f(deps[0] !== undefined ? v(deps[0]) : 0, deps[1] !== undefined ? v(deps[1]) : 0) ? one : zero);
-    } else {
-      deps = [next];
-      want = (v) => (v(next) ? one : zero);
-    }
-    // wires that matter at i: its own, the attended ones, those the next token depends on
-    const free = [...new Set([holds[i]!, ...att.map((a) => holds[a.best]!), ...deps].filter((x) => x >= 0))];
+    const { deps, want } = plan.wanted(i + 1);
     let worst = Infinity;
-    for (let mask = 0; mask < 1 << free.length; mask++) {
-      const v = (x: number) => (mask >> free.indexOf(x)) & 1;
-      const tokAt = (j: number) => (holds[j]! < 0 ? -1 - holds[j]! : v(holds[j]!) ? one : zero);
+    plan.cases(i, att.map((a) => a.best), deps, (v, tokAt) => {
       const sumLo = new Float64Array(n.d);
       const sumHi = new Float64Array(n.d);
       heads.forEach((h, hi) => {
@@ -277,7 +301,7 @@ export function recomputeMargins(m: Model, c: Circuit, arith: CheckArith): Recom
       let rival = -Infinity;
       for (let t = 0; t < lb.length; t++) if (t !== target && lb[t]! > rival) rival = lb[t]!;
       worst = Math.min(worst, la[target]! - rival);
-    }
+    });
     margins.push(worst);
   }
   return { first: P - 1, margins, attention };
