@@ -177,7 +177,7 @@ describe('command line', () => {
   it('too few loops: exit 1 and the wrong output named', async () => {
     const r = await cli('verify', c17, '--mode', 'looped', '--loops', '2', '--exhaustive');
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/first: input \d+, output \d+ \(G\d+gat;/);
+    expect(r.stdout).toMatch(/first: input \d+ \(bits [01]{5}\), output \d+ \(G\d+gat;/);
   });
   const bad: [string, string[], RegExp][] = [
     ['--loops 0', ['--mode', 'looped', '--loops', '0'], /^gatecot: --loops must be at least 1, got 0\n$/],
