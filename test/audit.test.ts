@@ -159,3 +159,24 @@ describe('rooms: convert writes the netlist formats (the writers moved from the 
     }
   });
 });
+
+describe('small things, continued', () => {
+  it('fuzz --count 0 and --out naming a file are refused before any case runs', async () => {
+    await oneLine(['fuzz', '--count', '0', '--backend', 'cpu'], /--count must be an integer from 1 to/);
+    const f = join(tmp, 'a-file');
+    (await import('node:fs')).writeFileSync(f, 'x');
+    await oneLine(['fuzz', '--count', '2', '--backend', 'cpu', '--out', f], /--out .*a-file is a file: it names the folder that findings are written to/);
+  });
+  it('check-cert --json: one object with the verdict, problems and margins', async () => {
+    const model = join(tmp, 'c17j.safetensors');
+    const cert = join(tmp, 'c17j.json');
+    expect((await cli('compile', c17, '-o', model)).code).toBe(0);
+    expect((await cli('certify', model, '-o', cert)).code).toBe(0);
+    const r = await cli('check-cert', cert, model, '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({ ok: true, problems: [], positions: 24, min_margin: 0.5 });
+    expect(j.outward_min_margin).toBeGreaterThan(0);
+    expect(j.outward_min_margin).toBeLessThanOrEqual(0.5);
+  });
+});

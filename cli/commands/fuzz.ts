@@ -9,6 +9,7 @@
 // `--shard auto` takes this job's shard from Kubernetes or Slurm (fuzz/shard-env.ts);
 // `gatecot fuzz merge` (fuzz-merge.ts) joins the shards' outputs into one campaign summary.
 
+import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CircuitError } from '../../circuits/index.js';
 import { MAX_CAPACITY, parseFault, type CotFormat } from '../../compiler/index.js';
@@ -119,9 +120,14 @@ function extent(o: FuzzFlags, defaultCount: number): Extent {
   const r: Extent = { shard, ...(from !== undefined ? { shardFrom: from } : {}) };
   if (o.index !== undefined) r.index = intFlag(o.index, '--index', 0, 2 ** 31);
   if (o.timeBudget !== undefined) r.timeBudget = secondsFlag(o.timeBudget, '--time-budget');
-  if (o.count !== undefined) r.count = intFlag(o.count, '--count', 0, 2 ** 31);
+  if (o.count !== undefined) r.count = intFlag(o.count, '--count', 1, 2 ** 31);
   else if (r.timeBudget === undefined) r.count = defaultCount;
   return r;
+}
+
+/** --out names a folder for the findings: a file there is refused before any case runs. */
+function checkOutFolder(out: string): void {
+  if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`--out ${out} is a file: it names the folder that findings are written to`);
 }
 
 /** One line on stderr naming the shard --shard auto chose and why (a job's log shows it). */
@@ -211,6 +217,7 @@ async function runCircuitCampaign(ctx: CliContext, o: FuzzFlags, opts: CampaignO
   const io = ctx.io;
   const total = e.index !== undefined ? 1 : e.count === undefined ? undefined : Math.ceil(Math.max(0, e.count - (e.shard.index - 1)) / e.shard.count);
   const progress = new Progress(io, io.isTTY && !o.json, total, 'cases');
+  checkOutFolder(o.out);
   const writer = new FindingWriter(o.out, opts);
   let done = 0;
   let failed = 0;
@@ -268,6 +275,7 @@ async function parserCampaign(ctx: CliContext, o: FuzzFlags, given: (k: keyof Fu
   }
   const opts: ParserCampaignOptions = { seed, ...e, seeds };
   const runner = new WorkerParseRunner({ timeoutMs: 1000 * secondsFlag(o.parseTimeout, '--parse-timeout') });
+  checkOutFolder(o.out);
   const writer = new ParserFindingWriter(o.out, opts);
   const io = ctx.io;
   const total = e.index !== undefined ? 1 : e.count === undefined ? undefined : Math.ceil(Math.max(0, e.count - (e.shard.index - 1)) / e.shard.count);

@@ -182,7 +182,8 @@ export function registerProofs(program: Command, ctx: CliContext): void {
     .argument('<model>', 'model file (.safetensors)')
     .option('--circuit <file>', "a uniform model's per-circuit certificate: the circuit it certifies")
     .option('--format <fmt>', 'circuit format')
-    .action((certPath: string, modelPath: string, o: { circuit?: string; format?: string }) => {
+    .option('--json', 'print one JSON object: ok, problems, positions, the least margins, warnings')
+    .action((certPath: string, modelPath: string, o: { circuit?: string; format?: string; json?: boolean }) => {
       let cert: Record<string, unknown>;
       try {
         cert = JSON.parse(new TextDecoder().decode(readBytes(certPath))) as Record<string, unknown>;
@@ -206,10 +207,30 @@ export function registerProofs(program: Command, ctx: CliContext): void {
         throw new UsageError(`${modelPath} is a uniform model and ${certPath} certifies it on one circuit${name}: give that circuit with --circuit FILE`);
       }
       const r = recheck(cert, model, o.circuit === undefined ? undefined : loadCircuit(o.circuit, o.format));
+      if (!r.ok) ctx.code = EXIT_CHECK_FAILED;
+      if (o.json) {
+        const margin = (x: number | null | undefined) => (x === undefined ? {} : x);
+        ctx.io.out(
+          JSON.stringify({
+            ok: r.ok,
+            certificate: certPath,
+            model: modelPath,
+            kind: typeof cert.kind === 'string' ? cert.kind : 'per-circuit',
+            arith: cert.arith,
+            problems: r.problems,
+            positions: r.positions,
+            min_margin: r.minMargin,
+            ...(r.outwardMinMargin !== undefined ? { outward_min_margin: margin(r.outwardMinMargin) } : {}),
+            ...(r.certMinMargin !== undefined ? { certificate_min_margin: margin(r.certMinMargin) } : {}),
+            warnings: r.warnings ?? [],
+            ...(r.summary ? { summary: r.summary } : {}),
+          }) + '\n',
+        );
+        return;
+      }
       if (r.ok) ctx.io.out(`check-cert: OK: ${r.summary ?? `claims 1 (structure), 2 (retrieval) and 4 (all inputs) re-checked independently at ${r.positions} positions, least margin ${r.minMargin}; claim 3 is covered by the margins of every gate this circuit uses`}\n`);
       else {
         ctx.io.out(`check-cert: REJECTED\n${r.problems.map((p) => `  ${p}`).join('\n')}\n`);
-        ctx.code = EXIT_CHECK_FAILED;
       }
     });
 
