@@ -269,7 +269,7 @@ export function traceGeneration(bound: Bound, inputBits: Uint8Array, opts: Trace
       text: '',
     };
   };
-  const st = new CpuStepper(prepare(model, arith), 1, S, { traceAt: want, onTrace });
+  const st = new CpuStepper(prepare(model, arith), 1, S, { traceAt: want, onTrace, detailViews: true });
   const disagreements: number[] = [];
   for (let i = 0; i < S - 1; i++) {
     const am = st.step(i, [seq[i]!]);
