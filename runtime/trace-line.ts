@@ -1,6 +1,8 @@
 // The plain-language line of a positional model's trace step ("gate 17 = AND(x3, g12) = AND(1, 0)
-// = 0"; a uniform model's: uniform-line.ts), written from what the model itself fetched and
-// wrote at that step, never from what it should have:
+// = 0", "gate 0 (G10gat) = NAND(G1gat, G3gat) = ..."; a uniform model's: uniform-line.ts),
+// written from what the model itself fetched and wrote at that step, never from what it should
+// have. Wires are named by wireLabel, the names the trace JSON carries and the page's diagram
+// draws on its boxes (client/model.ts nodeName), so the line and the diagram agree:
 //   4tok, input slots  the token the model wrote (the bit its heads fetched and copied);
 //   4tok, value slot   the two tokens the model wrote in the group's slots 1 and 2, which are
 //                      what its heads read at this step (positions p - 1 and p);
@@ -44,6 +46,12 @@ function applyTo(op: OpCode, ins: string[]): string | undefined {
   return String(applyOp(op, bits[0] ?? 0, bits[1] ?? 0));
 }
 
+/** A gate as the line names it: "gate 17", with its wire's own name when it has one ("gate 0 (G10gat)"). */
+export function gateName(c: Circuit, g: number): string {
+  const label = wireLabel(c, c.nInputs + g);
+  return label === `g${g}` ? `gate ${g}` : `gate ${g} (${label})`;
+}
+
 function but(clauses: string[]): string {
   return clauses.length > 0 ? `, but ${clauses.join(' and ')}` : '';
 }
@@ -57,7 +65,7 @@ export function stepText(x: LineContext, t: LineStep): string {
   const args = [c.a[g]!, c.b[g]!].filter((w) => w >= 0);
   const wrote = tok(seq[t.pos + 1]!);
   const truth = (w: number) => tok(x.expected[x.wirePos[w]!]!);
-  const name = `gate ${g}`;
+  const name = gateName(c, g);
   switch (t.role) {
     case 'type': {
       const off = wrote !== opName ? [`it wrote ${wrote}`] : [];
@@ -99,5 +107,5 @@ function valueText(x: LineContext, t: LineStep, op: OpCode, args: number[], wrot
     off.push(`${wireLabel(c, w)} is ${want}${misread}`);
   });
   const shown = args.map((w) => wireLabel(c, w)).join(', ');
-  return `gate ${t.gate} = ${opName}(${shown}) = ${opName}(${ins.join(', ')}) = ${wrote}${but(off)}`;
+  return `${gateName(c, t.gate)} = ${opName}(${shown}) = ${opName}(${ins.join(', ')}) = ${wrote}${but(off)}`;
 }

@@ -271,7 +271,7 @@ export function traceGeneration(bound: Bound, inputBits: Uint8Array, opts: Trace
       text: '',
     };
   };
-  const st = new CpuStepper(prepare(model, arith), 1, S, { traceAt: want, onTrace });
+  const st = new CpuStepper(prepare(model, arith), 1, S, { traceAt: want, onTrace, detailViews: true });
   const disagreements: number[] = [];
   for (let i = 0; i < S - 1; i++) {
     if (opts.onProgress && (i & 255) === 0) opts.onProgress(i, S - 1);

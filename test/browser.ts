@@ -1,10 +1,11 @@
 // Headless Chromium for the HTML viewers' tests (playwright-core with Debian's /usr/bin/chromium):
-// launching it, and opening a page from file:// with every request and console error recorded
-// and every request but the page itself refused.
+// launching it (for a describe block: useBrowser), and opening a page from file:// with every
+// request and console error recorded and every request but the page itself refused.
 
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);
@@ -16,6 +17,21 @@ export async function launchChromium(): Promise<Browser> {
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+}
+
+/** Launches Chromium before the tests of the enclosing describe block and closes it after; returns the browser's getter. */
+export function useBrowser(): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => {
+    if (!browser) throw new Error('Chromium is not running (useBrowser launches it in beforeAll)');
+    return browser;
+  };
 }
 
 export interface Watched {

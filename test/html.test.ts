@@ -13,14 +13,14 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate } from '../circuits/gen/index.js';
 import { clientScript, layoutOfPage, renderTraceHtml, STEP_BLOCK, traceOfPage, type DiagramLayout } from '../cli/html/index.js';
 import { compile } from '../compiler/index.js';
 import { CpuEngine, promptOf, traceGeneration } from '../runtime/index.js';
 import type { TraceData } from '../runtime/trace.js';
-import { CHROMIUM, hasChromium, inCI, launchChromium, openPage } from './browser.js';
+import { CHROMIUM, hasChromium, inCI, openPage, useBrowser } from './browser.js';
 import { cli } from './cli-helpers.js';
 import { repoRoot, shared } from './shared.js';
 import { bindModel } from '../model/index.js';
@@ -250,20 +250,14 @@ function firstStepOfWire(t: TraceData, wire: number): number {
 }
 
 describe.runIf(hasChromium)('in headless Chromium', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = useBrowser();
 
   it('steps through the demo with keys and buttons, showing what the trace JSON says', async () => {
     const file = join(dir, 'demo-browser.html');
     await ok('demo', '--html', file);
     const t = traceOfPage(readFileSync(file, 'utf8'));
     const N = t.steps.length;
-    const w = await openPage(browser, file);
+    const w = await openPage(browser(), file);
     const { page } = w;
     await expectStep(page, t, 0);
     for (let k = 0; k < 3; k++) await page.keyboard.press('ArrowRight');
@@ -321,7 +315,7 @@ describe.runIf(hasChromium)('in headless Chromium', () => {
     await page.close();
     if (process.env.UPDATE_SCREENSHOT) {
       // A fresh page at the value step of gate 17 (a mid-trace step: half the gates computed).
-      const s = await openPage(browser, file);
+      const s = await openPage(browser(), file);
       const at = firstStepOf(t, 17) + 3;
       for (let k = 0; k < at; k++) await s.page.keyboard.press('ArrowRight');
       await expectStep(s.page, t, at);
@@ -333,7 +327,7 @@ describe.runIf(hasChromium)('in headless Chromium', () => {
 
   it('shows the one-token CoT and a faulty model', async () => {
     const gate = await pageAndJson('c17-gate-browser', [c17, '--bits', '01101', '--cot', 'gate']);
-    const w1 = await openPage(browser, gate.file);
+    const w1 = await openPage(browser(), gate.file);
     for (let i = 0; i < gate.json.steps.length; i++) {
       await expectStep(w1.page, gate.json, i);
       await w1.page.keyboard.press('ArrowRight');
@@ -343,7 +337,7 @@ describe.runIf(hasChromium)('in headless Chromium', () => {
     await w1.page.close();
 
     const weak = await pageAndJson('add2-weak-browser', [add2Gc, '--input', '3', '--input', '1', '--inject-fault', 'weak-scale'], 1);
-    const w2 = await openPage(browser, weak.file);
+    const w2 = await openPage(browser(), weak.file);
     const bad = weak.json.steps.findIndex((s) => s.token !== s.expected);
     expect(bad).toBeGreaterThan(0);
     await w2.page.fill('#gate-input', String(weak.json.steps[bad]!.gate));
@@ -370,7 +364,7 @@ describe.runIf(hasChromium)('in headless Chromium', () => {
     const t = traceGeneration(bindModel(m), bits, { generated: { tokens: seq!, engine: { backend: 'webgpu', arith: 'f32', description: 'test' } } });
     const file = join(dir, 'engines.html');
     writeFileSync(file, await renderTraceHtml(t));
-    const w = await openPage(browser, file);
+    const w = await openPage(browser(), file);
     const summary = await w.page.textContent('#summary');
     expect(summary).toContain('tokens: webgpu f32 argmax; details: cpu f32, teacher-forced on those tokens');
     expect(summary).toContain(`engines disagree at ${t.engines!.disagreements.length} positions`);
@@ -391,7 +385,7 @@ describe.runIf(hasChromium)('in headless Chromium', () => {
     const u = await pageAndJson('c17-uniform', [c17, '--mode', 'uniform', '--bits', '10110']);
     expect(traceOfPage(u.html)).toEqual(u.json);
     const t = u.json;
-    const w = await openPage(browser, u.file);
+    const w = await openPage(browser(), u.file);
     const { page } = w;
     expect(await page.textContent('#summary')).toContain('uniform model of capacity 11');
     // wire #1, an input: its id, NA, NA, its value
@@ -431,7 +425,7 @@ describe.runIf(hasChromium)('in headless Chromium', () => {
 
     // A faulty model: the description fetched is another wire's, and the page says so.
     const weak = await pageAndJson('c17-uniform-weak', [c17, '--mode', 'uniform', '--bits', '10110', '--inject-fault', 'weak-scale'], 1);
-    const w2 = await openPage(browser, weak.file);
+    const w2 = await openPage(browser(), weak.file);
     const bad = weak.json.steps.findIndex((s) => s.role === 'in_a' && s.wire === 6);
     await w2.page.fill('#gate-input', '#7');
     await w2.page.press('#gate-input', 'Enter');
@@ -453,7 +447,7 @@ describe.runIf(hasChromium)('in headless Chromium', () => {
       await ok('trace', shared('iscas85/c7552.bench'), '--bits', bits, '--html', file);
       const genS = (Date.now() - t0) / 1000;
       const mb = statSync(file).size / 1e6;
-      const w = await openPage(browser, file);
+      const w = await openPage(browser(), file);
       const timing = await w.page.evaluate(async () => {
         const frame = () => new Promise<void>((r) => requestAnimationFrame(() => r()));
         const sync: number[] = [];

@@ -59,7 +59,9 @@ describe('sparse matrix-vector products = dense rounded sums, bit for bit', () =
 });
 
 /** The prepared model with kernels whose spmv is the dense definition on the dense matrix the
- * CSR form came from (every other kernel unchanged). */
+ * CSR form came from, and whose scores is one dot product per key (the definition of the
+ * transposed key cache's column sweep), and whose softmax computes every exponential (no
+ * shortcut below expZeroBelow); every other kernel unchanged. */
 function denseTwin(pm: PreparedModel): PreparedModel {
   const dense = new Map<Csr, Float64Array>();
   dense.set(pm.sparse.unembed, pm.unembed);
@@ -70,10 +72,18 @@ function denseTwin(pm: PreparedModel): PreparedModel {
   const a = pm.arith;
   const k: Kernels = {
     round: (x) => pm.k.round(x),
+    expZeroBelow: -Infinity,
     dot: (...args) => pm.k.dot(...args),
     matvec: (...args) => pm.k.matvec(...args),
     wsum: (...args) => pm.k.wsum(...args),
     spmv: (A, x, xo, out, o) => denseMatvec(a, dense.get(A)!, A.rows, A.cols, x, xo, out, o),
+    scores: (q, dk, K, ko, stride, n, out) => {
+      const key = new Float64Array(dk);
+      for (let j = 0; j < n; j++) {
+        for (let t = 0; t < dk; t++) key[t] = K[ko + t * stride + j]!;
+        out[j] = pm.k.dot(q, 0, key, 0, dk);
+      }
+    },
   };
   return { ...pm, k };
 }

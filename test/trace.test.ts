@@ -151,7 +151,7 @@ describe.runIf(gpu !== undefined)('trace --backend webgpu (with an adapter)', ()
 
 /** What a value step's line claims: OP(inputs) = value, and the rest after ", but". */
 function claim(text: string): { op: string; ins: string[]; out: string; but: string } {
-  const m = /^gate \d+ = (\w+)\([^)]*\) = \1\(([^)]*)\) = (\S+?)(?:, but (.*))?$/.exec(text);
+  const m = /^gate \d+(?: \([^)]*\))? = (\w+)\([^)]*\) = \1\(([^)]*)\) = (\S+?)(?:, but (.*))?$/.exec(text);
   if (!m) throw new Error(`not a value line: ${text}`);
   return { op: m[1]!, ins: m[2] ? m[2].split(', ') : [], out: m[3]!, but: m[4] ?? '' };
 }
@@ -235,11 +235,11 @@ describe('the plain-language line', () => {
     }
     // weak-scale: the heads cannot single out a position; the model writes 0 for inputs that are 1.
     const weak = JSON.parse((await cli(['trace', gc, ...ab, '--inject-fault', 'weak-scale', '--json'])).out) as TraceData;
-    expect(text(weak, 0, 'in_a')).toBe('gate 0: input a is a[0] = 0 (from position 1), but a[0] is 1 (position 1 holds 1)');
-    expect(text(weak, 0, 'value')).toBe('gate 0 = XOR(a[0], b[0]) = XOR(0, 0) = 0, but a[0] is 1 and b[0] is 1');
+    expect(text(weak, 0, 'in_a')).toBe('gate 0 (s[0]): input a is a[0] = 0 (from position 1), but a[0] is 1 (position 1 holds 1)');
+    expect(text(weak, 0, 'value')).toBe('gate 0 (s[0]) = XOR(a[0], b[0]) = XOR(0, 0) = 0, but a[0] is 1 and b[0] is 1');
     // The terminal view wraps a long line instead of cutting off its "but".
     const off = await cli(['trace', gc, ...ab, '--cot', 'gate', '--inject-fault', 'off-by-one', '--gate', '0']);
-    expect(off.out).toContain('gate 0 = XOR(a[0], b[0]) = XOR(<bos>, 1) = 1, but a[0] is 1 (head a read\n    position 0, not 1)\n');
+    expect(off.out).toContain('gate 0 (s[0]) = XOR(a[0], b[0]) = XOR(<bos>, 1) = 1, but a[0] is 1 (head a read\n    position 0, not 1)\n');
     for (const l of off.out.split('\n').filter((x) => /^(gate|    \S)/.test(x))) expect(l.length).toBeLessThanOrEqual(80);
   });
 });

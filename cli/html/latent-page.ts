@@ -2,11 +2,12 @@
 // looped-cot, deep). One self-contained HTML file like the CoT viewer (page.ts: inline styles,
 // script and data, a Content-Security-Policy that forbids every fetch): the trace JSON of
 // `trace --json` (runtime/latent-trace.ts: every iteration's values) gzip+base64-embedded, the
-// ELK layout of the circuit, and a slider over the iterations next to the circuit diagram
+// layout of the circuit (layout.ts), and a slider over the iterations next to the circuit diagram
 // (client/latent.ts).
 
 import type { LatentTraceData } from '../../runtime/latent-trace.js';
 import { DIAGRAM_JS } from './client/diagram.js';
+import { LAYERED_JS } from './client/layered.js';
 import { LATENT_CSS, LATENT_JS } from './client/latent.js';
 import { MODEL_JS } from './client/model.js';
 import { UTIL_JS } from './client/util.js';
@@ -17,13 +18,13 @@ import { PAGE_CSS } from './style.js';
 
 /** The page's script: the diagram and view-model modules of the CoT viewer and the latent client. */
 export function latentClientScript(): string {
-  const js = `(function () {\n'use strict';\n${UTIL_JS}\n${MODEL_JS}\n${DIAGRAM_JS}\n${LATENT_JS}\n})();\n`;
+  const js = `(function () {\n'use strict';\n${UTIL_JS}\n${MODEL_JS}\n${LAYERED_JS}\n${DIAGRAM_JS}\n${LATENT_JS}\n})();\n`;
   if (/<\/script/i.test(js) || /<!--/.test(js)) throw new Error('client script contains "</script" or "<!--"');
   return js;
 }
 
 const BODY = `
-${navBar({ label: 'iteration', noun: 'iteration', slider: 'iter', placeholder: 'G16gat or 3', submit: 'show' })}
+${navBar({ label: 'iteration', noun: 'iteration', slider: 'iter', placeholder: 'G16gat, 3, out[1]', submit: 'show' })}
 <main class="latent">
   <section class="panel" id="p-diagram">
     ${diagramBox("each wire's value after this iteration; columns are levels; drag to pan, wheel to zoom, click a gate")}

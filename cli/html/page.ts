@@ -1,9 +1,11 @@
 // The trace viewer page: one self-contained HTML file (inline styles, script and data; a
 // Content-Security-Policy that forbids every fetch), generated from the trace JSON of
-// `gatecot trace --json` and a diagram layout computed here with ELK.
+// `gatecot trace --json` and a diagram layout computed here (layout.ts: ELK, or layered.ts for
+// large circuits; the page folds the diagram with layered.ts too).
 
 import type { TraceData } from '../../runtime/trace.js';
 import { DIAGRAM_JS } from './client/diagram.js';
+import { LAYERED_JS } from './client/layered.js';
 import { MAIN_JS } from './client/main.js';
 import { MODEL_JS } from './client/model.js';
 import { PANELS_JS } from './client/panels.js';
@@ -19,7 +21,7 @@ const CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-i
 
 /** The page's script: the client modules in one strict-mode function scope. */
 export function clientScript(): string {
-  const js = `(function () {\n'use strict';\n${UTIL_JS}\n${MODEL_JS}\n${STEPS_JS}\n${DIAGRAM_JS}\n${PANELS_JS}\n${UNIFORM_JS}\n${MAIN_JS}\n})();\n`;
+  const js = `(function () {\n'use strict';\n${UTIL_JS}\n${MODEL_JS}\n${STEPS_JS}\n${LAYERED_JS}\n${DIAGRAM_JS}\n${PANELS_JS}\n${UNIFORM_JS}\n${MAIN_JS}\n})();\n`;
   // Inline script text ends at the first "</script"; the client code must never contain it.
   if (/<\/script/i.test(js) || /<!--/.test(js)) throw new Error('client script contains "</script" or "<!--"');
   return js;
@@ -57,14 +59,17 @@ export function navBar(o: NavSpec): string {
   <label>speed <select id="speed" title="${o.noun}s per second">${speeds}</select></label>
   <input id="${o.slider}" type="range" min="0" max="0" value="0" aria-label="${o.noun}">
   <span id="where"></span>
-  <form id="jump"><label for="gate-input">gate</label><input id="gate-input" type="text" placeholder="${o.placeholder}" autocomplete="off"><button type="submit">${o.submit}</button><span id="jump-msg"></span></form>
+  <form id="jump"><label for="gate-input">gate</label><input id="gate-input" type="text" placeholder="${o.placeholder}" title="a gate's index (17), a wire's name (G22gat, s[3]), a bit of an output or input group (out[3]); a uniform model's wire id (#7)" autocomplete="off"><button type="submit">${o.submit}</button><span id="jump-msg"></span></form>
 </nav>`;
 }
 
 /** The diagram panel's title (`sub` under it) with its tools (client/util.ts bindDiagramTools), and the diagram. */
 export function diagramBox(sub: string): string {
   return `<div class="ptitle">Circuit <span class="sub">${sub}</span>
-      <span class="tools"><label><input type="checkbox" id="follow" checked> follow</label>
+      <span class="tools"><label title="fold the diagram to the current gate: its cone (every wire it depends on), or the wires a few levels around it (its inputs, their inputs, ... and the gates it feeds, ..., that many deep)">show
+      <select id="fold"><option value="all" selected>whole circuit</option><option value="cone">cone of the current gate</option><option value="around">levels around it</option></select></label>
+      <input id="fold-levels" type="number" min="1" max="62" value="2" title="levels before and after the current gate, counted along wires" aria-label="levels around the current gate" disabled>
+      <label><input type="checkbox" id="follow" checked> follow</label>
       <button id="zoom-in" title="zoom in">+</button><button id="zoom-out" title="zoom out">−</button><button id="zoom-fit" title="whole circuit">fit</button></span></div>
     <div id="diagram"><canvas></canvas><svg id="overlay" xmlns="http://www.w3.org/2000/svg"></svg></div>`;
 }
@@ -80,7 +85,8 @@ export function viewerPage(title: string, css: string, body: string, data: strin
 <title>${escapeHtml(title)}</title>
 <style>${css}</style>
 </head>
-<body>${body}
+<body>
+<noscript><p class="noscript">This page draws its trace with JavaScript, which is off in this browser: turn it on for this file (the page loads nothing from the network), or read the same trace with <code>gatecot trace --json</code>.</p></noscript>${body}
 ${data}
 <script>${script}</script>
 </body>
@@ -89,7 +95,7 @@ ${data}
 }
 
 const BODY = `
-${navBar({ label: 'step', noun: 'step', slider: 'scrub', placeholder: '17 or s[3]', submit: 'go' })}
+${navBar({ label: 'step', noun: 'step', slider: 'scrub', placeholder: '17, G22gat, out[3]', submit: 'go' })}
 <section id="line" aria-live="polite"><div id="text"></div><div id="why"></div><div id="verdict"></div></section>
 <main>
   <section class="panel" id="p-diagram">

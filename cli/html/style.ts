@@ -25,7 +25,7 @@ header h1 { font-size: 18px; margin: 0 0 4px; }
 #scrub { flex: 1 1 180px; min-width: 120px; }
 #where { font-variant-numeric: tabular-nums; color: var(--muted); min-width: 190px; }
 #jump { display: flex; gap: 4px; align-items: center; }
-#gate-input { width: 92px; font: inherit; padding: 2px 4px; }
+#gate-input { width: 130px; font: inherit; padding: 2px 4px; }
 #jump-msg { color: var(--bad); font-size: 12px; }
 #line { padding: 10px 16px 6px; }
 #text { font-size: 19px; font-weight: 600; font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; }
@@ -105,6 +105,9 @@ tr.fired td { background: #e6fcf5; font-weight: 600; }
 .note { color: var(--muted); font-size: 12px; margin-top: 4px; }
 footer { color: var(--muted); font-size: 12px; padding: 0 16px 16px; }
 #status { padding: 40px 16px; font-size: 16px; }
+.noscript { margin: 16px; padding: 10px 14px; border: 1px solid var(--bad); border-radius: 6px; background: #fff5f5; }
+.ptitle .tools select, .ptitle .tools input[type=number] { font: inherit; padding: 1px 2px; }
+.ptitle .tools input[type=number] { width: 44px; }
 /* Uniform models: the prompt's descriptions beside the diagram; heads by layer, coloured by role. */
 main.uniform #p-diagram { grid-column: 1; }
 #p-prompt { grid-column: 2; display: flex; flex-direction: column; }

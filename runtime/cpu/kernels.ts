@@ -10,6 +10,9 @@ import { allFinite, denseSpmv, type Csr } from './sparse.js';
 export interface Kernels {
   /** Rounds to the format. */
   round(x: number): number;
+  /** round(exp(x)) is exactly 0 for every x below this (softmax skips those exponentials;
+   *  -Infinity: never skip). */
+  readonly expZeroBelow: number;
   /** Σ_t a[ao + t] b[bo + t], t < n. */
   dot(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, n: number): number;
   /** out[o + r] = Σ_c W[r * cols + c] x[xo + c], r < rows. */
@@ -20,9 +23,35 @@ export interface Kernels {
   spmv(A: Csr, x: ArrayLike<number>, xo: number, out: Float64Array, o: number): void;
   /** Σ_j p[j] v[vo + j * stride], j < n. */
   wsum(p: ArrayLike<number>, v: ArrayLike<number>, vo: number, stride: number, n: number): number;
+  /** out[j] = dot(q, 0, K', 0, dk) for j < n, where K' is key j stored transposed: coordinate t at
+   *  K[ko + t * stride + j]. The same rounded sums as dot (t ascending for every j), computed
+   *  coordinate by coordinate over all keys: contiguous reads, several times faster. */
+  scores(q: ArrayLike<number>, dk: number, K: ArrayLike<number>, ko: number, stride: number, n: number, out: Float64Array): void;
+}
+
+/**
+ * A bound below which round(exp(x)) is 0: the greatest x found (halving, then bisecting) with
+ * round(exp(x)) = 0, less 1, so that exp's last-bit errors cannot matter (exp(x - 1) < exp(x)/2).
+ */
+export function expZeroBound(round: (x: number) => number): number {
+  const zero = (x: number): boolean => round(Math.exp(x)) === 0;
+  let lo = -1;
+  while (!zero(lo)) {
+    lo *= 2;
+    if (lo < -1e6) return -Infinity;
+  }
+  let hi = lo / 2;
+  if (zero(hi)) return hi - 1;
+  for (let k = 0; k < 60; k++) {
+    const mid = (lo + hi) / 2;
+    if (zero(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo - 1;
 }
 
 class F64Kernels implements Kernels {
+  readonly expZeroBelow = expZeroBound((x) => x);
   round(x: number): number {
     return x;
   }
@@ -48,9 +77,18 @@ class F64Kernels implements Kernels {
     for (let j = 0; j < n; j++) acc += p[j]! * v[vo + j * stride]!;
     return acc;
   }
+  scores(q: ArrayLike<number>, dk: number, K: ArrayLike<number>, ko: number, stride: number, n: number, out: Float64Array): void {
+    out.fill(0, 0, n);
+    for (let t = 0; t < dk; t++) {
+      const qt = q[t]!;
+      const o = ko + t * stride;
+      for (let j = 0; j < n; j++) out[j] = out[j]! + qt * K[o + j]!;
+    }
+  }
 }
 
 class F32Kernels implements Kernels {
+  readonly expZeroBelow = expZeroBound(Math.fround);
   round(x: number): number {
     return Math.fround(x);
   }
@@ -76,6 +114,14 @@ class F32Kernels implements Kernels {
     for (let j = 0; j < n; j++) acc = Math.fround(acc + Math.fround(p[j]! * v[vo + j * stride]!));
     return acc;
   }
+  scores(q: ArrayLike<number>, dk: number, K: ArrayLike<number>, ko: number, stride: number, n: number, out: Float64Array): void {
+    out.fill(0, 0, n);
+    for (let t = 0; t < dk; t++) {
+      const qt = q[t]!;
+      const o = ko + t * stride;
+      for (let j = 0; j < n; j++) out[j] = Math.fround(out[j]! + Math.fround(qt * K[o + j]!));
+    }
+  }
 }
 
 /** F_s: multiples of 2^-s, ties toward zero, saturating at ±B. Works on k = x·2^s (exact:
@@ -85,11 +131,13 @@ class FixedKernels implements Kernels {
   private readonly invS: number;
   private readonly K: number;
   private readonly B: number;
+  readonly expZeroBelow: number;
   constructor(s: number) {
     this.S = 2 ** s;
     this.invS = 2 ** -s;
     this.K = 2 ** (2 * s) - 1;
     this.B = this.K * this.invS;
+    this.expZeroBelow = expZeroBound((x) => this.round(x));
   }
   round(x: number): number {
     const k = x * this.S;
@@ -122,14 +170,25 @@ class FixedKernels implements Kernels {
     for (let j = 0; j < n; j++) acc = this.round(acc + this.round(p[j]! * v[vo + j * stride]!));
     return acc;
   }
+  scores(q: ArrayLike<number>, dk: number, K: ArrayLike<number>, ko: number, stride: number, n: number, out: Float64Array): void {
+    out.fill(0, 0, n);
+    for (let t = 0; t < dk; t++) {
+      const qt = q[t]!;
+      const o = ko + t * stride;
+      for (let j = 0; j < n; j++) out[j] = this.round(out[j]! + this.round(qt * K[o + j]!));
+    }
+  }
 }
 
 class GenericKernels implements Kernels {
   /** saturating: the format has no infinities (float:e,s), so its values are always finite. */
+  readonly expZeroBelow: number;
   constructor(
     private readonly r: (x: number) => number,
     private readonly saturating: boolean,
-  ) {}
+  ) {
+    this.expZeroBelow = expZeroBound(r);
+  }
   round(x: number): number {
     return this.r(x);
   }
@@ -157,6 +216,15 @@ class GenericKernels implements Kernels {
     let acc = 0;
     for (let j = 0; j < n; j++) acc = R(acc + R(p[j]! * v[vo + j * stride]!));
     return acc;
+  }
+  scores(q: ArrayLike<number>, dk: number, K: ArrayLike<number>, ko: number, stride: number, n: number, out: Float64Array): void {
+    const R = this.r;
+    out.fill(0, 0, n);
+    for (let t = 0; t < dk; t++) {
+      const qt = q[t]!;
+      const o = ko + t * stride;
+      for (let j = 0; j < n; j++) out[j] = R(out[j]! + R(qt * K[o + j]!));
+    }
   }
 }
 

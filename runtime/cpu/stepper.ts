@@ -3,7 +3,10 @@
 // h += W2 relu(W1 h + b1) + b2; logits = W_U h; next token = argmax (ties to the lowest id).
 // Teacher forcing feeds the true tokens; generation feeds back its own argmax. Dense softmax
 // over every visible position, every step. Weight matrices multiply through their nonzeros
-// (Kernels.spmv: the same rounded sums as the dense products).
+// (Kernels.spmv: the same rounded sums as the dense products). The key cache is stored
+// transposed (coordinate by coordinate over positions), so the scores of a position against all
+// visible keys are computed with contiguous reads (Kernels.scores: the same rounded sums as one
+// dot product per key).
 
 import { rdiv } from '../arith.js';
 import { argmax } from './kernels.js';
@@ -48,6 +51,10 @@ export interface StepperOptions {
   /** When given, the milliseconds spent attending over positions (scores, softmax, weighted
    *  sums: the O(S) work per position and head) are added to profile.attentionMs (benchmarks). */
   profile?: { attentionMs: number };
+  /** A detail's scores and weights are views into the stepper's own rows, valid only until
+   *  onTrace returns (a consumer that summarises every position at once, like the trace, then
+   *  copies nothing; the default copies them). */
+  detailViews?: boolean;
 }
 
 export class CpuStepper {
@@ -68,6 +75,10 @@ export class CpuStepper {
   private readonly logits: Float64Array;
   private readonly opts: StepperOptions;
   private readonly memo: (Float64Array | undefined)[][][] | undefined;
+  /** One key before it is stored transposed. */
+  private readonly kt: Float64Array;
+  /** detailViews: each (layer, head)'s own score and weight rows. */
+  private readonly rows: { scores: Float64Array; weights: Float64Array }[][] | undefined;
 
   constructor(pm: PreparedModel, batch: number, maxLen: number, opts: StepperOptions = {}) {
     this.pm = pm;
@@ -78,6 +89,7 @@ export class CpuStepper {
     this.h = new Float64Array(batch * d);
     const slots = opts.slots ?? pm.layers;
     this.memo = opts.memoPositionOnly ? slots.map((L) => L.heads.map(() => [])) : undefined;
+    // keys transposed: coordinate t of row r's key at position i is at ((r * dk + t) * maxLen + i)
     this.kc = slots.map((L) => L.heads.map((hd) => new Float64Array((hd.positionOnly ? 1 : batch) * maxLen * hd.dk)));
     this.vc = slots.map((L) => L.heads.map((hd) => new Float64Array(batch * maxLen * hd.dv)));
     const dk = Math.max(1, ...pm.layers.flatMap((L) => L.heads.map((hd) => hd.dk)));
@@ -86,6 +98,8 @@ export class CpuStepper {
     this.scores = new Float64Array(maxLen);
     this.probs = new Float64Array(maxLen);
     this.q = new Float64Array(dk);
+    this.kt = new Float64Array(dk);
+    this.rows = opts.detailViews ? pm.layers.map((L) => L.heads.map(() => ({ scores: new Float64Array(maxLen), weights: new Float64Array(maxLen) }))) : undefined;
     this.a = new Float64Array(dv);
     this.o = new Float64Array(d);
     this.acc = new Float64Array(batch * d);
@@ -161,15 +175,18 @@ export class CpuStepper {
       for (let b = 0; b < B; b++) {
         // value of this position, then key (once when shared; not at all when the weights are known)
         k.spmv(hd.sparse.wv, this.h, b * d, vc, (b * this.L + i) * dv);
-        if (!known && (!shared || b === 0)) k.spmv(hd.sparse.wk, this.h, b * d, kc, ((shared ? 0 : b) * this.L + i) * dk);
+        if (!known && (!shared || b === 0)) {
+          k.spmv(hd.sparse.wk, this.h, b * d, this.kt, 0);
+          const kb = (shared ? 0 : b) * dk * this.L + i;
+          for (let t = 0; t < dk; t++) kc[kb + t * this.L] = this.kt[t]!;
+        }
       }
       const prof = this.opts.profile;
       for (let b = 0; b < B; b++) {
         const t0 = prof ? performance.now() : 0;
         if (!known && (!shared || b === 0)) {
           k.spmv(hd.sparse.wq, this.h, b * d, this.q, 0);
-          const kb = (shared ? 0 : b) * this.L * dk;
-          for (let j = 0; j <= i; j++) this.scores[j] = k.dot(this.q, 0, kc, kb + j * dk, dk);
+          k.scores(this.q, dk, kc, (shared ? 0 : b) * dk * this.L, this.L, i + 1, this.scores);
           this.softmax(i + 1);
           if (memo) memo[i] = this.probs.slice(0, i + 1);
         }
@@ -180,10 +197,15 @@ export class CpuStepper {
         k.spmv(hd.sparse.wo, this.a, 0, this.o, 0);
         for (let c = 0; c < d; c++) this.acc[b * d + c] = rnd(this.acc[b * d + c]! + this.o[c]!);
         if (tl && b === 0) {
+          const own = this.rows?.[slot]?.[hi];
+          if (own) {
+            own.scores.set(this.scores.subarray(0, i + 1));
+            own.weights.set(this.probs.subarray(0, i + 1));
+          }
           tl.heads.push({
             name: hd.name,
-            scores: this.scores.slice(0, i + 1),
-            weights: this.probs.slice(0, i + 1),
+            scores: own ? own.scores.subarray(0, i + 1) : this.scores.slice(0, i + 1),
+            weights: own ? own.weights.subarray(0, i + 1) : this.probs.slice(0, i + 1),
             out: this.a.slice(0, dv),
           });
         }
@@ -221,8 +243,10 @@ export class CpuStepper {
       for (let j = 0; j < n; j++) if (s[j]! > shift) shift = s[j]!;
     }
     let Z = 0;
+    const zero = k.expZeroBelow;
     for (let j = 0; j < n; j++) {
-      const e = k.round(Math.exp(k.round(s[j]! - shift)));
+      const x = k.round(s[j]! - shift);
+      const e = x < zero ? 0 : k.round(Math.exp(x));
       p[j] = e;
       Z = k.round(Z + e);
     }

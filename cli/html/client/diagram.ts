@@ -1,10 +1,14 @@
-// Client-side circuit diagram: the ELK layout embedded by the generator, drawn on a canvas
+// Client-side circuit diagram: the layout embedded by the generator, drawn on a canvas
 // (thousands of gates stay fast: only what is in view is drawn, in a few batched paths), with
 // an SVG overlay for the highlighted wire (a gate, or a uniform model's input wire), a gate's two
 // input wires and their source nodes (a handful of DOM elements, which tests can inspect). Drag
 // to pan, wheel to zoom, click a gate (or a uniform model's input) to jump to it. A view model
 // with marks(w, writes) (the latent trace: client/latent.ts) also gets changed wires framed and
-// final wires dotted.
+// final wires dotted. Each box is named by M.nodeName, the name the text lines use.
+// The fold menu shows the whole circuit, the cone of the current wire (its transitive fan-in) or
+// the wires within k levels of it; a folded view is laid out here by layered.ts's code (LAYERED_JS,
+// columns = the levels present) and follows the current wire. #diagram's data-fold and
+// data-shown (the number of wires drawn) let tests follow it.
 
 export const DIAGRAM_JS = String.raw`
 var DCOL = { one: '#f2b33d', zero: '#5c6f89', bad: '#e03131', unknown: '#ffffff', border: '#98a3b1',
@@ -17,19 +21,65 @@ function createDiagram(box, T, L, M, onPick) {
   var svg = box.querySelector('svg');
   var ctx = canvas.getContext('2d');
   var n = M.n, gates = M.gates, W = n + gates.length;
-  var xy = L.xy, nw = L.nodeW, nh = L.nodeH, routes = L.routes;
-  var level = new Int32Array(W);
-  gates.forEach(function (g, k) { level[n + k] = g.level; });
-  var rbox = new Float64Array(routes.length * 4);
-  routes.forEach(function (r, i) {
-    var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-    for (var j = 0; j < r.length; j += 2) {
-      x0 = Math.min(x0, r[j]); x1 = Math.max(x1, r[j]); y0 = Math.min(y0, r[j + 1]); y1 = Math.max(y1, r[j + 1]);
-    }
-    rbox[4 * i] = x0; rbox[4 * i + 1] = y0; rbox[4 * i + 2] = x1; rbox[4 * i + 3] = y1;
-  });
+  var nw = L.nodeW, nh = L.nodeH;
+  var level = M.level;
+  /** What is drawn: the whole layout, or a folded one (hidden wires at NaN, their routes empty). */
+  var FULL = withBoxes({ xy: L.xy, routes: L.routes, width: L.width, height: L.height, levels: L.levels, shown: W });
+  var V = FULL;
+  var xy = V.xy, routes = V.routes, rbox = V.rbox;
   var view = { s: 1, tx: 0, ty: 0, w: 1, h: 1, dpr: 1 };
-  var st = { writes: 0, wire: -1, follow: true, queued: false, placed: false };
+  var st = { writes: 0, wire: -1, follow: true, queued: false, placed: false, fold: 'all', k: 2, foldedFor: -2 };
+
+  function withBoxes(v) {
+    var rb = new Float64Array(v.routes.length * 4);
+    v.routes.forEach(function (r, i) {
+      var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+      for (var j = 0; j < r.length; j += 2) {
+        x0 = Math.min(x0, r[j]); x1 = Math.max(x1, r[j]); y0 = Math.min(y0, r[j + 1]); y1 = Math.max(y1, r[j + 1]);
+      }
+      rb[4 * i] = x0; rb[4 * i + 1] = y0; rb[4 * i + 2] = x1; rb[4 * i + 3] = y1;
+    });
+    v.rbox = rb;
+    return v;
+  }
+
+  /** The layout of some wires alone (sorted wire indices): layered.ts on the levels they occupy. */
+  function foldedLayout(wires) {
+    var index = new Map(), cols = new Map();
+    wires.forEach(function (w, i) { index.set(w, i); cols.set(level[w], 0); });
+    var lv = Array.from(cols.keys()).sort(function (a, b) { return a - b; });
+    lv.forEach(function (l, c) { cols.set(l, c); });
+    var col = wires.map(function (w) { return cols.get(level[w]); });
+    var src = [], dst = [], slot = [];
+    wires.forEach(function (w, i) {
+      if (w < n) return;
+      var g = gates[w - n];
+      [g.a, g.b].forEach(function (a, k) {
+        if (a >= 0 && index.has(a)) { src.push(index.get(a)); dst.push(i); slot.push(2 * (w - n) + k); }
+      });
+    });
+    var r = layered(wires.length, col, src, dst, LAYERED_OPTIONS);
+    var fxy = new Float64Array(2 * W).fill(NaN);
+    wires.forEach(function (w, i) { fxy[2 * w] = r.xy[2 * i]; fxy[2 * w + 1] = r.xy[2 * i + 1]; });
+    var froutes = L.routes.map(function () { return []; });
+    r.routes.forEach(function (pts, e) { froutes[slot[e]] = pts; });
+    var levels = [];
+    lv.forEach(function (l, c) { levels[l] = r.colX[c]; });
+    return withBoxes({ xy: fxy, routes: froutes, width: r.width, height: r.height, levels: levels, shown: wires.length });
+  }
+
+  /** Folds to the current wire (or unfolds); true when the drawing changed. */
+  function refold() {
+    var want = st.fold === 'all' || st.wire < 0 ? -1 : st.wire;
+    var key = want < 0 ? -1 : want * 64 + (st.fold === 'cone' ? 63 : st.k);
+    if (key === st.foldedFor) return false;
+    st.foldedFor = key;
+    V = want < 0 ? FULL : foldedLayout(st.fold === 'cone' ? M.coneOf(want) : M.around(want, st.k));
+    xy = V.xy; routes = V.routes; rbox = V.rbox;
+    box.dataset.fold = want < 0 ? 'all' : st.fold;
+    box.dataset.shown = String(V.shown);
+    return true;
+  }
   var layer = svgEl('g', {});
   svg.appendChild(layer);
 
@@ -67,7 +117,7 @@ function createDiagram(box, T, L, M, onPick) {
     var shown = [];
     for (var w = 0; w < W; w++) {
       var x = xy[2 * w], y = xy[2 * w + 1];
-      if (x > x1 || x + nw < x0 || y > y1 || y + nh < y0) continue;
+      if (!(x <= x1 && x + nw >= x0 && y <= y1 && y + nh >= y0)) continue; // off view, or folded away (NaN)
       var val = valueOf(w);
       var key = val === null ? 'unknown' : val === '1' ? 'one' : val === '0' ? 'zero' : 'bad';
       fills[key].rect(x, y, nw, nh);
@@ -106,13 +156,11 @@ function createDiagram(box, T, L, M, onPick) {
       var val = valueOf(w);
       ctx.fillStyle = val === '0' || (val !== null && val !== '1') ? DCOL.textOn0 : DCOL.text;
       ctx.font = '600 9px system-ui, sans-serif';
-      var name = w < n ? M.wireLabel(w) : gates[w - n].op;
-      ctx.fillText(name, x + nw / 2, y + 8, nw - 4);
+      ctx.fillText(w < n ? 'input' : gates[w - n].op, x + nw / 2, y + 8, nw - 4);
       ctx.font = '9px system-ui, sans-serif';
-      // a uniform model names every wire by its id (#k), inputs too
-      var id = M.uniform ? '#' + (w + 1) : w < n ? '' : 'g' + (w - n);
-      var sub = val === null ? id : (id ? id + ' = ' : '= ') + val;
-      ctx.fillText(sub, x + nw / 2, y + 18, nw - 4);
+      // the wire's name as the text lines write it (a uniform model's: its id #k)
+      var name = M.nodeName(w);
+      ctx.fillText(val === null ? name : name + ' = ' + val, x + nw / 2, y + 18, nw - 4);
       if (M.outputName.has(w)) {
         ctx.fillStyle = DCOL.level;
         ctx.textAlign = 'left';
@@ -133,7 +181,8 @@ function createDiagram(box, T, L, M, onPick) {
     ctx.fillRect(0, 0, view.w, 16);
     ctx.fillStyle = DCOL.level;
     var lastX = -Infinity;
-    L.levels.forEach(function (lx, l) {
+    V.levels.forEach(function (lx, l) {
+      if (lx === null || lx === undefined) return;
       var sx = (lx + nw / 2) * s + view.tx;
       if (sx < 0 || sx > view.w || sx - lastX < 44) return;
       lastX = sx;
@@ -158,6 +207,7 @@ function createDiagram(box, T, L, M, onPick) {
         layer.appendChild(svgEl('polyline', { points: pts.join(' '), 'class': 'wire-' + e[1], 'data-role': 'wire-' + e[1], 'data-from': src, 'vector-effect': 'non-scaling-stroke' }));
       }
       var pad = slot === 0 ? 3 : 6;
+      if (isNaN(xy[2 * src])) return; // folded away
       layer.appendChild(svgEl('rect', { x: xy[2 * src] - pad, y: xy[2 * src + 1] - pad, width: nw + 2 * pad, height: nh + 2 * pad, rx: 3,
         'class': 'in-' + e[1], 'data-role': 'input-' + e[1], 'data-wire': src, 'vector-effect': 'non-scaling-stroke' }));
     });
@@ -184,14 +234,14 @@ function createDiagram(box, T, L, M, onPick) {
     view.ty = view.h / 2 - (xy[2 * w + 1] + nh / 2) * view.s;
   }
 
-  /** Whole circuit when it is legible at that size, else readable scale around the current gate. */
+  /** Whole drawing when it is legible at that size, else readable scale around the current gate. */
   function place(forceFit) {
     st.placed = true;
-    var fit = Math.min(view.w / (L.width + 20), (view.h - 18) / (L.height + 20));
+    var fit = Math.min(view.w / (V.width + 20), (view.h - 18) / (V.height + 20));
     if (fit >= 0.3 || forceFit || st.wire < 0) {
       view.s = Math.min(1.5, fit);
-      view.tx = (view.w - L.width * view.s) / 2;
-      view.ty = 18 + (view.h - 18 - L.height * view.s) / 2;
+      view.tx = (view.w - V.width * view.s) / 2;
+      view.ty = 18 + (view.h - 18 - V.height * view.s) / 2;
     } else {
       view.s = 1;
       centerOn(st.wire);
@@ -227,8 +277,9 @@ function createDiagram(box, T, L, M, onPick) {
 
   function describe(w) {
     var v = valueOf(w);
-    var head = w < n ? 'input ' + M.wireLabel(w) : 'gate ' + (w - n) + ' (' + M.wireLabel(w) + ') = ' + gates[w - n].op + '(' +
-      [gates[w - n].a_label, gates[w - n].b_label].filter(function (x) { return x !== null; }).join(', ') + '), level ' + level[w];
+    var g = gates[w - n];
+    var head = w < n ? 'input ' + M.nodeName(w) : 'gate ' + (w - n) + ' (' + M.nodeName(w) + ') = ' + g.op + '(' +
+      [g.a, g.b].filter(function (x) { return x >= 0; }).map(M.nodeName).join(', ') + '), level ' + level[w];
     var out = M.outputName.has(w) ? ', output ' + M.outputName.get(w) : '';
     return head + out + (v === null ? ', not computed yet' : ', value ' + v + ' at position ' + T.wire_pos[w]) + (w >= n || M.uniform ? ' (click to jump)' : '');
   }
@@ -268,13 +319,21 @@ function createDiagram(box, T, L, M, onPick) {
     show: function (step) {
       st.writes = step.writes;
       st.wire = step.wire;
-      if (st.placed && st.follow && st.wire >= 0) ensureVisible(st.wire);
+      if (refold() && st.placed) place(false);
+      else if (st.placed && st.follow && st.wire >= 0) ensureVisible(st.wire);
+      changed();
+    },
+    /** mode: all, cone or around (k levels before and after the current wire). */
+    setFold: function (mode, k) {
+      st.fold = mode;
+      st.k = clamp(Math.floor(k) || 1, 1, 62);
+      if (refold()) place(false);
       changed();
     },
     setFollow: function (f) { st.follow = f; if (f && st.wire >= 0) { centerOn(st.wire); changed(); } },
     zoom: function (f) { zoomAt(view.w / 2, view.h / 2, f); },
     fit: fitAll,
-    init: function (step) { st.writes = step.writes; st.wire = step.wire; resize(); }
+    init: function (step) { st.writes = step.writes; st.wire = step.wire; refold(); resize(); }
   };
 }
 `;

@@ -124,8 +124,9 @@ function start(T, L, store, ui, $) {
   bindNavigation($, ui.scrub, N, function () { return st.want; }, go);
   $('jump').addEventListener('submit', function (e) {
     e.preventDefault();
-    var w = M.uniform ? M.findWire(ui.gateInput.value) : M.findGate(ui.gateInput.value) + M.n;
-    if (w < (M.uniform ? 0 : M.n)) { ui.jumpMsg.textContent = 'no ' + (M.uniform ? 'wire' : 'gate') + ' "' + ui.gateInput.value + '"'; return; }
+    var w = M.findWire(ui.gateInput.value);
+    if (w < 0) { ui.jumpMsg.textContent = 'no ' + (M.uniform ? 'wire' : 'gate') + ' "' + ui.gateInput.value + '"'; return; }
+    if (w < M.n && !M.uniform) { ui.jumpMsg.textContent = ui.gateInput.value + ' is the input ' + M.nodeName(w) + ': it has no step'; return; }
     jumpToWire(w);
   });
   bindDiagramTools($, diagram);

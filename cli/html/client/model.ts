@@ -1,5 +1,10 @@
 // Client-side view model: indexes over the embedded trace JSON (nothing is recomputed: values
-// come from the tokens the model wrote, positions from wire_pos, text from each step).
+// come from the tokens the model wrote, positions from wire_pos, text from each step); the
+// names the diagram draws (nodeName: the labels the trace's text lines use), what the jump box
+// accepts (findWire: a gate's index, a wire's name, an output or input group's bit "out[3]",
+// a uniform model's id "#7"), and the parts of the circuit the diagram folds to (coneOf: a
+// wire's transitive fan-in; around: its fan-in and fan-out k wires deep).
+// Plain functions of the trace head: tests run them in Node (vm) against the circuit.
 
 export const MODEL_JS = String.raw`
 /** What each residual subspace holds (compiler/layout.ts). */
@@ -64,11 +69,15 @@ function makeModel(T) {
   var byLabel = new Map();
   gates.forEach(function (g, k) { if (!byLabel.has(g.label)) byLabel.set(g.label, k); });
   function wireLabel(w) { return w < n ? T.circuit.input_labels[w] : gates[w - n].label; }
+  var uniform = T.model.mode === 'uniform';
+  var W = n + gates.length;
+  /** The name on a wire's box in the diagram: its label (the name the text lines use), a uniform model's id. */
+  function nodeName(w) { return uniform ? '#' + (w + 1) : wireLabel(w); }
+  var level = new Int32Array(W);
+  gates.forEach(function (g, k) { level[n + k] = g.level; });
   /** The token at a position, or null when it is not written yet at this step. */
   function tokenAt(pos, writes) { return pos <= writes ? vocab[T.tokens[pos]] : null; }
   function wireValue(w, writes) { return tokenAt(T.wire_pos[w], writes); }
-  var uniform = T.model.mode === 'uniform';
-  var W = n + gates.length;
   function roleOfPos(pos) {
     var P = T.model.prompt_length;
     if (pos === 0) return 'start of sequence';
@@ -92,18 +101,81 @@ function makeModel(T) {
     var m = /^g(\d+)$/.exec(t);
     return m && Number(m[1]) < gates.length ? Number(m[1]) : -1;
   }
-  /** A wire: a gate as findGate reads it, a uniform model's wire id ("#7"), or an input's label. */
+  /** The wire of bit k of a group ("out[3]", or "out" for a one-bit group), outputs first, or -1. */
+  function groupBit(t) {
+    var m = /^(.+?)(?:\[(\d+)\])?$/.exec(t);
+    if (!m) return -1;
+    var k = m[2] === undefined ? 0 : Number(m[2]);
+    var o = T.circuit.outputs.find(function (x) { return x.name === m[1]; });
+    if (o && (m[2] !== undefined || o.width === 1)) return k < o.width ? o.wires[k] : -1;
+    var from = 0;
+    for (var i = 0; i < T.circuit.inputs.length; i++) {
+      var g = T.circuit.inputs[i];
+      if (g.name === m[1] && (m[2] !== undefined || g.width === 1)) return k < g.width ? from + k : -1;
+      from += g.width;
+    }
+    return -1;
+  }
+  /** A wire: a gate as findGate reads it, a uniform model's wire id ("#7"), an input's label, a group's bit ("out[3]"). */
   function findWire(text) {
     var t = text.trim();
     var m = /^#(\d+)$/.exec(t);
     if (m) return Number(m[1]) >= 1 && Number(m[1]) <= W ? Number(m[1]) - 1 : -1;
     var g = findGate(t);
     if (g >= 0) return n + g;
-    return T.circuit.input_labels.indexOf(t);
+    var i = T.circuit.input_labels.indexOf(t);
+    return i >= 0 ? i : groupBit(t);
+  }
+  var fanout = null;
+  /** The wires each wire feeds (built on first use). */
+  function readers() {
+    if (fanout) return fanout;
+    fanout = [];
+    for (var w = 0; w < W; w++) fanout.push([]);
+    gates.forEach(function (g, k) {
+      if (g.a >= 0) fanout[g.a].push(n + k);
+      if (g.b >= 0 && g.b !== g.a) fanout[g.b].push(n + k);
+    });
+    return fanout;
+  }
+  /** Wires reached from w in at most k steps along next(x) (w included; k = Infinity: all), breadth first, into seen. */
+  function reach(w, next, k, seen) {
+    var frontier = [w];
+    seen[w] = 1;
+    for (var d = 0; d < k && frontier.length; d++) {
+      var after = [];
+      frontier.forEach(function (x) {
+        next(x).forEach(function (y) { if (y >= 0 && !seen[y]) { seen[y] = 1; after.push(y); } });
+      });
+      frontier = after;
+    }
+  }
+  function listOf(seen) {
+    var out = [];
+    for (var w = 0; w < W; w++) if (seen[w]) out.push(w);
+    return out;
+  }
+  function inputsOf(x) { return x < n ? [] : [gates[x - n].a, gates[x - n].b]; }
+  /** The cone of wire w: w and every wire it depends on (its transitive fan-in), in increasing order. */
+  function coneOf(w) {
+    var seen = new Uint8Array(W);
+    reach(w, inputsOf, Infinity, seen);
+    return listOf(seen);
+  }
+  /** The wires within k levels of w, counted along wires: its inputs, their inputs, ... k deep, and
+   *  the gates it feeds, the gates those feed, ... k deep (w included), in increasing order. */
+  function around(w, k) {
+    var seen = new Uint8Array(W);
+    reach(w, inputsOf, k, seen);
+    var down = new Uint8Array(W);
+    reach(w, function (x) { return readers()[x]; }, k, down);
+    for (var x = 0; x < W; x++) seen[x] |= down[x];
+    return listOf(seen);
   }
   /** How a wire is named in the page: "gate 17" (positional), "#18" (uniform). */
   function wireName(w) { return uniform ? '#' + (w + 1) : 'gate ' + (w - n); }
-  return { n: n, W: W, uniform: uniform, gates: gates, vocab: vocab, outputName: outputName, wireLabel: wireLabel,
-    tokenAt: tokenAt, wireValue: wireValue, roleOfPos: roleOfPos, findGate: findGate, findWire: findWire, wireName: wireName };
+  return { n: n, W: W, uniform: uniform, gates: gates, vocab: vocab, outputName: outputName, wireLabel: wireLabel, nodeName: nodeName,
+    level: level, tokenAt: tokenAt, wireValue: wireValue, roleOfPos: roleOfPos, findGate: findGate, findWire: findWire, wireName: wireName,
+    coneOf: coneOf, around: around };
 }
 `;

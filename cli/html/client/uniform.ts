@@ -25,7 +25,7 @@ function setUpUniform($) {
   document.querySelector('label[for="gate-input"]').textContent = 'wire';
   document.querySelector('#p-diagram .sub').textContent = 'columns are levels; drag to pan, wheel to zoom, click a wire to jump';
   document.querySelector('.legend .cur-sw').parentNode.lastChild.textContent = 'current wire';
-  $('gate-input').placeholder = '#7, 17 or G22gat';
+  $('gate-input').placeholder = '#7, G22gat, out[3]';
   document.querySelector('#p-heads .sub').textContent = 'each head\'s softmax weights, layer by layer, log scale';
   document.querySelector('#p-out .sub').textContent = 'layer 1: the gate\'s minterms, the operand to fetch, NA; layer 2: the bit to write';
   document.querySelector('#p-tokens .sub').textContent = 'the prompt (one description per wire), then the chain of thought (one group per wire); red frame: the token written at this step; dashed: the query position; ' +

@@ -85,8 +85,15 @@ function bindNavigation($, slider, N, cur, go) {
   });
 }
 
-/** The diagram panel's tools: zoom in and out, fit, follow the current gate. */
+/** The diagram panel's tools: fold to the current gate, zoom in and out, fit, follow the current gate. */
 function bindDiagramTools($, diagram) {
+  var fold = $('fold'), levels = $('fold-levels');
+  function setFold() {
+    levels.disabled = fold.value !== 'around';
+    diagram.setFold(fold.value, Number(levels.value));
+  }
+  fold.addEventListener('change', setFold);
+  levels.addEventListener('input', setFold);
   $('zoom-in').addEventListener('click', function () { diagram.zoom(1.4); });
   $('zoom-out').addEventListener('click', function () { diagram.zoom(1 / 1.4); });
   $('zoom-fit').addEventListener('click', function () { diagram.fit(); });
