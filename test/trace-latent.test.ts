@@ -316,7 +316,7 @@ describe('gatecot trace of a latent model (CLI)', () => {
       [[file, '--bits', '10110', '--gate', '6'], '--gate must be'],
       [[file, '--bits', '10110', '--window', '3'], '--window applies to'],
       [[file, '--bits', '101'], ''],
-      [[file, '--bits', '10110', '--backend', 'webgpu'], ''],
+      [[file, '--bits', '10110', '--backend', 'nope'], '--backend must be'],
     ] as [string[], string][]) {
       const r = await cli('trace', ...args);
       expect(r.code, args.join(' ')).toBe(2);
