@@ -133,7 +133,7 @@ function seconds(t0: number): number {
 
 export async function runUniformScaling(o: UniformScalingOptions): Promise<UniformScalingRow[]> {
   const family = o.family ?? 'random';
-  if (!UNIFORM_FAMILIES.includes(family)) throw new UserError(`--family of a uniform scaling must be one of ${UNIFORM_FAMILIES.join(', ')}, got '${String(family)}'`);
+  if (!UNIFORM_FAMILIES.includes(family)) throw new UserError(`a uniform scaling tests the circuit families ${UNIFORM_FAMILIES.join(', ')}, not '${String(family)}'`);
   const bad = o.sizes.find((N) => !Number.isInteger(N) || N < 2 || N > MAX_CAPACITY);
   if (bad !== undefined) throw new UserError(`uniform capacities must be integers from 2 to ${MAX_CAPACITY}, got ${bad}`);
   const verifyMax = o.verifyMax ?? DEFAULT_VERIFY_MAX;

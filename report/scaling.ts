@@ -56,7 +56,7 @@ export interface ScalingOptions {
 
 function build(family: string, size: number, seed: string): Circuit {
   const opt = SIZE_OPTION[family];
-  if (!opt) throw new UserError(`--family must be one of ${Object.keys(SIZE_OPTION).join(', ')}, got '${family}'`);
+  if (!opt) throw new UserError(`unknown circuit family '${family}' (expected ${Object.keys(SIZE_OPTION).join(', ')})`);
   const opts: Record<string, string> = { [opt]: String(size) };
   if (family === 'random') Object.assign(opts, { inputs: '16', seed, locality: '0.5' });
   if (family === 'cvp') opts.seed = seed;

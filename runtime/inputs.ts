@@ -20,7 +20,7 @@ export function sampleInputs(n: number, samples: number, seed: bigint): Uint8Arr
 
 /** Every input vector of n bits, in counting order (wire 0 = least significant bit). */
 export function allInputs(n: number): Uint8Array[] {
-  if (n > MAX_EXHAUSTIVE_INPUTS) throw new UserError(`--exhaustive covers at most ${MAX_EXHAUSTIVE_INPUTS} inputs (2^${MAX_EXHAUSTIVE_INPUTS} vectors); this circuit has ${n}`);
+  if (n > MAX_EXHAUSTIVE_INPUTS) throw new UserError(`every input vector is enumerated for at most ${MAX_EXHAUSTIVE_INPUTS} input wires (2^${MAX_EXHAUSTIVE_INPUTS} vectors); this circuit has ${n}`);
   const N = 2 ** n;
   const out: Uint8Array[] = new Array(N);
   for (let x = 0; x < N; x++) {

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { evalOutputsOne, outputHex, type Circuit } from '../../circuits/index.js';
 import { compileUniform, compileUniformLooped } from '../../compiler/index.js';
 import { modelToBytes, type Bound } from '../../model/index.js';
-import { allInputs, sampleInputs } from '../../runtime/inputs.js';
+import { allInputs, MAX_EXHAUSTIVE_INPUTS, sampleInputs } from '../../runtime/inputs.js';
 import { createEngine, parseBackend } from '../../runtime/backend.js';
 import { parseLoops } from '../load.js';
 import { WorkProgress } from '../progress.js';
@@ -188,6 +188,7 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
     const bound = loadCircuitOrModel(file, o);
     const { model, circuit } = bound;
     const n = circuit.nInputs;
+    if (o.exhaustive && n > MAX_EXHAUSTIVE_INPUTS) throw new UsageError(`--exhaustive covers at most ${MAX_EXHAUSTIVE_INPUTS} inputs (2^${MAX_EXHAUSTIVE_INPUTS} vectors); this circuit has ${n}`);
     const inputs = o.exhaustive ? allInputs(n) : sampleInputs(n, parseIntOpt(o.samples, 'samples', 16, 1e6), parseSeed(o.seed));
     const rl = loopSetting(bound, parseLoops(o.loops));
     const { engine, notice } = await createEngine(model, parseBackend(o.backend), o.arith, rl.loops !== undefined ? { loops: rl.loops } : {});
