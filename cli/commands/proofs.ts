@@ -1,7 +1,7 @@
 // Commands of the theorem's claims: certify, check-cert, scaling.
 
 import type { Command } from 'commander';
-import { modelFromBytes, readModelFile } from '../../model/index.js';
+import { modelFromBytes } from '../../model/index.js';
 import { certify, certifyAllCircuits, type Certificate, type CertifyMethod } from '../../proofs/index.js';
 import { parseArith } from '../../runtime/index.js';
 import { recheck } from '../../proofs/check/index.js';
@@ -196,8 +196,9 @@ export function registerProofs(program: Command, ctx: CliContext): void {
       if (!Array.isArray(cert.claims) || typeof cert.model_hash !== 'string' || typeof cert.arith !== 'string') {
         throw new UsageError(`${certPath}: not a gatecot certificate (it has no claims, model_hash and arith: write one with gatecot certify -o)`);
       }
-      if (!isModelFile(modelPath, readBytes(modelPath))) throw new UsageError(`${modelPath}: not a model file (a .safetensors written by gatecot compile)`);
-      const model = readModelFile(modelPath);
+      const modelBytes = readBytes(modelPath);
+      if (!isModelFile(modelPath, modelBytes)) throw new UsageError(`${modelPath}: not a model file (a .safetensors written by gatecot compile)`);
+      const model = modelFromBytes(modelBytes, modelPath);
       if (model.meta.mode === 'positional') {
         if (o.circuit !== undefined) throw new UsageError(`--circuit goes with a uniform model; ${modelPath} is positional (its circuit is in its weights)`);
       } else if (cert.kind === 'all-circuits') {
