@@ -52,10 +52,11 @@ export function writeOutput(path: string, data: string | Uint8Array, force: bool
 }
 
 /**
- * An output folder (-o DIR) checked BEFORE any work: DIR may be new (then its parent must exist,
+ * An output folder (-o DIR; none given: nothing to check) checked BEFORE any work: DIR may be new (then its parent must exist,
  * and DIR is created, one level only), and none of `files` in it may exist unless `force`.
  */
-export function prepareOutputDir(dir: string, files: string[], force: boolean): void {
+export function prepareOutputDir(dir: string | undefined, files: string[], force: boolean): void {
+  if (dir === undefined) return;
   if (existsSync(dir) && !isDir(dir)) throw new UsageError(`${dir} is a file: -o names a folder to write into`);
   if (!existsSync(dir)) {
     if (!isDir(dirname(dir))) throw new UsageError(`cannot create ${dir}: the folder ${dirname(dir)} does not exist (create it first)`);

@@ -8,9 +8,8 @@ import { compareHeader, compareTable, runCompare } from '../../report/compare.js
 import { parseBackend } from '../../runtime/index.js';
 import type { CliContext } from '../context.js';
 import { EXIT_CHECK_FAILED } from '../errors.js';
-import { loadCircuit, writeOutput } from '../files.js';
+import { loadCircuit, prepareOutputDir, writeOutput } from '../files.js';
 import { parseIntOpt } from './shared.js';
-import { refuseExisting } from './scaling.js';
 
 interface CompareFlags {
   json?: boolean;
@@ -41,7 +40,7 @@ export function registerCompare(program: Command, ctx: CliContext): void {
       const samples = parseIntOpt(o.samples, 'samples', 16, 1e6);
       const seed = String(parseIntOpt(o.seed, 'seed', 1, Number.MAX_SAFE_INTEGER));
       const circuit = loadCircuit(file, o.format);
-      refuseExisting(o.output, FILES, Boolean(o.force));
+      prepareOutputDir(o.output, FILES, Boolean(o.force));
       const rep = await runCompare(circuit, {
         backend,
         samples,

@@ -26,9 +26,9 @@ import {
 import { parseShard } from '../../fuzz/index.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { writeOutput } from '../files.js';
+import { prepareOutputDir, writeOutput } from '../files.js';
 import { collect } from './shared.js';
-import { parseSizes, refuseExisting } from './scaling.js';
+import { parseSizes } from './scaling.js';
 
 interface ExperimentFlags {
   families?: string;
@@ -246,7 +246,7 @@ export function registerExperiment(program: Command, ctx: CliContext): void {
       const jobs = o.jobs !== undefined ? positiveInt(o.jobs, '--jobs') : 1;
       if (shard && jobs > 1) throw new UsageError('--jobs runs every cell of the experiment: it does not combine with --shard');
       const cfg = configOf(o);
-      refuseExisting(o.output, outputNames(cfg), Boolean(o.force));
+      prepareOutputDir(o.output, outputNames(cfg), Boolean(o.force));
       const r =
         jobs > 1
           ? await runInJobs(ctx, cfg, jobs)
@@ -271,7 +271,7 @@ export function registerExperiment(program: Command, ctx: CliContext): void {
       const o: MergeFlags = { output: own.output ?? parent.output, force: own.force ?? parent.force, json: own.json ?? parent.json };
       if (o.output === undefined) throw new UsageError('experiment merge needs -o DIR: where the merged tables and plots go');
       const r = mergeExperiments(dirs.map((d) => ({ name: d, result: readResult(d) })));
-      refuseExisting(o.output, outputNames(r.config), Boolean(o.force));
+      prepareOutputDir(o.output, outputNames(r.config), Boolean(o.force));
       emit(ctx, r, { ...o, shards: dirs.length });
     });
 }

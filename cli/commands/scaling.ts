@@ -46,11 +46,6 @@ interface ScalingFlags {
 const POSITIONAL_FILES = ['scaling.md', 'scaling.json', 'dmodel.svg', 'precision.svg', 'margin.svg'];
 const UNIFORM_FILES = ['scaling.md', 'scaling.json', 'dmodel.svg', 'compile.svg', 'filesize.svg', 'verify.svg', 'margin.svg'];
 
-/** Checks, before any work, the output folder and that its files do not exist (unless --force). */
-export function refuseExisting(dir: string | undefined, names: string[], force: boolean): void {
-  if (dir !== undefined) prepareOutputDir(dir, names, force);
-}
-
 /** A family's size out of its generator's range, said in terms of --sizes. */
 function sizeError(e: unknown, family: string): unknown {
   const opt = SIZE_OPTION[family];
@@ -71,7 +66,7 @@ function positional(ctx: CliContext, o: ScalingFlags): void {
   if (!SIZE_OPTION[family]) throw new UsageError(`--family must be one of ${Object.keys(SIZE_OPTION).join(', ')}, got '${family}'`);
   const sizes = parseSizes(o.sizes);
   const cot = parseCot(o.cot ?? 'gate');
-  refuseExisting(o.output, POSITIONAL_FILES, Boolean(o.force));
+  prepareOutputDir(o.output, POSITIONAL_FILES, Boolean(o.force));
   // The header goes out with the first row, so that a size the family cannot build fails first.
   let header = !ctx.io.isTTY && !o.json;
   let rows;
@@ -110,7 +105,7 @@ async function uniform(ctx: CliContext, o: ScalingFlags): Promise<void> {
   const backend = parseBackend(o.backend ?? 'cpu');
   const verifyMax = o.verifyMax !== undefined ? positiveInt(o.verifyMax, '--verify-max') : DEFAULT_VERIFY_MAX;
   const verifyInputs = o.verifyInputs !== undefined ? positiveInt(o.verifyInputs, '--verify-inputs') : undefined;
-  refuseExisting(o.output, UNIFORM_FILES, Boolean(o.force));
+  prepareOutputDir(o.output, UNIFORM_FILES, Boolean(o.force));
   if (!ctx.io.isTTY && !o.json) ctx.io.out(`scaling uniform (test circuits: ${family}), capacities ${sizes.join(', ')}, verified up to ${verifyMax}\n`);
   const rows = await runScaling({
     mode: 'uniform',
