@@ -1,10 +1,13 @@
 // Loading what a command works on: a circuit file (compiled on the fly with --cot/--scale/--mode),
-// or a compiled model file (.safetensors). A positional model carries its circuit; a uniform model
-// runs the circuit given with --circuit. The result is the model bound to its circuit.
+// or a compiled model file (.safetensors, or an .onnx file written by gatecot export). A
+// positional model carries its circuit; a uniform model runs the circuit given with --circuit.
+// The result is the model bound to its circuit.
 
 import { parseCircuitBytes, readInputFile } from '../circuits/index.js';
 import { compile, parseFault, type CompileOptions } from '../compiler/index.js';
-import { bindCompiled, bindModel, looksLikeModel, MAX_LOOPS, modelFromBytes, type Bound, type CotFormat, type ModelMode } from '../model/index.js';
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
+import { bindCompiled, bindModel, looksLikeModel, MAX_LOOPS, modelFromBytes, modelFromOnnx, type Bound, type CotFormat, type Model, type ModelMode } from '../model/index.js';
 import type { LatentKind } from '../compiler/index.js';
 import type { LoopSetting } from '../runtime/index.js';
 import { UsageError } from './errors.js';
@@ -83,7 +86,29 @@ export function readBytes(path: string): Uint8Array {
 }
 
 export function isModelFile(path: string, bytes: Uint8Array): boolean {
-  return path.endsWith('.safetensors') || looksLikeModel(bytes);
+  return path.endsWith('.safetensors') || isOnnxFile(path) || looksLikeModel(bytes);
+}
+
+function isOnnxFile(path: string): boolean {
+  return path.toLowerCase().endsWith('.onnx');
+}
+
+/** An external data file named by an .onnx file: beside it (no absolute path, no way up). */
+function externalReader(onnxPath: string): (location: string) => Uint8Array {
+  return (location) => {
+    if (isAbsolute(location) || location.split(/[\\/]/).includes('..')) throw new UsageError(`${onnxPath}: external data location ${location} is not a file beside the model`);
+    const path = join(dirname(onnxPath), location);
+    try {
+      return readFileSync(path);
+    } catch (e) {
+      throw new UsageError(`${onnxPath}: cannot read its external data ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  };
+}
+
+/** The model in a model file's bytes: safetensors, or an .onnx file written by gatecot export. */
+export function readModel(bytes: Uint8Array, path: string): Model {
+  return isOnnxFile(path) ? modelFromOnnx(bytes, path, externalReader(path)) : modelFromBytes(bytes, path);
 }
 
 export function loadCircuitOrModel(path: string, flags: CompileFlags): Loaded {
@@ -92,7 +117,7 @@ export function loadCircuitOrModel(path: string, flags: CompileFlags): Loaded {
     if (flags.cot !== undefined || flags.scale !== undefined || flags.injectFault !== undefined || flags.mode !== undefined) {
       throw new UsageError(`${path} is a compiled model: --cot, --scale, --mode and --inject-fault apply to circuit files`);
     }
-    const model = modelFromBytes(bytes, path);
+    const model = readModel(bytes, path);
     if (model.meta.mode === 'uniform') {
       if (flags.circuit === undefined) throw new UsageError(`${path} is a uniform model (capacity ${model.meta.capacity} wires): give the circuit to run with --circuit FILE`);
       return { ...bindModel(model, loadCircuit(flags.circuit, flags.format)), compiled: false, compileSeconds: 0 };

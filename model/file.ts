@@ -35,24 +35,38 @@ export function modelToBytes(m: Model): Uint8Array {
     t.push([`layers.${l}.ff.w2`, { shape: [d, f.m], data: f.w2 }]);
     t.push([`layers.${l}.ff.b2`, { shape: [d], data: f.b2 }]);
   });
+  return encodeSafetensors(t, { gatecot: storedMetaJson(m), format: 'pt' });
+}
+
+/** The metadata JSON a model file carries (the sequence contract, plus head and unit labels). */
+export function storedMetaJson(m: Model): string {
   const meta: StoredMeta = {
     ...m.meta,
     head_names: m.layers.map((L) => L.heads.map((h) => h.name)),
     ff_units: m.layers.map((L) => L.ff.units),
   };
-  return encodeSafetensors(t, { gatecot: JSON.stringify(meta), format: 'pt' });
+  return JSON.stringify(meta);
 }
 
 export function modelFromBytes(bytes: Uint8Array, file = '<model>'): Model {
   const { tensors, metadata } = decodeSafetensors(bytes, file);
+  return modelFromTensors(tensors, metadata.gatecot, file);
+}
+
+/**
+ * A model from its tensors (the safetensors names and shapes) and its metadata JSON (the
+ * "gatecot" entry), checked: what every container (safetensors, ONNX) reads back through.
+ */
+export function modelFromTensors(tensors: Map<string, Tensor>, gatecotJson: string | undefined, file = '<model>'): Model {
   const bad = (msg: string) => new ModelFileError(`${file}: ${msg}`);
-  if (metadata.gatecot === undefined) throw bad('no "gatecot" metadata: not a gatecot model');
+  if (gatecotJson === undefined) throw bad('no "gatecot" metadata: not a gatecot model');
   let meta: StoredMeta;
   try {
-    meta = JSON.parse(metadata.gatecot) as StoredMeta;
+    meta = JSON.parse(gatecotJson) as StoredMeta;
   } catch {
     throw bad('the "gatecot" metadata is not JSON');
   }
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) throw bad('the "gatecot" metadata is not a JSON object');
   if (meta.format_version !== MODEL_FORMAT_VERSION && meta.format_version !== 1) throw bad(`model format version ${String(meta.format_version)}, this gatecot reads 1 and ${MODEL_FORMAT_VERSION}`);
   const mode: unknown = meta.mode;
   if (meta.format_version === 2 && mode !== 'positional' && mode !== 'uniform') throw bad(`unknown model mode ${JSON.stringify(mode)}`);

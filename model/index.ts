@@ -5,7 +5,7 @@ export { MODEL_FORMAT_VERSION, isPositional, isUniform, maxPositions, tokenId } 
 export type { Construction, LoopSpec, Readout, CotEntry, CotFormat, FeedForward, HeadWeights, Layer, Model, ModelMeta, ModelMode, PositionalMeta, PositionalModel, PromptEntry, TargetRule, UniformMeta, UniformModel } from './model.js';
 export { Basis, subspacesOfLabels } from './basis.js';
 export type { BlockSpaces, Subspace } from './basis.js';
-export { looksLikeModel, modelFromBytes, modelToBytes, readModelFile } from './file.js';
+export { looksLikeModel, modelFromBytes, modelFromTensors, modelToBytes, readModelFile, storedMetaJson } from './file.js';
 export { decodeSafetensors, encodeSafetensors, ModelFileError } from './safetensors.js';
 export type { Tensor } from './safetensors.js';
 export { sha256 } from './hash.js';
@@ -19,3 +19,5 @@ export type { ResourceFormula } from './resources.js';
 export { bindCompiled, bindModel, circuitOfModel, modelName } from './bind.js';
 export type { Bound } from './bind.js';
 export { LoopCountError, MAX_LOOPS, appliedLayers, checkLoopSpec, loopCount, readsArgmax } from './schedule.js';
+export { checkExportable, decodeOnnx, DEFAULT_OPSET, exportOnnx, MAX_OPSET, MIN_OPSET, modelFromOnnx, ONNX_IO, ONNX_META_KEY, onnxMetadataJson, onnxModelProto, OnnxExportError, OnnxSizeError, PROTOBUF_LIMIT } from './export/index.js';
+export type { ExternalReader, OnnxExportOptions, OnnxFile } from './export/index.js';

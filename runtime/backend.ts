@@ -7,21 +7,28 @@
 //           (fixed:s, f64, f16 without shader-f16): isUnavailable(). Any other WebGPU error (a
 //           shader the driver rejects, validation, limits, out of memory, a lost device) is the
 //           engine failing on this model: it propagates, never hidden behind the CPU.
+//   ort     onnxruntime-node (an optional dependency; runtime/ort) running the model's ONNX export
+//           on its CPU execution provider, f32 only; offered where the caller allows it (run,
+//           verify): never chosen by auto
 
 import { UserError } from '../common/errors.js';
 import type { Model } from '../model/index.js';
 import { parseArith } from './arith.js';
 import { CpuEngine } from './cpu/engine.js';
 import type { Engine, LoopSetting } from './engine.js';
+import { OrtEngine } from './ort/engine.js';
 import { WebGpuEngine, type WebGpuEngineOptions } from './webgpu/engine.js';
 import { isUnavailable } from './webgpu/errors.js';
 
-export type BackendChoice = 'auto' | 'cpu' | 'webgpu';
+export type BackendChoice = 'auto' | 'cpu' | 'webgpu' | 'ort';
 
-export function parseBackend(s: string | undefined): BackendChoice {
+/** The backend named by --backend; `ort` only where the caller offers it (run and verify). */
+export function parseBackend(s: string | undefined, opts: { ort?: boolean } = {}): BackendChoice {
   if (s === undefined) return 'cpu';
   if (s === 'auto' || s === 'cpu' || s === 'webgpu') return s;
-  throw new UserError(`--backend must be auto, cpu or webgpu, got '${s}'`);
+  if (s === 'ort' && opts.ort) return s;
+  if (s === 'ort') throw new UserError('--backend ort (onnxruntime) is offered by run and verify only; here use auto, cpu or webgpu');
+  throw new UserError(`--backend must be auto, cpu${opts.ort ? ', webgpu or ort' : ' or webgpu'}, got '${s}'`);
 }
 
 export interface EngineChoice {
@@ -43,6 +50,10 @@ export async function createEngine(model: Model, backend: BackendChoice, arith: 
   const cpu = (): CpuEngine => new CpuEngine(model, a, loops);
   const gpu = (): Promise<WebGpuEngine> => WebGpuEngine.create(model, a.name, { ...opts.webgpu, ...loops });
   if (backend === 'cpu') return { engine: cpu() };
+  if (backend === 'ort') {
+    if (a.kind !== 'f32') throw new UserError(`the onnxruntime backend runs f32 only, not ${a.name}: use the CPU reference (or WebGPU) for other arithmetics`);
+    return { engine: await OrtEngine.create(model, loops) };
+  }
   if (backend === 'webgpu') return { engine: await gpu() };
   if (a.kind !== 'f32' && a.kind !== 'f16') return { engine: cpu(), notice: `WebGPU runs f32 and f16 only: using the CPU reference for --arith ${a.name}` };
   try {

@@ -1,7 +1,7 @@
 // One model description, several executors: the CPU reference and the WebGPU engine implement
 // this interface over the same Model object.
 
-export type Backend = 'cpu' | 'webgpu';
+export type Backend = 'cpu' | 'webgpu' | 'ort';
 
 export interface ForwardResult {
   /** argmax[b][i]: the token the model writes after position i of sequence b. */

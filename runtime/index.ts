@@ -21,6 +21,8 @@ export { gateLabel, topPositions, verifyModel } from './verify.js';
 export { allInputs, sampleInputs, MAX_EXHAUSTIVE_INPUTS } from './inputs.js';
 export { createEngine, parseBackend } from './backend.js';
 export type { BackendChoice, EngineChoice, EngineOptions } from './backend.js';
+export { OrtEngine, OrtUnavailableError, loadOrt, ortInstallHint, ORT_PACKAGE } from './ort/index.js';
+export type { OrtEngineOptions } from './ort/index.js';
 export { WebGpuEngine, WebGpuError, WebGpuUnavailableError, openGpu, requestAdapter } from './webgpu/index.js';
 export type { AdapterSummary, GpuOptions, WebGpuEngineOptions } from './webgpu/index.js';
 export { defaultTraceWindow, FULL_STRIP_MAX, traceGeneration, TRACE_VERSION } from './trace.js';

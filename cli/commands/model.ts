@@ -124,12 +124,13 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
         'print the generated chain of thought',
       ).option('--json', 'print one JSON object (with --show-cot: the chain of thought in its field "cot")'),
     ),
+    { ort: true },
   ).action(async (file: string, o: CompileFlags & { input: string[]; bits?: string; order: string; showCot?: boolean; backend: string; arith: string; loops?: string; json?: boolean }) => {
     const bound = loadCircuitOrModel(file, o);
     const { model, circuit } = bound;
     const bits = inputBitsFromOptions(circuit, o);
     const rl = loopSetting(bound, parseLoops(o.loops));
-    const { engine, notice } = await createEngine(model, parseBackend(o.backend), o.arith, rl.loops !== undefined ? { loops: rl.loops } : {});
+    const { engine, notice } = await createEngine(model, parseBackend(o.backend, { ort: true }), o.arith, rl.loops !== undefined ? { loops: rl.loops } : {});
     if (notice) ctx.io.err(`gatecot: ${notice}\n`);
     try {
       const prompt = promptOf(bound, bits);
@@ -160,6 +161,7 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
           seconds: Number(seconds.toFixed(3)),
           ...loopsJson(bound, rl, { ...(ans.loops ? { loops: ans.loops[0] } : {}) }),
           ...(engine.backend === 'webgpu' ? { adapter: engine.description } : {}),
+          ...(engine.backend === 'ort' ? { runtime: engine.description } : {}),
           ...(cot !== undefined ? { cot } : {}),
         });
       } else printOutputs(ctx, circuit, got, o);
@@ -184,6 +186,7 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
         .option('--batch <n>', 'inputs per engine call')
         .option('--json', 'print one JSON object'),
     ),
+    { ort: true },
   ).action(async (file: string, o: CompileFlags & { samples: string; exhaustive?: boolean; seed: string; batch?: string; json?: boolean; backend: string; arith: string; loops?: string }) => {
     const bound = loadCircuitOrModel(file, o);
     const { model, circuit } = bound;
@@ -191,7 +194,7 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
     if (o.exhaustive && n > MAX_EXHAUSTIVE_INPUTS) throw new UsageError(`--exhaustive covers at most ${MAX_EXHAUSTIVE_INPUTS} inputs (2^${MAX_EXHAUSTIVE_INPUTS} vectors); this circuit has ${n}`);
     const inputs = o.exhaustive ? allInputs(n) : sampleInputs(n, parseIntOpt(o.samples, 'samples', 16, 1e6), parseSeed(o.seed));
     const rl = loopSetting(bound, parseLoops(o.loops));
-    const { engine, notice } = await createEngine(model, parseBackend(o.backend), o.arith, rl.loops !== undefined ? { loops: rl.loops } : {});
+    const { engine, notice } = await createEngine(model, parseBackend(o.backend, { ort: true }), o.arith, rl.loops !== undefined ? { loops: rl.loops } : {});
     if (notice) ctx.io.err(`gatecot: ${notice}\n`);
     let report: VerifyReport;
     try {
@@ -219,6 +222,7 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
           ...loopsJson(bound, rl, report),
           circuit: { name: circuit.name, inputs: n, gates: circuit.ops.length },
           ...(engine.backend === 'webgpu' ? { adapter: engine.description } : {}),
+          ...(engine.backend === 'ort' ? { runtime: engine.description } : {}),
           ...(report.first ? { first_mismatch: mismatchJson(report.first) } : {}),
         }) + '\n',
       );

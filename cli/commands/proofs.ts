@@ -1,14 +1,13 @@
 // Commands of the theorem's claims: certify, check-cert, scaling.
 
 import type { Command } from 'commander';
-import { modelFromBytes } from '../../model/index.js';
 import { certify, certifyAllCircuits, type Certificate, type CertifyMethod } from '../../proofs/index.js';
 import { parseArith } from '../../runtime/index.js';
 import { recheck } from '../../proofs/check/index.js';
 import type { CliContext } from '../context.js';
 import { EXIT_CHECK_FAILED, UsageError } from '../errors.js';
 import { loadCircuit, writeOutput } from '../files.js';
-import { isModelFile, loadCircuitOrModel, parseLoops, readBytes, type CompileFlags } from '../load.js';
+import { isModelFile, loadCircuitOrModel, parseLoops, readBytes, readModel, type CompileFlags } from '../load.js';
 import { registerScaling } from './scaling.js';
 import { WorkProgress } from '../progress.js';
 
@@ -90,7 +89,7 @@ function allCircuits(ctx: CliContext, file: string, o: CompileFlags & { arith: s
   if (o.cot !== undefined || o.scale !== undefined || o.mode !== undefined || o.injectFault !== undefined) throw new UsageError('--all-circuits takes a uniform model file (compile --uniform --max-wires N)');
   const bytes = readBytes(file);
   if (!isModelFile(file, bytes)) throw new UsageError(`${file} is not a model file: --all-circuits takes a uniform model (compile --uniform --max-wires N)`);
-  const model = modelFromBytes(bytes, file);
+  const model = readModel(bytes, file);
   if (model.meta.mode !== 'uniform') throw new UsageError(`${file} is a positional model: --all-circuits is for uniform models`);
   if (model.meta.readout === 'argmax') throw new UsageError(`${file} is a uniform looped model: --all-circuits certifies the uniform CoT model (compile --uniform without --mode looped)`);
   const a = parseArith(o.arith);
@@ -198,7 +197,7 @@ export function registerProofs(program: Command, ctx: CliContext): void {
       }
       const modelBytes = readBytes(modelPath);
       if (!isModelFile(modelPath, modelBytes)) throw new UsageError(`${modelPath}: not a model file (a .safetensors written by gatecot compile)`);
-      const model = modelFromBytes(modelBytes, modelPath);
+      const model = readModel(modelBytes, modelPath);
       if (model.meta.mode === 'positional') {
         if (o.circuit !== undefined) throw new UsageError(`--circuit goes with a uniform model; ${modelPath} is positional (its circuit is in its weights)`);
       } else if (cert.kind === 'all-circuits') {

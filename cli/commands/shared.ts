@@ -39,10 +39,10 @@ export function compileOptions(cmd: Command): Command {
     .option('--format <fmt>', 'circuit format (default: from the extension or the content)');
 }
 
-/** The engine and its arithmetic, for run, verify and trace. */
-export function runOptions(cmd: Command): Command {
+/** The engine and its arithmetic, for run, verify and trace (ort: run and verify). */
+export function runOptions(cmd: Command, opts: { ort?: boolean } = {}): Command {
   return cmd
-    .option('--backend <b>', 'auto, cpu or webgpu', 'cpu')
+    .option('--backend <b>', opts.ort ? 'auto, cpu, webgpu or ort (onnxruntime-node, an optional dependency: the model exported to ONNX, f32 only)' : 'auto, cpu or webgpu', 'cpu')
     .option('--arith <mode>', 'f32, f64, f16, fixed:s or float:e,s', 'f32')
     .option('--loops <K>', "looped models: apply the block K times instead of the model's own count (a uniform looped model's: the circuit's depth), or auto (until an iteration changes nothing; reports how many it took)");
 }
