@@ -70,6 +70,12 @@ export interface OnnxExportOptions {
   externalData?: string;
   /** The most bytes the graph may take without external data (default PROTOBUF_LIMIT). */
   limit?: number;
+  /**
+   * Looped models: `loops` is a required input, without the initializer default (for runtimes
+   * that feed graph inputs only, not initializers: onnxruntime-node lists and feeds only the
+   * inputs without an initializer).
+   */
+  requiredLoops?: boolean;
 }
 
 export interface OnnxFile {
@@ -149,8 +155,10 @@ export function onnxModelProto(m: Model, opts: OnnxExportOptions = {}): ModelPro
   const apply = (nodes: Nodes, l: number, x: string): string => applyLayer(nodes, l, m.layers[l]!, w.names.layers[l]!, x, shared);
   if (lp) {
     for (let l = 0; l < lp.start; l++) h = apply(g, l, h);
-    consts.push(i64Tensor(ONNX_IO.loops, [], [lp.count], `how often the block runs: the model's own count ${lp.count} (${lp.count_is}) unless fed`), boolTensor('const.true', true, 'the loop condition: always true, the trip count decides'));
-    inputs.push(valueInfo(ONNX_IO.loops, INT64, [], `how often the looped block (layers ${lp.start}..${lp.end - 1}) runs; default ${lp.count} (${lp.count_is})${meta.mode === 'uniform' ? ": feed the circuit's depth" : ''}`));
+    consts.push(boolTensor('const.true', true, 'the loop condition: always true, the trip count decides'));
+    if (!opts.requiredLoops) consts.push(i64Tensor(ONNX_IO.loops, [], [lp.count], `how often the block runs: the model's own count ${lp.count} (${lp.count_is}) unless fed`));
+    const byDefault = opts.requiredLoops ? `the model's own count is ${lp.count}` : `default ${lp.count}`;
+    inputs.push(valueInfo(ONNX_IO.loops, INT64, [], `how often the looped block (layers ${lp.start}..${lp.end - 1}) runs; ${byDefault} (${lp.count_is})${meta.mode === 'uniform' ? ": feed the circuit's depth" : ''}`));
     const body = new Nodes('loop/');
     let hb = 'loop/resid_in';
     for (let l = lp.start; l < lp.end; l++) hb = apply(body, l, hb);

@@ -4,9 +4,11 @@
 //   forward   teacher forcing: one run of the graph over every position of a batch
 //   generate  greedy decoding by re-running the whole graph on the sequence so far at every step
 //             (no key/value cache: each step costs a full pass over the prefix, O(S^2) per step)
-// A looped model runs its ONNX Loop with the engine's loop count fed as the graph input `loops`
-// (the model's own count, the initializer default, when none is given). `--loops auto` is not
-// offered: the graph runs a fixed count.
+// A looped model runs its ONNX Loop with the engine's loop count (the model's own when none is
+// given) fed as the graph input `loops`, exported here as a required input: onnxruntime-node
+// feeds only inputs without an initializer, and silently ignores a feed that names one (as the
+// default of `loops` in an exported file is). `--loops auto` is not offered: the graph runs a
+// fixed count.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,6 +43,7 @@ export class OrtEngine implements Engine {
     private readonly ort: OrtModule,
     private readonly session: OrtSession,
     private readonly model: Model,
+    /** Looped models: the count fed to `loops` (the model's own unless given). */
     private readonly loops: number | undefined,
     externalData: boolean,
   ) {
@@ -50,19 +53,19 @@ export class OrtEngine implements Engine {
 
   static async create(model: Model, opts: OrtEngineOptions = {}): Promise<OrtEngine> {
     if (opts.loops === 'auto') throw new UserError('onnxruntime runs the ONNX graph a fixed number of loops: automatic loop counts (auto) run on the CPU and WebGPU engines');
-    const loops = opts.loops === undefined ? undefined : loopCount(model.meta, opts.loops);
+    const loops = loopCount(model.meta, opts.loops);
     const ort = await loadOrt();
     const so: OrtSessionOptions = { executionProviders: ['cpu'], graphOptimizationLevel: 'all', logSeverityLevel: 3, ...(opts.threads ? { intraOpNumThreads: opts.threads } : {}) };
     let session: OrtSession;
     let external = false;
     try {
-      session = await ort.InferenceSession.create(exportOnnx(model, opts.limit !== undefined ? { limit: opts.limit } : {}).bytes, so);
+      session = await ort.InferenceSession.create(exportOnnx(model, { requiredLoops: true, ...(opts.limit !== undefined ? { limit: opts.limit } : {}) }).bytes, so);
     } catch (e) {
       if (!(e instanceof OnnxSizeError)) throw e;
       // Over protobuf's limit: the weights go to an external data file, which onnxruntime reads beside the .onnx file.
       const dir = mkdtempSync(join(tmpdir(), 'gatecot-ort-'));
       try {
-        const f = exportOnnx(model, { externalData: 'model.onnx.data' });
+        const f = exportOnnx(model, { requiredLoops: true, externalData: 'model.onnx.data' });
         writeFileSync(join(dir, 'model.onnx'), f.bytes);
         writeFileSync(join(dir, 'model.onnx.data'), Buffer.concat(f.externalData ?? []));
         session = await ort.InferenceSession.create(join(dir, 'model.onnx'), so);
@@ -71,6 +74,7 @@ export class OrtEngine implements Engine {
         rmSync(dir, { recursive: true, force: true });
       }
     }
+    if (loops !== undefined && !session.inputNames.includes(ONNX_IO.loops)) throw new Error(`onnxruntime lists no input ${ONNX_IO.loops} (inputs: ${session.inputNames.join(', ')}): the loop count could not be fed`);
     return new OrtEngine(ort, session, model, loops, external);
   }
 
