@@ -266,6 +266,14 @@ describe('gatecot export and --backend ort on the command line', () => {
     expect(JSON.parse(v.stdout)).toMatchObject({ ok: true, loops: 3, loops_source: 'circuit depth' });
   });
 
+  it('help lists export, and export --help its options', async () => {
+    expect((await cli('--help')).stdout).toMatch(/^  export \[options\] <model>/m);
+    const h = await cli('export', '--help');
+    expect(h.code).toBe(0);
+    for (const o of ['--to <format>', '--opset <N>', '--batch <B>', '--external-data', '--force']) expect(h.stdout).toContain(o);
+    expect((await cli('verify', '--help')).stdout).toMatch(/webgpu or ort \(onnxruntime-node/);
+  });
+
   it('bad input: one line, exit 2', async () => {
     const notModel = join(dir, 'notes.txt');
     writeFileSync(notModel, 'hello\n');
