@@ -1,6 +1,6 @@
 // File helpers of the CLI: reading circuits with a one-line error, writing without clobbering.
 
-import { existsSync, mkdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { FORMATS, isFormatName, readCircuitFile, type Circuit, type FormatName, type WritableFormat } from '../circuits/index.js';
 import { UsageError } from './errors.js';
@@ -34,12 +34,26 @@ export function checkOutput(path: string, force: boolean): void {
   if (!isDir(dir)) throw new UsageError(`cannot write ${path}: the folder ${dir} does not exist (create it first)`);
 }
 
-/** Writes a file atomically; refuses to replace an existing file unless `force`, and never creates folders. */
-export function writeOutput(path: string, data: string | Uint8Array, force: boolean): void {
+/** Writes chunks in order to a new file (they may add up to more than one buffer holds). */
+function writeChunks(path: string, chunks: Uint8Array[]): void {
+  const fd = openSync(path, 'w');
+  try {
+    for (const c of chunks) writeSync(fd, c);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Writes a file atomically (data, or chunks written in order); refuses to replace an existing
+ * file unless `force`, and never creates folders.
+ */
+export function writeOutput(path: string, data: string | Uint8Array | Uint8Array[], force: boolean): void {
   checkOutput(path, force);
   const tmp = `${path}.tmp-${process.pid}`;
   try {
-    writeFileSync(tmp, data);
+    if (Array.isArray(data)) writeChunks(tmp, data);
+    else writeFileSync(tmp, data);
     renameSync(tmp, path);
   } catch (e) {
     try {

@@ -3,7 +3,6 @@
 // metadata_props; --external-data puts the weights in OUTPUT.data beside it (needed above
 // protobuf's 2 GB limit).
 
-import { closeSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { parseCircuitBytes } from '../../circuits/index.js';
@@ -47,30 +46,6 @@ function loadModel(path: string, o: CompileFlags): Model {
   return compile(circuit, compileOptionsOf(o));
 }
 
-/** Writes chunks to a file atomically (a temporary name, then a rename). */
-function writeChunks(path: string, chunks: Uint8Array[], force: boolean): number {
-  checkOutput(path, force);
-  const tmp = `${path}.tmp-${process.pid}`;
-  let n = 0;
-  try {
-    const fd = openSync(tmp, 'w');
-    try {
-      for (const c of chunks) n += writeSync(fd, c);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // nothing was left behind
-    }
-    throw new UsageError(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  return n;
-}
-
 function kb(n: number): string {
   return n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(1)} kB`;
 }
@@ -111,7 +86,8 @@ export function registerExport(program: Command, ctx: CliContext, version: strin
         if (e instanceof OnnxSizeError) throw new UsageError(`${file}: the ONNX graph would take ${(e.bytes / 2 ** 30).toFixed(2)} GiB, over protobuf's 2 GiB limit for one .onnx file: add --external-data to write the weights to ${dataName} beside it`);
         throw e;
       }
-      const dataBytes = f.externalData ? writeChunks(dataPath, f.externalData, force) : undefined;
+      const dataBytes = f.externalData?.reduce((n, c) => n + c.length, 0);
+      if (f.externalData) writeOutput(dataPath, f.externalData, force);
       writeOutput(o.output, f.bytes, force);
       const loop = model.meta.loop;
       if (o.json) {

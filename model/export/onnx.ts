@@ -26,8 +26,8 @@ import { weightInitializers } from './onnx-weights.js';
 
 export const DEFAULT_OPSET = 17;
 export const MIN_OPSET = 17;
-/** The newest opset whose operators used here are the same as at 17 and whose IR version is known here. */
-export const MAX_OPSET = 21;
+/** The newest opset written: the operators used here are the same from 17 to 19, and onnxruntime-node 1.16.3 (the tested runtime) reads up to 19. */
+export const MAX_OPSET = 19;
 /** protobuf's limit on one serialized message (2 GiB - 1), which an .onnx file is. */
 export const PROTOBUF_LIMIT = 2 ** 31 - 1;
 /** Tensors of at least this many bytes go to the external data file when there is one. */
@@ -85,9 +85,9 @@ export interface OnnxFile {
   externalData?: Uint8Array[];
 }
 
-/** The IR version that goes with an opset (ONNX's versioning table). */
+/** The IR version that goes with an opset (ONNX's versioning table: 17, 18 -> 8; 19 -> 9). */
 function irVersion(opset: number): number {
-  return opset <= 18 ? 8 : opset <= 20 ? 9 : 10;
+  return opset <= 18 ? 8 : 9;
 }
 
 /** Refuses what this exporter does not know: an unknown mode, construction or readout, a bad opset or batch. */
