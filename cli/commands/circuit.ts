@@ -16,7 +16,7 @@ import {
   type WritableFormat,
 } from '../../circuits/index.js';
 import type { CliContext } from '../context.js';
-import { UsageError } from '../errors.js';
+import { forFlag, UsageError } from '../errors.js';
 import { loadCircuit, writeOutput, writtenGateCount, writtenGates } from '../files.js';
 import { bitString, inputGroups, outputGroups, printJson, valuesJson, circuitJson } from './json.js';
 import { inputOptions } from './shared.js';
@@ -31,7 +31,7 @@ export function inputBitsFromOptions(c: ReturnType<typeof loadCircuit>, o: { inp
   const order = parseOrder(o.order);
   if (o.bits !== undefined) {
     if (o.input && o.input.length > 0) throw new UsageError('give either --input or --bits, not both');
-    return parseBitString(o.bits, c.nInputs);
+    return forFlag('--bits', () => parseBitString(o.bits!, c.nInputs));
   }
   return inputBitsFromHex(c, o.input ?? [], order);
 }
@@ -105,7 +105,7 @@ export function registerCircuitCommands(program: Command, ctx: CliContext): void
       let text: string | Uint8Array;
       if (fmt === 'cvp') {
         if (c.nInputs > 0 && o.bits === undefined) throw new UsageError(`cvp has no inputs: give the input bits (--bits): ${input} has ${c.nInputs} input wires`);
-        text = writeCvp(c, o.bits === undefined ? undefined : parseBitString(o.bits, c.nInputs));
+        text = writeCvp(c, o.bits === undefined ? undefined : forFlag('--bits', () => parseBitString(o.bits!, c.nInputs)));
       } else {
         text = writeCircuitFile(c, fmt);
       }
