@@ -614,10 +614,13 @@ def run_onnx(path, finals, argmaxes, loops):
 USAGE = "usage: run_model.py MODEL.safetensors [--bits B ...] [--random N] [--seed S] [--all] [--circuit X.cvp] [--loops K] [--dtype float32|float64] [--onnx M.onnx] [--quiet]"
 
 
-def parse_args(argv):
+def parse_args(argv, usage=USAGE, doc=__doc__, choices=None):
+    """The options above; `choices` adds options of a fixed set of values ({name: (default, ...)})."""
+    choices = choices or {}
     opts = {"model": None, "bits": [], "random": 0, "seed": 1, "all": False, "circuit": None,
             "loops": None, "dtype": "float32", "onnx": None, "quiet": False}
-    valued = {"bits", "random", "seed", "circuit", "loops", "dtype", "onnx"}
+    opts.update({k: v[0] for k, v in choices.items()})
+    valued = {"bits", "random", "seed", "circuit", "loops", "dtype", "onnx", *choices}
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -639,16 +642,17 @@ def parse_args(argv):
                 if not re.fullmatch(r"[0-9]+", v) or (key == "loops" and int(v) < 1):
                     fail(f"--{key} must be a whole number{' of at least 1' if key == 'loops' else ''}, got {v!r}")
                 opts[key] = int(v)
-            elif key == "dtype":
-                if v not in ("float32", "float64"):
-                    fail(f"--dtype must be float32 or float64, got {v!r}")
+            elif key == "dtype" or key in choices:
+                allowed = choices.get(key, ("float32", "float64"))
+                if v not in allowed:
+                    fail(f"--{key} must be {' or '.join(allowed)}, got {v!r}")
                 opts[key] = v
             else:
                 opts[key] = v
         elif a in ("--all", "--quiet"):
             opts[a[2:]] = True
         elif a in ("-h", "--help"):
-            print(__doc__)
+            print(doc)
             sys.exit(0)
         elif a.startswith("-"):
             fail(f"unknown option {a}")
@@ -658,7 +662,7 @@ def parse_args(argv):
             fail(f"unexpected argument {a}")
         i += 1
     if opts["model"] is None:
-        fail(USAGE)
+        fail(usage)
     return opts
 
 
