@@ -9,7 +9,7 @@ import { arity, OP_NAMES, wireDepths, wireLabel, type Circuit, type OpCode } fro
 import { subspacesOfLabels, type BlockSpaces } from '../basis.js';
 import { bindModel, type Bound } from '../bind.js';
 import type { CotEntry, LoopSpec, Model, PromptEntry } from '../model.js';
-import { appliedLayers } from '../schedule.js';
+import { appliedLayers, loopCount } from '../schedule.js';
 
 export const CIRCUIT_MAP_VERSION = 1;
 
@@ -193,6 +193,7 @@ export function circuitMap(model: Model, opts: CircuitMapOptions = {}): CircuitM
   const b = bindModel(model, opts.circuit);
   const meta = model.meta;
   const c = b.circuit;
+  if (opts.loops !== undefined) loopCount(meta, opts.loops); // refuses a count for a model without a loop
   const loops = opts.loops ?? b.seq.loops;
   const applied = appliedLayers(meta, loops);
   const heads = mapHeads(model, applied);

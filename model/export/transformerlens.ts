@@ -13,7 +13,7 @@
 // (relu(0) = 0 through a zero W_out row). TransformerLens has no loops: a looped model is unrolled,
 // block L being stored layer applied_layers[L] (the model's loop count, or the one given).
 
-import { appliedLayers } from '../schedule.js';
+import { appliedLayers, loopCount } from '../schedule.js';
 import { encodeSafetensors, type Tensor } from '../safetensors.js';
 import { storedMetaJson } from '../file.js';
 import { maxPositions, type Model } from '../model.js';
@@ -119,6 +119,7 @@ function blockTensors(m: Model, l: number, L: number, H: number, D: number, M: n
 
 /** The TransformerLens config and state dict of a model (a looped one unrolled). */
 export function transformerLensExport(m: Model, opts: TlOptions = {}): TlExport {
+  if (opts.loops !== undefined) loopCount(m.meta, opts.loops); // refuses a count for a model without a loop
   const applied = appliedLayers(m.meta, opts.loops);
   const d = m.d;
   const V = m.vocab.length;
