@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { evalOutputsOne, parseCircuitText, readCircuitFile, writeCvp, type Circuit } from '../circuits/index.js';
 import { generate } from '../circuits/gen/index.js';
-import { compile, compileUniform, modelToBytes, type CotFormat } from '../compiler/index.js';
+import { compile, compileLatent, compileUniform, modelToBytes, type CotFormat } from '../compiler/index.js';
 import { bindModel, readModelFile, type Model } from '../model/index.js';
 import { CpuEngine, promptOf, sampleInputs } from '../runtime/index.js';
 import { cli } from './cli-helpers.js';
@@ -213,13 +213,14 @@ describe('docs/model-format.md', () => {
     expect(ids('CoT')).toEqual(Array.from(seq!.slice(21)));
   });
 
-  it.runIf(hasNumpy)('the numpy sketch runs a positional and a uniform model', async () => {
+  it.runIf(hasNumpy)('the numpy sketch runs a positional, a uniform and a looped model', async () => {
     const blocks = [...doc.matchAll(/```python\n([\s\S]*?)```/g)].map((x) => x[1]!);
     expect(blocks).toHaveLength(1);
     const c = loadShared('iscas85/c17.bench');
     const pos = compile(c, { cot: '4tok' });
     const posPath = writeModel(pos, 'c17-sketch');
     const uniPath = writeModel(compileUniform(16), 'uniform-16');
+    const loopedPath = writeModel(compileLatent(c, 'looped'), 'c17-looped-sketch');
     const cvpFile = join(dir, 'example.cvp');
     writeFileSync(cvpFile, EXAMPLE);
     const script = join(dir, 'sketch.py');
@@ -227,10 +228,17 @@ describe('docs/model-format.md', () => {
 import sys
 t, meta = load(sys.argv[1]); print(json.dumps(run_positional(t, meta, "10110")))
 t, meta = load(sys.argv[2]); print(json.dumps(run_uniform(t, meta, open(sys.argv[3]).read())))
+t, meta = load(sys.argv[4]); v = meta["vocab"]
+for bits, loops in (("10110", None), ("00000", None), ("10110", 1)):
+    prompt = [e if isinstance(e, int) else v.index(bits[int(e[1:])]) for e in meta["prompt"]]
+    print(json.dumps(latent_answer(t, meta, prompt, loops)))
 `);
-    const r = spawnSync('python3', [script, posPath, uniPath, cvpFile], { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync('python3', [script, posPath, uniPath, cvpFile, loopedPath], { encoding: 'utf8', timeout: 120_000 });
     expect(r.status, r.stderr).toBe(0);
-    const [p, u] = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as [number[], string]);
+    const lines = r.stdout.trim().split('\n');
+    const [p, u] = lines.slice(0, 2).map((l) => JSON.parse(l) as [number[], string]);
+    // the looped model: c17's outputs with its 3 loops; with 1 loop the deeper output is wrong for this input
+    expect(lines.slice(2).map((l) => JSON.parse(l) as string)).toEqual([bitString(evalOutputsOne(c, Uint8Array.from('10110', Number))), bitString(evalOutputsOne(c, new Uint8Array(5))), '11']);
     const bits = Uint8Array.from('10110', Number);
     const [posSeq] = await new CpuEngine(pos, 'f32').generate([promptOf(bindModel(pos), bits)], pos.meta.cot_length);
     expect(p).toEqual([Array.from(posSeq!), bitString(evalOutputsOne(c, bits))]);
