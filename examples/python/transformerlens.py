@@ -113,7 +113,7 @@ class TorchTL:
     def run(self, tokens):
         with self.torch.no_grad():
             logits, cache = self.model.run_with_cache(self.torch.tensor(tokens, dtype=self.torch.long), names_filter=lambda n: n.endswith("hook_pattern"))
-        return logits.numpy(), [cache[f"blocks.{L}.attn.hook_pattern"].numpy() for L in range(self.n_layers)]
+        return logits.cpu().numpy(), [cache[f"blocks.{L}.attn.hook_pattern"].cpu().numpy() for L in range(self.n_layers)]
 
 
 def make_engine(kind, cfg, sd):
@@ -170,7 +170,7 @@ def main(argv):
     need = getattr(runs[0], "loops", None)
     if need is not None and notes.get("loops") is not None and need > notes["loops"]:
         print(f"note: the export unrolled {notes['loops']} loops, the circuit's depth is {need}: too few, expect wrong outputs")
-    engine = make_engine(opts["engine"], cfg, {k: v for k, v in sd.items()})
+    engine = make_engine(opts["engine"], cfg, sd)
     if engine is None:
         return 0
     print(f"model: {opts['model']}: {engine.name}, {cfg['n_layers']} blocks x {cfg['n_heads']} heads (d_head {cfg['d_head']}), d_model {cfg['d_model']}; gatecot {rm.describe(meta)}")

@@ -188,9 +188,9 @@ padded heads and units add nothing. The vocabulary is gatecot's (no tokenizer): 
 ${unrolled}
 Load it (torch and transformer_lens installed):
 
-    cfg = HookedTransformerConfig(**json.load(open("config.json")))
-    model = HookedTransformer(cfg)
-    model.load_state_dict({k: torch.tensor(v) for k, v in state_dict.items()}, strict=False)
+    from safetensors.torch import load_file
+    model = HookedTransformer(HookedTransformerConfig(**json.load(open("config.json"))))
+    model.load_state_dict(load_file("state_dict.safetensors"), strict=False)   # missing: only the attention masks
 
 gatecot's examples/python/transformerlens.py does this, runs it with hooks and checks it.
 `;
