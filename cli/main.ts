@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { registerCircuitCommands } from './commands/circuit.js';
 import { registerCompare } from './commands/compare.js';
 import { registerExperiment } from './commands/experiment.js';
+import { registerExport } from './commands/export.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerDemo } from './commands/demo.js';
 import { registerFuzz } from './commands/fuzz.js';
@@ -40,6 +41,7 @@ function buildProgram(ctx: CliContext): Command {
   registerFuzz(program, ctx);
   registerCompare(program, ctx);
   registerExperiment(program, ctx);
+  registerExport(program, ctx);
   return program;
 }
 

@@ -35,12 +35,17 @@ export function modelToBytes(m: Model): Uint8Array {
     t.push([`layers.${l}.ff.w2`, { shape: [d, f.m], data: f.w2 }]);
     t.push([`layers.${l}.ff.b2`, { shape: [d], data: f.b2 }]);
   });
+  return encodeSafetensors(t, { gatecot: storedMetaJson(m), format: 'pt' });
+}
+
+/** The metadata JSON a model file stores under "gatecot" (exports carry it too). */
+export function storedMetaJson(m: Model): string {
   const meta: StoredMeta = {
     ...m.meta,
     head_names: m.layers.map((L) => L.heads.map((h) => h.name)),
     ff_units: m.layers.map((L) => L.ff.units),
   };
-  return encodeSafetensors(t, { gatecot: JSON.stringify(meta), format: 'pt' });
+  return JSON.stringify(meta);
 }
 
 export function modelFromBytes(bytes: Uint8Array, file = '<model>'): Model {

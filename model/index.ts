@@ -5,7 +5,7 @@ export { MODEL_FORMAT_VERSION, isPositional, isUniform, maxPositions, tokenId } 
 export type { Construction, LoopSpec, Readout, CotEntry, CotFormat, FeedForward, HeadWeights, Layer, Model, ModelMeta, ModelMode, PositionalMeta, PositionalModel, PromptEntry, TargetRule, UniformMeta, UniformModel } from './model.js';
 export { Basis, subspacesOfLabels } from './basis.js';
 export type { BlockSpaces, Subspace } from './basis.js';
-export { looksLikeModel, modelFromBytes, modelToBytes, readModelFile } from './file.js';
+export { looksLikeModel, modelFromBytes, modelToBytes, readModelFile, storedMetaJson } from './file.js';
 export { decodeSafetensors, encodeSafetensors, ModelFileError } from './safetensors.js';
 export type { Tensor } from './safetensors.js';
 export { sha256 } from './hash.js';
