@@ -17,6 +17,7 @@ export interface ExportFlags {
   force?: boolean;
   circuit?: string;
   format?: string;
+  top?: string;
   loops?: string;
   json?: boolean;
 }
@@ -46,7 +47,7 @@ export function exportTransformerLens(ctx: CliContext, path: string, o: ExportFl
     throw new UsageError(`${path} is a uniform model: its circuit_map.json depends on the circuit in its prompt; give one with --circuit FILE (at most ${meta.capacity} wires)`);
   }
   if (meta.mode === 'positional' && o.circuit !== undefined) throw new UsageError(`--circuit goes with a uniform model; ${path} is positional (its circuit is in its weights)`);
-  const circuit = o.circuit !== undefined ? loadCircuit(o.circuit, o.format) : undefined;
+  const circuit = o.circuit !== undefined ? loadCircuit(o.circuit, o) : undefined;
   const given = exportLoops(o.loops);
   const loops = meta.loop ? given ?? meta.loop.count : given;
   const map = circuitMap(model, { ...(circuit ? { circuit } : {}), ...(loops !== undefined ? { loops } : {}) });
@@ -77,6 +78,7 @@ export function registerExport(program: Command, ctx: CliContext): void {
     .option('--force', 'overwrite existing files')
     .option('--circuit <file>', 'a uniform model: the circuit whose circuit_map.json to write')
     .option('--format <fmt>', 'format of --circuit (default: from the extension or the content)')
+    .option('--top <module>', 'Verilog: the module of --circuit to read')
     .option('--loops <K>', 'a looped model: unroll its block K times (default: the model\'s own count)')
     .option('--json', 'print one JSON object')
     .action((model: string, o: ExportFlags) => {
