@@ -71,7 +71,7 @@ export function outputHex(c: Circuit, outBits: ArrayLike<number>, order: BitOrde
 }
 
 export function parseBitString(s: string, n: number): Uint8Array {
-  if (!/^[01]*$/.test(s)) throw new CircuitError('value', `--bits must be a string of 0 and 1, got ${JSON.stringify(s.slice(0, 40))}`);
-  if (s.length !== n) throw new CircuitError('value', `--bits has ${s.length} bits, the circuit has ${n} input wires`);
+  if (!/^[01]*$/.test(s)) throw new CircuitError('value', `a bit string holds only 0 and 1, got ${JSON.stringify(s.slice(0, 40))}`);
+  if (s.length !== n) throw new CircuitError('value', `${s.length} bits given, the circuit has ${n} input wires`);
   return Uint8Array.from(s, (ch) => (ch === '1' ? 1 : 0));
 }

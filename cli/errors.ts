@@ -13,6 +13,16 @@ export class UsageError extends UserError {
   override name = 'UsageError';
 }
 
+/** Runs a library call on the value of one flag; its UserError comes back naming the flag. */
+export function forFlag<T>(flag: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof UserError) throw new UsageError(`${flag}: ${e.message}`);
+    throw e;
+  }
+}
+
 export function oneLine(s: string): string {
   return s.replace(/\s*\n\s*/g, ' ').trim();
 }

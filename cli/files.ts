@@ -2,7 +2,7 @@
 
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { FORMATS, isFormatName, readCircuitFile, type Circuit, type FormatName, type WritableFormat } from '../circuits/index.js';
+import { FORMATS, isFormatName, readCircuitFile, type Circuit, type FormatName, type ParseOptions, type WritableFormat } from '../circuits/index.js';
 import { UsageError } from './errors.js';
 
 export function parseFormat(s: string | undefined): FormatName | undefined {
@@ -11,9 +11,20 @@ export function parseFormat(s: string | undefined): FormatName | undefined {
   return s;
 }
 
-export function loadCircuit(path: string, format?: string): Circuit {
-  const f = parseFormat(format);
-  const r = readCircuitFile(path, f ? { format: f } : {});
+/** How the user asked a circuit file to be read: --format, and --top for Verilog. */
+export interface CircuitFlags {
+  format?: string;
+  top?: string;
+}
+
+/** The parse options of CircuitFlags (the format checked). */
+export function parseOptionsOf(flags: CircuitFlags): Omit<ParseOptions, 'file'> {
+  const format = parseFormat(flags.format);
+  return { ...(format ? { format } : {}), ...(flags.top !== undefined ? { top: flags.top } : {}) };
+}
+
+export function loadCircuit(path: string, flags: CircuitFlags = {}): Circuit {
+  const r = readCircuitFile(path, parseOptionsOf(flags));
   if (!r.ok) throw r.error;
   return r.value;
 }

@@ -11,12 +11,11 @@ import { bindCompiled, bindModel, looksLikeModel, MAX_LOOPS, modelFromBytes, mod
 import type { LatentKind } from '../compiler/index.js';
 import type { LoopSetting } from '../runtime/index.js';
 import { UsageError } from './errors.js';
-import { loadCircuit, parseFormat } from './files.js';
+import { loadCircuit, parseOptionsOf, type CircuitFlags } from './files.js';
 
-export interface CompileFlags {
+export interface CompileFlags extends CircuitFlags {
   cot?: string;
   scale?: string;
-  format?: string;
   injectFault?: string;
   mode?: string;
   /** The circuit a uniform model runs. */
@@ -120,15 +119,14 @@ export function loadCircuitOrModel(path: string, flags: CompileFlags): Loaded {
     const model = readModel(bytes, path);
     if (model.meta.mode === 'uniform') {
       if (flags.circuit === undefined) throw new UsageError(`${path} is a uniform model (capacity ${model.meta.capacity} wires): give the circuit to run with --circuit FILE`);
-      return { ...bindModel(model, loadCircuit(flags.circuit, flags.format)), compiled: false, compileSeconds: 0 };
+      return { ...bindModel(model, loadCircuit(flags.circuit, flags)), compiled: false, compileSeconds: 0 };
     }
     if (flags.circuit !== undefined) throw new UsageError(`--circuit goes with a uniform model; ${path} is positional (its circuit is in its weights)`);
     return { ...bindModel(model), compiled: false, compileSeconds: 0 };
   }
   if (flags.circuit !== undefined) throw new UsageError(`--circuit goes with a uniform model file; ${path} is a circuit file (compile it with --mode uniform, or give the model)`);
-  const fmt = parseFormat(flags.format);
   const file = path === '-' ? '<stdin>' : path;
-  const circuit = parseCircuitBytes(bytes, fmt ? { file, format: fmt } : { file });
+  const circuit = parseCircuitBytes(bytes, { ...parseOptionsOf(flags), file });
   const opts = compileOptionsOf(flags);
   const t0 = performance.now();
   const model = compile(circuit, opts);

@@ -38,7 +38,7 @@ export function modelToBytes(m: Model): Uint8Array {
   return encodeSafetensors(t, { gatecot: storedMetaJson(m), format: 'pt' });
 }
 
-/** The metadata JSON a model file carries (the sequence contract, plus head and unit labels). */
+/** The metadata JSON a model file stores under "gatecot" (exports carry it too). */
 export function storedMetaJson(m: Model): string {
   const meta: StoredMeta = {
     ...m.meta,

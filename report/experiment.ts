@@ -311,8 +311,8 @@ export function checkConfig(cfg: ExperimentConfig): void {
     if (!cfg.sizes[f] || cfg.sizes[f]!.length === 0) throw new UserError(`no sizes for the family ${f}`);
   }
   if (new Set(cfg.families).size !== cfg.families.length) throw new UserError(`a family is listed twice: ${cfg.families.join(',')}`);
-  if (!Number.isInteger(cfg.inputs) || cfg.inputs < 1) throw new UserError(`--inputs must be a positive integer, got ${cfg.inputs}`);
-  if (cfg.budgets.length === 0 || cfg.budgets.some((b) => !Number.isInteger(b) || b < 1)) throw new UserError(`--budgets must be positive integers, got ${cfg.budgets.join(',')}`);
+  if (!Number.isInteger(cfg.inputs) || cfg.inputs < 1) throw new UserError(`the number of inputs per cell must be a positive integer, got ${cfg.inputs}`);
+  if (cfg.budgets.length === 0 || cfg.budgets.some((b) => !Number.isInteger(b) || b < 1)) throw new UserError(`the loop budgets must be positive integers, got ${cfg.budgets.join(',') || 'none'}`);
 }
 
 export async function runExperiment(o: ExperimentOptions): Promise<ExperimentResult> {

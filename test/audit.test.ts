@@ -135,6 +135,31 @@ describe('long work shows progress', () => {
       performance.now = real;
     }
   });
+  it('one progress for every command: fuzz uses it with an unknown total, a status, and off when disabled', async () => {
+    const { WorkProgress } = await import('../cli/progress.js');
+    const { captureIo } = await import('../cli/io.js');
+    const io = { ...captureIo(), isTTY: true };
+    const tty = { ...captureIo(), isTTY: true };
+    const real = performance.now;
+    const t0 = real.call(performance);
+    let now = t0;
+    performance.now = () => now;
+    try {
+      const open = new WorkProgress(io, 'fuzz', 'cases', undefined);
+      now = t0 + 4000;
+      open.update(8, '1 failure', true);
+      expect(io.stderr()).toBe('\rfuzz 8 cases  2.00 cases/s  1 failure  4 s\x1b[K');
+      const bar = new WorkProgress(io, 'fuzz', 'cases', 10);
+      now = t0 + 8000;
+      bar.update(5, '0 failures', true);
+      expect(io.stderr().endsWith('\rfuzz [############............] 5/10 cases  1.25 cases/s  0 failures  ETA 4 s\x1b[K')).toBe(true);
+      const off = new WorkProgress(tty, 'fuzz', 'cases', 10, undefined, { enabled: false });
+      off.update(5, '0 failures', true);
+      expect(tty.stderr()).toBe('');
+    } finally {
+      performance.now = real;
+    }
+  });
   it('quick work prints nothing', async () => {
     const r = await cli('verify', c17, '--samples', '4');
     expect(r.stderr).toBe('');

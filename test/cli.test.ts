@@ -214,7 +214,7 @@ describe('bad input: one line, exit 2', () => {
     [['eval', c17, '--input', '1', '--input', '2'], /expected 1 --input value/],
     [['eval', c17, '--input', 'zz'], /is not a hex number/],
     [['eval', c17, '--input', '40'], /does not fit in 5 bits/],
-    [['eval', c17, '--bits', '101'], /--bits has 3 bits, the circuit has 5 input wires/],
+    [['eval', c17, '--bits', '101'], /--bits: 3 bits given, the circuit has 5 input wires/],
     [['eval', c17, '--order', 'big'], /--order must be lsb0 or msb0/],
     [['stats', c17, '--format', 'vhdl'], /unknown --format 'vhdl'/],
     [['frobnicate'], /unknown command 'frobnicate'/],

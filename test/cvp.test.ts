@@ -329,7 +329,7 @@ describe('the CLI on .cvp', () => {
       [['convert', c17, '-o', join(dir, 'n.cvp')], `gatecot: cvp has no inputs: give the input bits (--bits): ${c17} has 5 input wires\n`],
       [['convert', c17, '-o', join(dir, 'n.gc'), '--bits', '10110'], 'gatecot: --bits fixes the inputs of a cvp output only; the output format is gc\n'],
       [['convert', c17, '-o', join(dir, 'n.txt'), '--to', 'bristol', '--bits', '10110'], 'gatecot: --bits fixes the inputs of a cvp output only; the output format is bristol\n'],
-      [['convert', c17, '-o', join(dir, 'n2.cvp'), '--bits', '101'], 'gatecot: --bits has 3 bits, the circuit has 5 input wires\n'],
+      [['convert', c17, '-o', join(dir, 'n2.cvp'), '--bits', '101'], 'gatecot: --bits: 3 bits given, the circuit has 5 input wires\n'],
       [['convert', c17, '-o', join(dir, 'n.x')], `gatecot: cannot tell the output format from '${join(dir, 'n.x')}': use a .gc, .txt, .cvp, .aag, .aig, .bench or .blif name, or --to\n`],
       [['convert', c17, '-o', join(dir, 'n.x'), '--to', 'verilog'], "gatecot: --to must be one of gc, bristol, cvp, aag, aig, bench, blif, got 'verilog'\n"],
       [['gen', 'adder', '--width', '2', '-o', join(dir, 'a.cvp')], "gatecot: cvp has no inputs, and adder makes 4 input wires: write a .gc file and fix them with 'gatecot convert FILE -o OUT.cvp --bits B'\n"],
@@ -344,6 +344,6 @@ describe('the CLI on .cvp', () => {
     }
     const ok = join(dir, 'ok.cvp');
     writeFileSync(ok, EXAMPLE);
-    expect((await cli('eval', ok, '--bits', '1')).stderr).toBe('gatecot: --bits has 1 bits, the circuit has 0 input wires\n');
+    expect((await cli('eval', ok, '--bits', '1')).stderr).toBe('gatecot: --bits: 1 bits given, the circuit has 0 input wires\n');
   });
 });

@@ -1,6 +1,6 @@
 // Models written by gatecot and run by code written only from docs/model-format.md (no gatecot
-// code): scripts/independent/run.mjs (plain JS), run.py (Python + numpy) and the page's own numpy
-// sketch. Each must reproduce gatecot's tokens exactly and the outputs of direct evaluation:
+// code): scripts/independent/run.mjs (plain JS), examples/python/run_model.py (Python + numpy; its
+// other modes are tested in test/python-example.test.ts) and the page's own numpy sketch. Each must reproduce gatecot's tokens exactly and the outputs of direct evaluation:
 // positional models (version 2, and a version-1 file) on their own circuit, and one uniform model
 // on cvp circuits (c17 with its inputs folded in, published-distribution instances, random
 // circuits with every gate type), where the runners also evaluate the cvp text themselves.
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { evalOutputsOne, parseCircuitText, readCircuitFile, writeCvp, type Circuit } from '../circuits/index.js';
 import { generate } from '../circuits/gen/index.js';
-import { compile, compileUniform, modelToBytes, type CotFormat } from '../compiler/index.js';
+import { compile, compileLatent, compileUniform, modelToBytes, type CotFormat } from '../compiler/index.js';
 import { bindModel, readModelFile, type Model } from '../model/index.js';
 import { CpuEngine, promptOf, sampleInputs } from '../runtime/index.js';
 import { cli } from './cli-helpers.js';
@@ -31,8 +31,11 @@ interface RunResult {
   direct?: string;
 }
 
+const RUN_MJS = join(repoRoot, 'scripts', 'independent', 'run.mjs');
+const RUN_PY = join(repoRoot, 'examples', 'python', 'run_model.py');
+
 function runScript(cmd: string, script: string, model: string, args: string[]): RunResult {
-  const r = spawnSync(cmd, [join(repoRoot, 'scripts', 'independent', script), model, ...args], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(cmd, [script, model, ...args], { encoding: 'utf8', timeout: 120_000 });
   const line = (key: string) => r.stdout.split('\n').find((l) => l.startsWith(`${key}: `))?.slice(key.length + 2);
   const direct = line('direct');
   return {
@@ -45,8 +48,8 @@ function runScript(cmd: string, script: string, model: string, args: string[]): 
 
 /** Both runners (the Python one where numpy is available), by name. */
 function runners(model: string, args: string[]): [string, RunResult][] {
-  const out: [string, RunResult][] = [['run.mjs', runScript(process.execPath, 'run.mjs', model, args)]];
-  if (hasNumpy) out.push(['run.py', runScript('python3', 'run.py', model, args)]);
+  const out: [string, RunResult][] = [['run.mjs', runScript(process.execPath, RUN_MJS, model, args)]];
+  if (hasNumpy) out.push(['run_model.py', runScript('python3', RUN_PY, model, args)]);
   return out;
 }
 
@@ -59,7 +62,7 @@ function writeModel(m: Model, name: string): string {
 }
 
 it('python3 with numpy is present when CI=true', () => {
-  if (process.env.CI === 'true') expect(hasNumpy, 'CI needs python3-numpy for the Python runner').toBe(true);
+  if (process.env.CI === 'true') expect(hasNumpy, 'CI needs python3-numpy for examples/python/run_model.py').toBe(true);
 });
 
 describe('independent runners: positional models', () => {
@@ -175,9 +178,9 @@ describe('independent runners: a uniform model (capacity 64) on cvp circuits', (
   it('bad input: one-line error, exit 2', () => {
     const file = join(dir, 'forward.cvp');
     writeFileSync(file, 'TRUE NA NA 1 AND 1 2 2\n');
-    for (const [cmd, script] of [[process.execPath, 'run.mjs'], ...(hasNumpy ? [['python3', 'run.py']] : [])] as const) {
+    for (const [cmd, script] of [[process.execPath, RUN_MJS], ...(hasNumpy ? [['python3', RUN_PY]] : [])] as const) {
       for (const args of [['--circuit', file], ['--bits', '10'], []]) {
-        const r = spawnSync(cmd, [join(repoRoot, 'scripts', 'independent', script), path, ...args], { encoding: 'utf8' });
+        const r = spawnSync(cmd, [script, path, ...args], { encoding: 'utf8' });
         expect(r.status, `${script} ${args.join(' ')}`).toBe(2);
         expect(r.stderr.trim().split('\n'), `${script} ${args.join(' ')}`).toHaveLength(1);
       }
@@ -210,13 +213,14 @@ describe('docs/model-format.md', () => {
     expect(ids('CoT')).toEqual(Array.from(seq!.slice(21)));
   });
 
-  it.runIf(hasNumpy)('the numpy sketch runs a positional and a uniform model', async () => {
+  it.runIf(hasNumpy)('the numpy sketch runs a positional, a uniform and a looped model', async () => {
     const blocks = [...doc.matchAll(/```python\n([\s\S]*?)```/g)].map((x) => x[1]!);
     expect(blocks).toHaveLength(1);
     const c = loadShared('iscas85/c17.bench');
     const pos = compile(c, { cot: '4tok' });
     const posPath = writeModel(pos, 'c17-sketch');
     const uniPath = writeModel(compileUniform(16), 'uniform-16');
+    const loopedPath = writeModel(compileLatent(c, 'looped'), 'c17-looped-sketch');
     const cvpFile = join(dir, 'example.cvp');
     writeFileSync(cvpFile, EXAMPLE);
     const script = join(dir, 'sketch.py');
@@ -224,10 +228,17 @@ describe('docs/model-format.md', () => {
 import sys
 t, meta = load(sys.argv[1]); print(json.dumps(run_positional(t, meta, "10110")))
 t, meta = load(sys.argv[2]); print(json.dumps(run_uniform(t, meta, open(sys.argv[3]).read())))
+t, meta = load(sys.argv[4]); v = meta["vocab"]
+for bits, loops in (("10110", None), ("00000", None), ("10110", 1)):
+    prompt = [e if isinstance(e, int) else v.index(bits[int(e[1:])]) for e in meta["prompt"]]
+    print(json.dumps(latent_answer(t, meta, prompt, loops)))
 `);
-    const r = spawnSync('python3', [script, posPath, uniPath, cvpFile], { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync('python3', [script, posPath, uniPath, cvpFile, loopedPath], { encoding: 'utf8', timeout: 120_000 });
     expect(r.status, r.stderr).toBe(0);
-    const [p, u] = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as [number[], string]);
+    const lines = r.stdout.trim().split('\n');
+    const [p, u] = lines.slice(0, 2).map((l) => JSON.parse(l) as [number[], string]);
+    // the looped model: c17's outputs with its 3 loops; with 1 loop the deeper output is wrong for this input
+    expect(lines.slice(2).map((l) => JSON.parse(l) as string)).toEqual([bitString(evalOutputsOne(c, Uint8Array.from('10110', Number))), bitString(evalOutputsOne(c, new Uint8Array(5))), '11']);
     const bits = Uint8Array.from('10110', Number);
     const [posSeq] = await new CpuEngine(pos, 'f32').generate([promptOf(bindModel(pos), bits)], pos.meta.cot_length);
     expect(p).toEqual([Array.from(posSeq!), bitString(evalOutputsOne(c, bits))]);

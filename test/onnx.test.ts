@@ -284,7 +284,7 @@ describe('gatecot export and --backend ort on the command line', () => {
     expect((await cli('--help')).stdout).toMatch(/^  export \[options\] <model>/m);
     const h = await cli('export', '--help');
     expect(h.code).toBe(0);
-    for (const o of ['--to <format>', '--opset <N>', '--batch <B>', '--external-data', '--force']) expect(h.stdout).toContain(o);
+    for (const o of ['--to <target>', '--opset <N>', '--batch <B>', '--external-data', '--force']) expect(h.stdout).toContain(o);
     expect((await cli('verify', '--help')).stdout).toMatch(/webgpu or ort \(onnxruntime-node/);
   });
 
@@ -307,7 +307,9 @@ describe('gatecot export and --backend ort on the command line', () => {
       [['export', model, '-o', existing], /existing\.onnx exists; pass --force/],
       [['export', model, '-o', join(dir, 'a.onnx'), '--opset', '16'], /opset must be 17 to 19, got 16/],
       [['export', model, '-o', join(dir, 'a.onnx'), '--opset', '20'], /opset must be 17 to 19, got 20/],
-      [['export', model, '-o', join(dir, 'a.onnx'), '--to', 'tflite'], /--to must be onnx, got 'tflite'/],
+      [['export', model, '-o', join(dir, 'a.onnx'), '--to', 'tflite'], /unknown --to 'tflite' \(expected onnx, transformerlens\)/],
+      [['export', model, '-o', join(dir, 'a.onnx'), '--loops', '3'], /--loops goes with --to transformerlens, not --to onnx/],
+      [['export', model, '-o', join(dir, 'tl'), '--to', 'transformerlens', '--opset', '17'], /--opset goes with --to onnx, not --to transformerlens/],
       [['export', model, '-o', join(dir, 'a.onnx'), '--batch', 'x'], /--batch must be an integer/],
       [['verify', model, '--backend', 'ort', '--arith', 'f64'], /onnxruntime backend runs f32 only, not f64/],
       [['verify', model, '--backend', 'onnx'], /--backend must be auto, cpu, webgpu or ort, got 'onnx'/],

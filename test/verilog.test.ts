@@ -284,6 +284,21 @@ endmodule
     expect(r).toEqual({ code: 0, stdout: '18\n', stderr: '' });
   });
 
+  it('--top picks the module to read on every command that reads a circuit; a bad one is one line', async () => {
+    const two = write('two.v', 'module inc(input [1:0] a, output [1:0] y); assign y = a + 1; endmodule\nmodule dec(input [1:0] a, output [1:0] y); assign y = a - 1; endmodule\n');
+    // 2 = 0b10: inc gives 3, dec gives 1 (lsb0 hex in, hex out).
+    expect(await cli('eval', two, '--top', 'inc', '--input', '2')).toEqual({ code: 0, stdout: '3\n', stderr: '' });
+    expect(await cli('eval', two, '--top', 'dec', '--input', '2')).toEqual({ code: 0, stdout: '1\n', stderr: '' });
+    const v = await cli('verify', two, '--top', 'dec', '--exhaustive');
+    expect(v.code).toBe(0);
+    expect(v.stdout).toMatch(/OK: 4 inputs/);
+    const amb = await cli('stats', two);
+    expect(amb.code).toBe(2);
+    expect(amb.stderr).toMatch(/could be the top one .*\n$/);
+    const bad = await cli('stats', two, '--top', 'a;b');
+    expect(bad).toEqual({ code: 2, stdout: '', stderr: "gatecot: top module name 'a;b' is not a plain Verilog identifier\n" });
+  });
+
   it('--format verilog reads a file of another name; bad Verilog is one line, exit 2', async () => {
     const txt = write('adder-v.txt', `module adder(input [3:0] a, input [3:0] b, output [4:0] s);\n  assign s = a + b;\nendmodule\n`);
     const r = await cli('stats', txt, '--format', 'verilog');

@@ -7,6 +7,7 @@
 // The adapter-free cases run everywhere; the rest are skipped without an adapter (with a
 // notice), except with CI=true, where a missing adapter fails the suite.
 
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +21,7 @@ import { SharedGpu, WHOLE, findingReport, openFuzzBackend, runCampaign, type Cam
 import { WebGpuEngine, WebGpuError, WebGpuUnavailableError, isUnavailable, openGpu, type WebGpuErrorKind } from '../runtime/webgpu/index.js';
 import { buildKernel } from '../runtime/webgpu/kernels.js';
 import { gpuOrSkip } from './fixtures/gpu.js';
-import { shared } from './shared.js';
+import { repoRoot, shared } from './shared.js';
 
 const LONG = 300_000;
 const c17 = shared('iscas85/c17.bench');
@@ -256,5 +257,33 @@ withGpu('WebGPU errors with an adapter', () => {
     expect(r.out).toMatch(/maxStorageBufferBindingSize/);
     expect(r.out).toMatch(/shader-f16/);
     expect(r.out).toMatch(/self-test passed/);
+  }, LONG);
+});
+
+// Dawn writes its own warnings to file descriptor 2 from C++; the `gatecot` binary runs commands
+// that may open WebGPU in a child and drops exactly those lines (bin/gatecot.js).
+describe('the gatecot binary keeps Dawn native warnings off stderr', () => {
+  const run = (args: string[], env: Record<string, string> = {}) =>
+    spawnSync(process.execPath, [join(repoRoot, 'bin', 'gatecot.js'), ...args], { encoding: 'utf8', timeout: LONG, env: { ...process.env, ...env } });
+
+  (ctx ? it : it.skip)('with an adapter: a WebGPU verify prints nothing on stderr; GATECOT_DAWN_WARNINGS=1 shows them', () => {
+    const r = run(['verify', c17, '--backend', 'webgpu', '--samples', '4']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/OK: 6 inputs, \d+ CoT positions, 0 mismatches/);
+    expect(r.stderr).toBe('');
+    const shown = run(['verify', c17, '--backend', 'webgpu', '--samples', '4'], { GATECOT_DAWN_WARNINGS: '1' });
+    expect(shown.status).toBe(0);
+    expect(shown.stderr).toMatch(/^Warning: maxDynamic/m);
+  }, LONG);
+
+  // VK_LOADER_DRIVERS_DISABLE (Vulkan loader 1.3.234+) hides every driver.
+  it('without a Vulkan driver: only gatecot\'s own line, exit 2', () => {
+    const r = run(['verify', c17, '--backend', 'webgpu', '--samples', '4'], { VK_LOADER_DRIVERS_DISABLE: '*' });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^gatecot: no WebGPU adapter: [^\n]*\n$/);
+    // What Dawn itself printed there (shown on request): the loader's warnings and a C++ location.
+    const shown = run(['verify', c17, '--backend', 'webgpu'], { VK_LOADER_DRIVERS_DISABLE: '*', GATECOT_DAWN_WARNINGS: '1' });
+    expect(shown.stderr).toMatch(/^Warning: vkCreateInstance/m);
   }, LONG);
 });

@@ -16,7 +16,7 @@ import {
   type WritableFormat,
 } from '../../circuits/index.js';
 import type { CliContext } from '../context.js';
-import { UsageError } from '../errors.js';
+import { forFlag, UsageError } from '../errors.js';
 import { loadCircuit, writeOutput, writtenGateCount, writtenGates } from '../files.js';
 import { bitString, inputGroups, outputGroups, printJson, valuesJson, circuitJson } from './json.js';
 import { inputOptions } from './shared.js';
@@ -31,7 +31,7 @@ export function inputBitsFromOptions(c: ReturnType<typeof loadCircuit>, o: { inp
   const order = parseOrder(o.order);
   if (o.bits !== undefined) {
     if (o.input && o.input.length > 0) throw new UsageError('give either --input or --bits, not both');
-    return parseBitString(o.bits, c.nInputs);
+    return forFlag('--bits', () => parseBitString(o.bits!, c.nInputs));
   }
   return inputBitsFromHex(c, o.input ?? [], order);
 }
@@ -42,9 +42,10 @@ export function registerCircuitCommands(program: Command, ctx: CliContext): void
     .description('input/output widths, gate counts by type, depth, wires')
     .argument('<file>', 'circuit file')
     .option('--format <fmt>', 'input format (default: from the extension or the content)')
+    .option('--top <module>', 'Verilog: the module to read (default: the one marked (* top *), else the one Yosys finds on top)')
     .option('--json', 'print one JSON object')
     .action((file: string, o: { format?: string; json?: boolean }) => {
-      const c = loadCircuit(file, o.format);
+      const c = loadCircuit(file, o);
       const s = circuitStats(c);
       if (o.json) {
         // inputs/outputs: the widths (kept as they were); input_groups/output_groups: names and widths.
@@ -68,9 +69,10 @@ export function registerCircuitCommands(program: Command, ctx: CliContext): void
 
   inputOptions(program.command('eval').description('evaluate a circuit directly on one input').argument('<file>', 'circuit file'))
     .option('--format <fmt>', 'input format')
+    .option('--top <module>', 'Verilog: the module to read (default: the one marked (* top *), else the one Yosys finds on top)')
     .option('--json', 'print one JSON object')
     .action((file: string, o: { input: string[]; bits?: string; order: string; format?: string; json?: boolean }) => {
-      const c = loadCircuit(file, o.format);
+      const c = loadCircuit(file, o);
       const bits = inputBitsFromOptions(c, o);
       const out = evalOutputsOne(c, bits);
       if (o.json) printJson(ctx, evalJson(c, bits, out, parseOrder(o.order)));
@@ -86,6 +88,7 @@ export function registerCircuitCommands(program: Command, ctx: CliContext): void
     .option('--to <fmt>', `output format: ${WRITABLE.join(', ')} (default: from the extension)`)
     .option('--bits <bits>', 'cvp only: fix all input wires to this 0/1 string (first character = first wire); required when the circuit has inputs')
     .option('--format <fmt>', 'input format')
+    .option('--top <module>', 'Verilog: the module to read (default: the one marked (* top *), else the one Yosys finds on top)')
     .option('--force', 'overwrite an existing output file')
     .option('--json', 'print one JSON object')
     .action((input: string, o: { output: string; to?: string; bits?: string; format?: string; force?: boolean; json?: boolean }) => {
@@ -98,11 +101,11 @@ export function registerCircuitCommands(program: Command, ctx: CliContext): void
         if (!fmt) throw new UsageError(`cannot tell the output format from '${o.output}': use a .gc, .txt, .cvp, .aag, .aig, .bench or .blif name, or --to`);
       }
       if (o.bits !== undefined && fmt !== 'cvp') throw new UsageError(`--bits fixes the inputs of a cvp output only; the output format is ${fmt}`);
-      const c = loadCircuit(input, o.format);
+      const c = loadCircuit(input, o);
       let text: string | Uint8Array;
       if (fmt === 'cvp') {
         if (c.nInputs > 0 && o.bits === undefined) throw new UsageError(`cvp has no inputs: give the input bits (--bits): ${input} has ${c.nInputs} input wires`);
-        text = writeCvp(c, o.bits === undefined ? undefined : parseBitString(o.bits, c.nInputs));
+        text = writeCvp(c, o.bits === undefined ? undefined : forFlag('--bits', () => parseBitString(o.bits!, c.nInputs)));
       } else {
         text = writeCircuitFile(c, fmt);
       }

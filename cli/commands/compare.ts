@@ -32,6 +32,7 @@ export function registerCompare(program: Command, ctx: CliContext): void {
     .option('--samples <n>', 'random inputs verified besides all-zeros and all-ones', '16')
     .option('--seed <s>', 'seed of the random inputs', '1')
     .option('--format <fmt>', 'circuit format (default: from the extension or the content)')
+    .option('--top <module>', 'Verilog: the module to read (default: the one marked (* top *), else the one Yosys finds on top)')
     .option('--json', 'print one JSON object')
     .option('-o, --output <dir>', 'write compare.md and compare.json here')
     .option('--force', 'overwrite existing files')
@@ -39,7 +40,7 @@ export function registerCompare(program: Command, ctx: CliContext): void {
       const backend = parseBackend(o.backend);
       const samples = parseIntOpt(o.samples, 'samples', 16, 1e6);
       const seed = String(parseIntOpt(o.seed, 'seed', 1, Number.MAX_SAFE_INTEGER));
-      const circuit = loadCircuit(file, o.format);
+      const circuit = loadCircuit(file, o);
       prepareOutputDir(o.output, FILES, Boolean(o.force));
       const rep = await runCompare(circuit, {
         backend,

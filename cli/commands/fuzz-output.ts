@@ -1,47 +1,9 @@
-// What `gatecot fuzz` prints: a progress bar on a terminal (stderr, redrawn at most ten times a
-// second), one JSON object per line with --json, otherwise a line per failure; and a summary.
+// What `gatecot fuzz` prints besides its progress bar (cli/progress.ts): one JSON object per line
+// with --json, otherwise a line per failure; and a summary.
 
 import type { CampaignSummary, CaseResult, Finding, FindingFiles, ParserCampaignSummary, ParserCase, Shard, UniformTarget } from '../../fuzz/index.js';
 import { bitString } from '../../fuzz/index.js';
 import type { Io } from '../io.js';
-
-const BAR = 24;
-
-export class Progress {
-  private last = 0;
-  private shown = false;
-  private readonly t0 = performance.now();
-
-  constructor(
-    private readonly io: Io,
-    private readonly enabled: boolean,
-    private readonly total: number | undefined,
-    private readonly unit: string,
-  ) {}
-
-  update(done: number, failures: number, force = false): void {
-    if (!this.enabled) return;
-    const now = performance.now();
-    if (!force && now - this.last < 100) return;
-    this.last = now;
-    const secs = (now - this.t0) / 1000;
-    const rate = secs > 0 ? done / secs : 0;
-    let head = `${done} ${this.unit}`;
-    if (this.total !== undefined && this.total > 0) {
-      const filled = Math.min(BAR, Math.round((BAR * done) / this.total));
-      head = `[${'#'.repeat(filled)}${'.'.repeat(BAR - filled)}] ${done}/${this.total} ${this.unit}`;
-    }
-    this.io.err(`\r${head}  ${rate.toFixed(1)} ${this.unit}/s  ${failures} failure${failures === 1 ? '' : 's'}  ${secs.toFixed(0)} s\x1b[K`);
-    this.shown = true;
-  }
-
-  /** Clears the bar so that a normal line can be printed. */
-  clear(): void {
-    if (!this.shown) return;
-    this.io.err('\r\x1b[K');
-    this.shown = false;
-  }
-}
 
 export function extentJson(e: { count?: number; index?: number; timeBudget?: number; shard: Shard }): Record<string, unknown> {
   return { count: e.count ?? null, index: e.index ?? null, time_budget: e.timeBudget ?? null, shard: `${e.shard.index}/${e.shard.count}` };

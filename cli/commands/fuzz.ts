@@ -18,6 +18,7 @@ import { builtinSeeds, corpusSeeds, DEFAULT_GATES, DEFAULT_INPUTS, FindingWriter
 import { parseMode } from '../load.js';
 import type { CliContext } from '../context.js';
 import { EXIT_CHECK_FAILED, UsageError } from '../errors.js';
+import { WorkProgress } from '../progress.js';
 import { registerFuzzMerge } from './fuzz-merge.js';
 import {
   caseJson,
@@ -29,7 +30,6 @@ import {
   parserFindingText,
   parserSummaryJson,
   parserSummaryText,
-  Progress,
   summaryJson,
   summaryText,
   uniformJson,
@@ -216,7 +216,7 @@ async function runCircuitCampaign(ctx: CliContext, o: FuzzFlags, opts: CampaignO
   const what = extentText(e, seed) + (opts.uniform ? `, uniform model N=${opts.uniform.capacity} (sha256 ${opts.uniform.sha256.slice(0, 12)})` : '');
   const io = ctx.io;
   const total = e.index !== undefined ? 1 : e.count === undefined ? undefined : Math.ceil(Math.max(0, e.count - (e.shard.index - 1)) / e.shard.count);
-  const progress = new Progress(io, io.isTTY && !o.json, total, 'cases');
+  const progress = new WorkProgress(io, 'fuzz', 'cases', total, undefined, { enabled: io.isTTY && !o.json });
   checkOutFolder(o.out);
   const writer = new FindingWriter(o.out, opts);
   let done = 0;
@@ -235,7 +235,7 @@ async function runCircuitCampaign(ctx: CliContext, o: FuzzFlags, opts: CampaignO
             done++;
             if (!r.ok) failed++;
             if (o.json) jsonLine(io, caseJson(r, opts.uniform));
-            progress.update(done, failed);
+            progress.update(done, failures(failed));
           },
           onFailure: (f) => {
             writer.writeOriginal(f);
@@ -245,13 +245,13 @@ async function runCircuitCampaign(ctx: CliContext, o: FuzzFlags, opts: CampaignO
             progress.clear();
             if (o.json) jsonLine(io, findingJson(f, files));
             else io.out(findingText(f, files));
-            progress.update(done, failed, true);
+            progress.update(done, failures(failed), true);
           },
         },
       ),
     () => io.err('\ngatecot: interrupted: stopping after this case (Ctrl-C again to quit now)\n'),
   );
-  progress.update(done, failed, true);
+  progress.update(done, failures(failed), true);
   progress.clear();
   if (o.json) jsonLine(io, summaryJson(summary, seed, opts.uniform));
   else io.out(summaryText(summary, what));
@@ -279,7 +279,7 @@ async function parserCampaign(ctx: CliContext, o: FuzzFlags, given: (k: keyof Fu
   const writer = new ParserFindingWriter(o.out, opts);
   const io = ctx.io;
   const total = e.index !== undefined ? 1 : e.count === undefined ? undefined : Math.ceil(Math.max(0, e.count - (e.shard.index - 1)) / e.shard.count);
-  const progress = new Progress(io, io.isTTY && !o.json, total, 'mutants');
+  const progress = new WorkProgress(io, 'fuzz', 'mutants', total, undefined, { enabled: io.isTTY && !o.json });
   let done = 0;
   let problems = 0;
   if (o.json) jsonLine(io, { event: 'start', kind: 'parsers', seed: String(seed), ...extentJson(e), seed_files: seeds.length, out: o.out });
@@ -290,7 +290,7 @@ async function parserCampaign(ctx: CliContext, o: FuzzFlags, given: (k: keyof Fu
           onCase: (c) => {
             done++;
             if (o.json) jsonLine(io, parserCaseJson(c));
-            progress.update(done, problems);
+            progress.update(done, failures(problems));
           },
           onFinding: (c) => {
             problems++;
@@ -302,7 +302,7 @@ async function parserCampaign(ctx: CliContext, o: FuzzFlags, given: (k: keyof Fu
         }),
       () => io.err('\ngatecot: interrupted: stopping after this mutant\n'),
     );
-    progress.update(done, problems, true);
+    progress.update(done, failures(problems), true);
     progress.clear();
     if (o.json) jsonLine(io, parserSummaryJson(summary, seed, seeds.length));
     else io.out(parserSummaryText(summary, `${extentText(e, seed)}, ${seeds.length} seed files`));
@@ -312,6 +312,8 @@ async function parserCampaign(ctx: CliContext, o: FuzzFlags, given: (k: keyof Fu
     await runner.close();
   }
 }
+
+const failures = (n: number): string => `${n} failure${n === 1 ? '' : 's'}`;
 
 export function registerFuzz(program: Command, ctx: CliContext): void {
   const cmd = program

@@ -241,6 +241,7 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
       .option('--mode <m>', 'compiling a circuit file: positional, uniform, looped, looped-cot, deep or uniform-looped')
       .option('--cot <format>', 'compiling a circuit file: 4tok or gate')
       .option('--format <fmt>', 'circuit format (default: from the extension or the content)')
+      .option('--top <module>', 'Verilog: the module to read (default: the one marked (* top *), else the one Yosys finds on top)')
       .option('--json', 'print one JSON object (default: the tokens as text, then the same JSON)'),
   ).action((file: string, o: CompileFlags & { input: string[]; bits?: string; order: string; json?: boolean }) => {
     const bound = loadCircuitOrModel(file, o);

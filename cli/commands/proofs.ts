@@ -143,6 +143,7 @@ export function registerProofs(program: Command, ctx: CliContext): void {
     .option('--scale <L>', 'key scale λ (circuit files)')
     .option('--inject-fault <kind>', 'miscompile on purpose: weak-scale, swap-gate, off-by-one')
     .option('--format <fmt>', 'circuit format')
+    .option('--top <module>', 'Verilog: the module to read (default: the one marked (* top *), else the one Yosys finds on top)')
     .option('--circuit <file>', 'the circuit a uniform model runs')
     .option('--mode <m>', 'compiling a circuit file: positional or uniform')
     .option('-o, --output <cert>', 'write the certificate (JSON)')
@@ -181,6 +182,7 @@ export function registerProofs(program: Command, ctx: CliContext): void {
     .argument('<model>', 'model file (.safetensors)')
     .option('--circuit <file>', "a uniform model's per-circuit certificate: the circuit it certifies")
     .option('--format <fmt>', 'circuit format')
+    .option('--top <module>', 'Verilog: the module to read (default: the one marked (* top *), else the one Yosys finds on top)')
     .option('--json', 'print one JSON object: ok, problems, positions, the least margins, warnings')
     .action((certPath: string, modelPath: string, o: { circuit?: string; format?: string; json?: boolean }) => {
       let cert: Record<string, unknown>;
@@ -206,7 +208,7 @@ export function registerProofs(program: Command, ctx: CliContext): void {
         const name = typeof cert.circuit_name === 'string' ? ` (${cert.circuit_name})` : '';
         throw new UsageError(`${modelPath} is a uniform model and ${certPath} certifies it on one circuit${name}: give that circuit with --circuit FILE`);
       }
-      const r = recheck(cert, model, o.circuit === undefined ? undefined : loadCircuit(o.circuit, o.format));
+      const r = recheck(cert, model, o.circuit === undefined ? undefined : loadCircuit(o.circuit, o));
       if (!r.ok) ctx.code = EXIT_CHECK_FAILED;
       if (o.json) {
         const margin = (x: number | null | undefined) => (x === undefined ? {} : x);

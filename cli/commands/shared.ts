@@ -36,7 +36,8 @@ export function compileOptions(cmd: Command): Command {
     .option('--cot <format>', '4tok (4 tokens per gate, default) or gate (1 token per gate, as in the theorem)')
     .option('--scale <L>', 'key scale λ of the retrieval heads (default 10)')
     .option('--inject-fault <kind>', 'miscompile on purpose: weak-scale, swap-gate or off-by-one (to test the testers)')
-    .option('--format <fmt>', 'circuit format (default: from the extension or the content)');
+    .option('--format <fmt>', 'circuit format (default: from the extension or the content)')
+    .option('--top <module>', 'Verilog: the module to read (default: the one marked (* top *), else the one Yosys finds on top)');
 }
 
 /** The engine and its arithmetic, for run, verify and trace (ort: run and verify). */

@@ -40,9 +40,10 @@ export function registerTest(program: Command, ctx: CliContext): void {
     .description("run a circuit file's embedded test cases")
     .argument('<file>', 'circuit file (.gc with `test` lines)')
     .option('--format <fmt>', 'input format')
+    .option('--top <module>', 'Verilog: the module to read (default: the one marked (* top *), else the one Yosys finds on top)')
     .option('--json', 'print one JSON object')
     .action((file: string, o: { format?: string; json?: boolean }) => {
-      const c = loadCircuit(file, o.format);
+      const c = loadCircuit(file, o);
       const tests = c.tests ?? [];
       if (o.json) {
         const results = tests.map((t) => testJson(c, runEmbeddedTest(c, t)));

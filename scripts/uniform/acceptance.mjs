@@ -29,6 +29,10 @@ const opt = (name) => {
 };
 const phases = new Set((opt('--phases') ?? 'webgpu,cpu,fixed,cert').split(','));
 const cpuMaxWires = Number(opt('--cpu-max-wires') ?? Infinity);
+// --big-samples K: random inputs (besides all-zeros and all-ones) on WebGPU for sequences over
+// 8000 positions (default 14, as for the others): the uniform model's heads read the input, so
+// every input costs a whole S^2 pass.
+const bigSamples = Number(opt('--big-samples') ?? 14);
 const done = new Set(
   resumeLog && existsSync(resumeLog)
     ? readFileSync(resumeLog, 'utf8').split('\n').filter((l) => l.startsWith('ok   ')).map((l) => rowKey(l.slice(5)))
@@ -70,7 +74,7 @@ async function verifyAll(engine, samples, which) {
   for (const c of circuits) {
     if (!which(c) || done.has(`${c.name} ${engine.arith} ${engine.backend}`)) continue;
     const b = bindModel(model, c);
-    const inputs = sampleInputs(c.nInputs, samples, 1n);
+    const inputs = sampleInputs(c.nInputs, typeof samples === 'function' ? samples(b.seq.seqLen) : samples, 1n);
     const r = await verifyModel(b, engine, inputs);
     report(r.ok, `${c.name} (${c.nInputs} inputs, ${c.ops.length} gates, S ${b.seq.seqLen}) ${engine.arith} ${engine.backend}: ${r.inputs_tested} inputs, ${r.positions_checked} positions, ${r.mismatches} mismatches, ${r.seconds.toFixed(1)} s`);
   }
@@ -78,7 +82,7 @@ async function verifyAll(engine, samples, which) {
 if (phases.has('webgpu')) {
   const gpu = await WebGpuEngine.create(model, 'f32');
   try {
-    await verifyAll(gpu, 14, () => true);
+    await verifyAll(gpu, (S) => (S > 8000 ? bigSamples : 14), () => true);
   } finally {
     gpu.dispose();
   }
