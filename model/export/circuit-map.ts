@@ -1,4 +1,4 @@
-// The ground-truth map written beside every export (circuit_map.json): for each wire of the
+// The ground-truth map written beside the TransformerLens export (circuit_map.json): for each wire of the
 // circuit, the positions that hold and compute it, the heads that run there with the position
 // each is meant to attend to, the feed-forward blocks, and the residual subspaces involved —
 // what circuit-discovery methods are scored against. Everything comes from the model's metadata
