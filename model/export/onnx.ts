@@ -197,7 +197,7 @@ export function onnxModelProto(m: Model, opts: OnnxExportOptions = {}): ModelPro
   };
 }
 
-/** All tensors of a graph and its subgraphs' (the loop body holds none: it reads the outer graph's). */
+/** The graph's initializers (the loop body holds none: it reads the outer graph's). */
 function initializers(p: ModelProto): TensorProto[] {
   return p.graph?.initializer ?? [];
 }

@@ -48,7 +48,8 @@ export class OrtEngine implements Engine {
     externalData: boolean,
   ) {
     this.externalData = externalData;
-    this.description = `onnxruntime-node ${ort.env.versions?.node ?? ''} (CPU execution provider, f32)`.replace('  ', ' ');
+    const version = ort.env.versions?.node;
+    this.description = `onnxruntime-node${version ? ` ${version}` : ''} (CPU execution provider, f32)`;
   }
 
   static async create(model: Model, opts: OrtEngineOptions = {}): Promise<OrtEngine> {
