@@ -280,6 +280,33 @@ describe('gatecot export and --backend ort on the command line', () => {
     expect(JSON.parse(v.stdout)).toMatchObject({ ok: true, loops: 3, loops_source: 'circuit depth' });
   });
 
+  it('the ground-truth circuit_map.json comes with the ONNX file (a uniform model: with --circuit)', async () => {
+    const out = join(dir, 'map-c17.onnx');
+    const e = await cli('export', c17File, '-o', out, '--json');
+    expect(e.code).toBe(0);
+    const mapPath = join(dir, 'map-c17.circuit_map.json');
+    expect(JSON.parse(e.stdout).circuit_map).toEqual({ path: mapPath, wires_mapped: 11 });
+    const map = JSON.parse(readFileSync(mapPath, 'utf8')) as { wires: { wire: number }[] };
+    expect(map.wires.map((w) => w.wire)).toEqual(Array.from({ length: 11 }, (_, k) => k));
+    // An existing map is not overwritten without --force, and nothing else is written then.
+    const again = await cli('export', c17File, '-o', join(dir, 'map-c17b.onnx'));
+    expect(again.code).toBe(0);
+    writeFileSync(join(dir, 'map-c17c.circuit_map.json'), 'mine');
+    const clobber = await cli('export', c17File, '-o', join(dir, 'map-c17c.onnx'));
+    expect(clobber.code).toBe(2);
+    expect(existsSync(join(dir, 'map-c17c.onnx'))).toBe(false);
+    expect(readFileSync(join(dir, 'map-c17c.circuit_map.json'), 'utf8')).toBe('mine');
+    const uni = join(dir, 'uni.safetensors');
+    expect((await cli('compile', '--uniform', '--max-wires', '16', '-o', uni)).code).toBe(0);
+    const none = await cli('export', uni, '-o', join(dir, 'uni.onnx'));
+    expect(none.code).toBe(0);
+    expect(none.stdout).toMatch(/no circuit_map\.json: the circuit of a uniform model is in its prompt/);
+    expect(existsSync(join(dir, 'uni.circuit_map.json'))).toBe(false);
+    const withMap = await cli('export', uni, '-o', join(dir, 'uni2.onnx'), '--circuit', c17File);
+    expect(withMap.code).toBe(0);
+    expect(existsSync(join(dir, 'uni2.circuit_map.json'))).toBe(true);
+  });
+
   it('help lists export, and export --help its options', async () => {
     expect((await cli('--help')).stdout).toMatch(/^  export \[options\] <model>/m);
     const h = await cli('export', '--help');

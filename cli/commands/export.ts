@@ -1,7 +1,8 @@
 // gatecot export MODEL: the model in another tool's format (model/export).
 //   --to onnx (default)   -o FILE.onnx: a standard ONNX graph any ONNX runtime runs, the sequence
 //                         contract in its metadata_props; --external-data puts the weights in
-//                         FILE.onnx.data beside it (needed above protobuf's 2 GB limit)
+//                         FILE.onnx.data beside it (needed above protobuf's 2 GB limit); the
+//                         ground-truth FILE.circuit_map.json beside it
 //   --to transformerlens  -o DIR: the TransformerLens layout, with the ground-truth
 //                         circuit_map.json beside it
 // MODEL is a model file (.safetensors, .onnx), or a circuit file compiled here (--mode, --cot).
@@ -105,13 +106,11 @@ function kb(n: number): string {
 
 /** gatecot export MODEL [--to onnx] -o FILE.onnx [--external-data]: the ONNX graph (and FILE.onnx.data). */
 function exportOnnxFile(ctx: CliContext, path: string, o: ExportFlags, version: string): void {
-  onlyFor(o, 'onnx', [
-    ['circuit', '--circuit'],
-    ['loops', '--loops'],
-  ]);
+  onlyFor(o, 'onnx', [['loops', '--loops']]);
   const force = Boolean(o.force);
   const dataName = `${basename(o.output)}.data`;
   const dataPath = `${o.output}.data`;
+  const mapPath = `${o.output.replace(/\.onnx$/i, '')}.circuit_map.json`;
   checkOutput(o.output, force);
   if (o.externalData) checkOutput(dataPath, force);
   const opsetText = o.opset ?? String(DEFAULT_OPSET);
@@ -120,6 +119,8 @@ function exportOnnxFile(ctx: CliContext, path: string, o: ExportFlags, version: 
   const batch = o.batch !== undefined ? parseIntOpt(o.batch, 'batch', 1, 1 << 20) : undefined;
   if (batch === 0) throw new UsageError('--batch must be at least 1');
   const model = loadModel(path, o);
+  const map = onnxCircuitMap(model, path, o);
+  if (map) checkOutput(mapPath, force);
   const opts = { opset, producerVersion: version, ...(batch !== undefined ? { batch } : {}), ...(o.externalData ? { externalData: dataName } : {}) };
   let f;
   try {
@@ -131,6 +132,7 @@ function exportOnnxFile(ctx: CliContext, path: string, o: ExportFlags, version: 
   const dataBytes = f.externalData?.reduce((n, c) => n + c.length, 0);
   if (f.externalData) writeOutput(dataPath, f.externalData, force);
   writeOutput(o.output, f.bytes, force);
+  if (map) writeOutput(mapPath, `${JSON.stringify(map)}\n`, force);
   const loop = model.meta.loop;
   if (o.json) {
     printJson(ctx, {
@@ -143,13 +145,25 @@ function exportOnnxFile(ctx: CliContext, path: string, o: ExportFlags, version: 
       outputs: [ONNX_IO.logits, ONNX_IO.tokens],
       ...(loop ? { loop: { ...loop, node: 'Loop' } } : {}),
       ...(dataBytes !== undefined ? { external_data: { path: dataPath, bytes: dataBytes } } : {}),
+      circuit_map: map ? { path: mapPath, wires_mapped: map.wires.length } : null,
       model: modelJson(model),
     });
     return;
   }
   const io = `inputs ${ONNX_IO.input} [${batch ?? 'batch'}, seq]${loop ? ` and ${ONNX_IO.loops} (default ${loop.count})` : ''}, outputs ${ONNX_IO.logits} and ${ONNX_IO.tokens}`;
   const data = dataBytes !== undefined ? ` + ${dataPath} (${kb(dataBytes)})` : '';
-  ctx.io.out(`wrote ${o.output}: ONNX opset ${opset}, ${modelSummaryLine(model)}; ${io}; ${kb(f.bytes.length)}${data}\n`);
+  const mapped = map ? `; ${mapPath} (${map.wires.length} wires)` : '; no circuit_map.json: the circuit of a uniform model is in its prompt (give one with --circuit)';
+  ctx.io.out(`wrote ${o.output}: ONNX opset ${opset}, ${modelSummaryLine(model)}; ${io}; ${kb(f.bytes.length)}${data}${mapped}\n`);
+}
+
+/** The ground-truth map written beside an ONNX file: a positional model's own circuit, or the
+ *  --circuit given for a uniform one (none without it: the model serves every circuit). */
+function onnxCircuitMap(model: Model, path: string, o: ExportFlags): ReturnType<typeof circuitMap> | undefined {
+  const meta = model.meta;
+  if (meta.mode === 'positional' && o.circuit !== undefined) throw new UsageError(`--circuit goes with a uniform model; ${path} is positional (its circuit is in its weights)`);
+  if (meta.mode === 'uniform' && o.circuit === undefined) return undefined;
+  const circuit = o.circuit !== undefined ? loadCircuit(o.circuit, o) : undefined;
+  return circuitMap(model, circuit ? { circuit } : {});
 }
 
 export function registerExport(program: Command, ctx: CliContext, version: string): void {
@@ -163,7 +177,7 @@ export function registerExport(program: Command, ctx: CliContext, version: strin
     .option('--batch <B>', 'onnx: a fixed batch size (default: dynamic)')
     .option('--opset <N>', `onnx: the opset, ${MIN_OPSET} to ${MAX_OPSET} (default ${DEFAULT_OPSET})`)
     .option('--external-data', "onnx: write the weights to OUTPUT.data beside the .onnx file (ONNX external data; needed above protobuf's 2 GB limit)")
-    .option('--circuit <file>', 'transformerlens, a uniform model: the circuit whose circuit_map.json to write')
+    .option('--circuit <file>', 'a uniform model: the circuit whose circuit_map.json to write (onnx: optional; transformerlens: required)')
     .option('--loops <K>', "transformerlens, a looped model: unroll its block K times (default: the model's own count)")
     .option('--mode <m>', 'compiling a circuit file: positional, uniform, looped, looped-cot, deep or uniform-looped')
     .option('--cot <format>', 'compiling a circuit file: 4tok or gate')

@@ -586,7 +586,10 @@ def run_onnx(path, finals, argmaxes, loops):
         print(f"skip: onnxruntime is not importable here (pip install onnxruntime): {path} was not run")
         return True
     sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    # gatecot's `loops` input has a default (an initializer of the same name): onnxruntime lists it
+    # among the overridable initializers, not the inputs, and it must be fed to run the circuit's depth.
     ins = sess.get_inputs()
+    ins = ins + [i for i in sess.get_overridable_initializers() if i.name not in {x.name for x in ins}]
     feed = {ins[0].name: np.array(finals, dtype=np.int64)}
     for extra in ins[1:]:
         if "loop" in extra.name.lower() and loops is not None:
