@@ -95,28 +95,30 @@ export function chooseK(nWires: number, W: number, wireBytes = DEFAULT_LIMITS.wi
 
 const align16 = (x: number): number => Math.ceil(x / 16) * 16;
 
-/** Number of runs (maximal stretches of one op) in the gate list. */
-function countRuns(ops: Uint8Array): number {
-  let runs = 0;
-  for (let g = 0; g < ops.length; g++) if (g === 0 || ops[g] !== ops[g - 1]) runs++;
-  return runs;
-}
+/** The longest run a header holds (its count is in bits 4 to 31). */
+const MAX_RUN = 1 << 27;
+
+/** Program bytes for T gates at most: a header per gate, where every run is one gate long. */
+const programBound = (T: number): number => 12 * T;
 
 /** Writes the gate program at word 0 of u32; returns its length in bytes. */
 function writeProgram(u32: Uint32Array, c: Circuit, wireBase: number, S: number): number {
   const { ops, a, b } = c;
+  const T = ops.length;
   let q = 0;
-  let header = -1;
-  for (let g = 0; g < ops.length; g++) {
-    if (g === 0 || ops[g] !== ops[g - 1]) {
-      header = q++;
-      u32[header] = ops[g]!;
+  for (let g0 = 0; g0 < T; ) {
+    const op = ops[g0]!;
+    let g = g0;
+    const header = q++;
+    for (; g < T && ops[g] === op && g - g0 < MAX_RUN; g++) {
+      const x = a[g]!;
+      const y = b[g]!;
+      u32[q] = wireBase + (x >= 0 ? x : 0) * S;
+      u32[q + 1] = wireBase + (y >= 0 ? y : 0) * S;
+      q += 2;
     }
-    u32[header] = u32[header]! + 16;
-    const x = a[g]!;
-    const y = b[g]!;
-    u32[q++] = wireBase + (x >= 0 ? x : 0) * S;
-    u32[q++] = wireBase + (y >= 0 ? y : 0) * S;
+    u32[header] = op | ((g - g0) << 4);
+    g0 = g;
   }
   return 4 * q;
 }
@@ -138,15 +140,14 @@ export function evalBitslicedWasm(c: Circuit, inputs: Uint32Array, W: number, ke
   const words = 4 * K;
   const rowBytes = (n + nKeep) * 4;
   const Wb = rowBytes * W <= limits.io ? W : Math.max(words, Math.floor(limits.io / (rowBytes * words)) * words);
-  const progBytes = 4 * (2 * T + countRuns(c.ops));
+  const progBytes = programBound(T);
   const keepBase = align16(progBytes);
   const inBase = align16(keepBase + 4 * nKeep);
   const outBase = align16(inBase + 4 * n * Wb);
   const wireBase = align16(outBase + 4 * nKeep * Wb);
   const total = wireBase + nw * S;
   if (total > MAX_BYTES) return undefined;
-  const out = new Uint32Array(nKeep * W);
-  if (W === 0) return out;
+  if (W === 0) return new Uint32Array(0);
   const kern = kernelWith(module, total, limits.retain);
   const u32 = new Uint32Array(kern.mem.buffer);
   const progEnd = writeProgram(u32, c, wireBase, S);
@@ -156,6 +157,7 @@ export function evalBitslicedWasm(c: Circuit, inputs: Uint32Array, W: number, ke
     u32[keepBase / 4 + j] = wireBase + w * S;
   }
   const run = kern.run[K];
+  let out: Uint32Array | undefined;
   for (let b0 = 0; b0 < W; b0 += Wb) {
     const bw = Math.min(Wb, W - b0);
     if (Wb === W) u32.set(inputs, inBase / 4);
@@ -167,7 +169,8 @@ export function evalBitslicedWasm(c: Circuit, inputs: Uint32Array, W: number, ke
       kern.gather(keepBase, outBase + 4 * w0, 4 * Wb, nKeep, 4 * cw);
     }
     if (Wb === W) return u32.slice(outBase / 4, outBase / 4 + nKeep * W);
+    out ??= new Uint32Array(nKeep * W);
     for (let j = 0; j < nKeep; j++) out.set(u32.subarray(outBase / 4 + j * Wb, outBase / 4 + j * Wb + bw), j * W + b0);
   }
-  return out;
+  return out!;
 }
