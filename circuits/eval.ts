@@ -4,7 +4,7 @@
 // runs the WebAssembly SIMD kernel (circuits/wasm/) and falls back to evalBitslicedJs, the same
 // algorithm in JavaScript, where that kernel cannot run.
 
-import { Op, checkKeep, outputWires, type Circuit } from './ir.js';
+import { Op, checkKeep, checkOut, outputWires, type Circuit } from './ir.js';
 import { evalBitslicedWasm } from './wasm/evaluator.js';
 
 /** All wire values (inputs first, then gates) for one input vector of nInputs bits. */
@@ -47,11 +47,12 @@ const CHUNK = 16;
 /**
  * Bit-sliced evaluation. `inputs` holds nInputs * W words, wire-major (wire i's words at
  * [i*W, (i+1)*W)); bit j of word w is input vector 32*w + j. `keep` lists the wires to
- * return (default: all); the result holds keep.length * W words in the same layout.
+ * return (default: all); the result holds keep.length * W words in the same layout, written
+ * into `out` when given (reused between calls, it spares allocating a large result each time).
  */
-export function evalBitsliced(c: Circuit, inputs: Uint32Array, W: number, keep?: ArrayLike<number>): Uint32Array {
+export function evalBitsliced(c: Circuit, inputs: Uint32Array, W: number, keep?: ArrayLike<number>, out?: Uint32Array): Uint32Array {
   checkInputWords(c, inputs, W);
-  return evalBitslicedWasm(c, inputs, W, keep) ?? evalBitslicedJs(c, inputs, W, keep);
+  return evalBitslicedWasm(c, inputs, W, keep, out) ?? evalBitslicedJs(c, inputs, W, keep, out);
 }
 
 function checkInputWords(c: Circuit, inputs: Uint32Array, W: number): void {
@@ -59,7 +60,7 @@ function checkInputWords(c: Circuit, inputs: Uint32Array, W: number): void {
 }
 
 /** evalBitsliced in JavaScript: 16 Int32 words per wire per pass. */
-export function evalBitslicedJs(c: Circuit, inputs: Uint32Array, W: number, keep?: ArrayLike<number>): Uint32Array {
+export function evalBitslicedJs(c: Circuit, inputs: Uint32Array, W: number, keep?: ArrayLike<number>, result?: Uint32Array): Uint32Array {
   const n = c.nInputs;
   const T = c.ops.length;
   const nw = n + T;
@@ -67,7 +68,8 @@ export function evalBitslicedJs(c: Circuit, inputs: Uint32Array, W: number, keep
   const wires = keep ?? null;
   const nKeep = wires ? wires.length : nw;
   for (let j = 0; wires && j < nKeep; j++) checkKeep(wires[j]!, nw);
-  const out = new Uint32Array(nKeep * W);
+  checkOut(result, nKeep * W);
+  const out = result ?? new Uint32Array(nKeep * W);
   const s = new Int32Array(nw * CHUNK);
   const { ops, a, b } = c;
   for (let w0 = 0; w0 < W; w0 += CHUNK) {

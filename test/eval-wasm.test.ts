@@ -50,7 +50,7 @@ function firstDifference(a: Uint32Array, b: Uint32Array): number {
 }
 
 function wasm(c: Circuit, inputs: Uint32Array, W: number, keep?: ArrayLike<number>, limits?: WasmEvalLimits): Uint32Array {
-  const r = evalBitslicedWasm(c, inputs, W, keep, limits);
+  const r = evalBitslicedWasm(c, inputs, W, keep, undefined, limits);
   if (!r) throw new Error('the WebAssembly evaluator declined');
   return r;
 }
@@ -115,6 +115,25 @@ describe('wasm against evalOne and the JavaScript evaluator on random circuits',
     expect(wasm(c, inputs, W, [])).toEqual(new Uint32Array(0));
     expect(() => wasm(c, inputs, W, [309])).toThrow(/wire 309 to keep is not a wire of a circuit with 309 wires/);
     expect(() => evalBitslicedJs(c, inputs, W, [-1])).toThrow(/wire -1 to keep/);
+  });
+  it('a result array given is filled and returned (blocked or not); a wrong length is refused by both', () => {
+    const rng = new Rng(27n);
+    const c = randomCircuit(rng, 6, 120);
+    const W = 9;
+    const inputs = randomWords(rng, 6 * W);
+    const keep = [125, 3, 64];
+    const want = evalBitslicedJs(c, inputs, W, keep);
+    for (const limits of [undefined, { wires: 1 << 30, io: 1, retain: 1 << 30 }]) {
+      const out = new Uint32Array(3 * W).fill(0xdeadbeef);
+      expect(evalBitslicedWasm(c, inputs, W, keep, out, limits)).toBe(out);
+      expect(out).toEqual(want);
+    }
+    const js = new Uint32Array(3 * W).fill(7);
+    expect(evalBitslicedJs(c, inputs, W, keep, js)).toBe(js);
+    expect(js).toEqual(want);
+    expect(evalBitsliced(c, inputs, W, keep, js)).toBe(js);
+    expect(() => evalBitsliced(c, inputs, W, keep, new Uint32Array(3 * W + 1))).toThrow(/the result array has 28 words, the evaluation writes 27/);
+    expect(() => evalBitslicedJs(c, inputs, W, keep, new Uint32Array(1))).toThrow(/the result array has 1 words/);
   });
   it('rows in blocks of words, a smaller K, and a memory of its own give the same words', () => {
     const rng = new Rng(33n);

@@ -5,7 +5,7 @@
 // WebAssembly SIMD is missing or the circuit does not fit 32-bit memory, so the caller falls
 // back to that evaluator.
 
-import { checkKeep, type Circuit } from '../ir.js';
+import { checkKeep, checkOut, type Circuit } from '../ir.js';
 import { KERNEL_K, kernelBytes, type KernelK } from './kernel.js';
 
 interface WasmMemory {
@@ -125,10 +125,10 @@ function writeProgram(u32: Uint32Array, c: Circuit, wireBase: number, S: number)
 
 /**
  * evalBitsliced (circuits/eval.ts) on the WebAssembly kernel: inputs nInputs * W words,
- * wire-major; returns keep.length * W words (every wire when keep is absent), or undefined
- * where the kernel cannot run this circuit.
+ * wire-major; returns keep.length * W words (every wire when keep is absent), in `out` when
+ * given, or undefined where the kernel cannot run this circuit.
  */
-export function evalBitslicedWasm(c: Circuit, inputs: Uint32Array, W: number, keep?: ArrayLike<number>, limits: WasmEvalLimits = DEFAULT_LIMITS): Uint32Array | undefined {
+export function evalBitslicedWasm(c: Circuit, inputs: Uint32Array, W: number, keep?: ArrayLike<number>, out?: Uint32Array, limits: WasmEvalLimits = DEFAULT_LIMITS): Uint32Array | undefined {
   const module = kernelModule();
   if (!module) return undefined;
   const n = c.nInputs;
@@ -147,7 +147,8 @@ export function evalBitslicedWasm(c: Circuit, inputs: Uint32Array, W: number, ke
   const wireBase = align16(outBase + 4 * nKeep * Wb);
   const total = wireBase + nw * S;
   if (total > MAX_BYTES) return undefined;
-  if (W === 0) return new Uint32Array(0);
+  checkOut(out, nKeep * W);
+  if (W === 0) return out ?? new Uint32Array(0);
   const kern = kernelWith(module, total, limits.retain);
   const u32 = new Uint32Array(kern.mem.buffer);
   const progEnd = writeProgram(u32, c, wireBase, S);
@@ -157,7 +158,6 @@ export function evalBitslicedWasm(c: Circuit, inputs: Uint32Array, W: number, ke
     u32[keepBase / 4 + j] = wireBase + w * S;
   }
   const run = kern.run[K];
-  let out: Uint32Array | undefined;
   for (let b0 = 0; b0 < W; b0 += Wb) {
     const bw = Math.min(Wb, W - b0);
     if (Wb === W) u32.set(inputs, inBase / 4);
@@ -168,9 +168,10 @@ export function evalBitslicedWasm(c: Circuit, inputs: Uint32Array, W: number, ke
       run(0, progEnd, wireBase + n * S);
       kern.gather(keepBase, outBase + 4 * w0, 4 * Wb, nKeep, 4 * cw);
     }
-    if (Wb === W) return u32.slice(outBase / 4, outBase / 4 + nKeep * W);
+    if (Wb === W && !out) return u32.slice(outBase / 4, outBase / 4 + nKeep * W);
     out ??= new Uint32Array(nKeep * W);
-    for (let j = 0; j < nKeep; j++) out.set(u32.subarray(outBase / 4 + j * Wb, outBase / 4 + j * Wb + bw), j * W + b0);
+    if (Wb === W) out.set(u32.subarray(outBase / 4, outBase / 4 + nKeep * W));
+    else for (let j = 0; j < nKeep; j++) out.set(u32.subarray(outBase / 4 + j * Wb, outBase / 4 + j * Wb + bw), j * W + b0);
   }
   return out!;
 }
