@@ -6,14 +6,16 @@
  * Usage: bitsliced IN OUT MODE REPS. IN: int32 n, T, W, nKeep; uint8 ops[T] (padded to 4 bytes);
  * int32 a[T], b[T] (-1 where unused); int32 keep[nKeep]; uint32 inputs[n*W] (wire-major, as
  * circuits/eval.ts). Writes the kept wires' words to OUT (nKeep*W uint32, same layout) and prints
- * the best wall time of REPS evaluations in seconds. */
+ * the best wall time of REPS evaluations in seconds. -DK=16 compiles 16 words per wire per pass. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#ifndef K
 #define K 8
+#endif
 #define WORDS (2 * K) /* uint32 words per pass */
 typedef uint64_t word;
 
