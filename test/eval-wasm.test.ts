@@ -33,6 +33,13 @@ function randomWords(rng: Rng, count: number): Uint32Array {
   return Uint32Array.from({ length: count }, () => rng.nextU32());
 }
 
+/** A random circuit of n inputs and T gates, and W random words per input wire. */
+function fixture(seed: bigint, n: number, T: number, W: number): { c: Circuit; inputs: Uint32Array } {
+  const rng = new Rng(seed);
+  const c = randomCircuit(rng, n, T);
+  return { c, inputs: randomWords(rng, n * W) };
+}
+
 /** Every wire of every vector in the words against evalOne. */
 function expectPlain(c: Circuit, inputs: Uint32Array, W: number, got: Uint32Array, vectors: number): void {
   for (let j = 0; j < vectors; j++) {
@@ -104,10 +111,8 @@ describe('wasm against evalOne and the JavaScript evaluator on random circuits',
     expect(wasm(randomCircuit(new Rng(5n), 4, 10), new Uint32Array(0), 0)).toEqual(new Uint32Array(0));
   });
   it('kept wires: a subset in any order, repeats, none; a wire out of range is refused by both', () => {
-    const rng = new Rng(21n);
-    const c = randomCircuit(rng, 9, 300);
     const W = 7;
-    const inputs = randomWords(rng, 9 * W);
+    const { c, inputs } = fixture(21n, 9, 300, W);
     const all = evalBitslicedJs(c, inputs, W);
     const keep = [308, 0, 150, 150, 8, 9, 299];
     const got = wasm(c, inputs, W, keep);
@@ -117,10 +122,8 @@ describe('wasm against evalOne and the JavaScript evaluator on random circuits',
     expect(() => evalBitslicedJs(c, inputs, W, [-1])).toThrow(/wire -1 to keep/);
   });
   it('a result array given is filled and returned (blocked or not); a wrong length is refused by both', () => {
-    const rng = new Rng(27n);
-    const c = randomCircuit(rng, 6, 120);
     const W = 9;
-    const inputs = randomWords(rng, 6 * W);
+    const { c, inputs } = fixture(27n, 6, 120, W);
     const keep = [125, 3, 64];
     const want = evalBitslicedJs(c, inputs, W, keep);
     for (const limits of [undefined, { wires: 1 << 30, io: 1, retain: 1 << 30 }]) {
@@ -136,10 +139,8 @@ describe('wasm against evalOne and the JavaScript evaluator on random circuits',
     expect(() => evalBitslicedJs(c, inputs, W, keep, new Uint32Array(1))).toThrow(/the result array has 1 words/);
   });
   it('rows in blocks of words, a smaller K, and a memory of its own give the same words', () => {
-    const rng = new Rng(33n);
-    const c = randomCircuit(rng, 13, 400);
     const W = 45;
-    const inputs = randomWords(rng, 13 * W);
+    const { c, inputs } = fixture(33n, 13, 400, W);
     const want = evalBitslicedJs(c, inputs, W);
     // K = 1 (4 words a pass) and blocks of 8 words: 6 blocks of 2 passes, the last partial
     const blocked = { wires: 413 * 16, io: 4 * (13 + 413) * 10, retain: 1 << 30 };
@@ -148,9 +149,8 @@ describe('wasm against evalOne and the JavaScript evaluator on random circuits',
     expect(wasm(c, inputs, W, undefined, { wires: 1, io: 1 << 30, retain: 1 << 30 })).toEqual(want);
     expect(wasm(c, inputs, W, undefined, { wires: 1 << 30, io: 1 << 30, retain: 0 })).toEqual(want);
     // the retained memory after a larger call: nothing of the earlier call leaks into results
-    const small = randomCircuit(rng, 3, 20);
-    const sIn = randomWords(rng, 3);
-    expect(wasm(small, sIn, 1)).toEqual(evalBitslicedJs(small, sIn, 1));
+    const small = fixture(34n, 3, 20, 1);
+    expect(wasm(small.c, small.inputs, 1)).toEqual(evalBitslicedJs(small.c, small.inputs, 1));
   });
 });
 
