@@ -3,12 +3,17 @@
 // and skips its C figure with a line.
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The checkout: the first folder above this file (bench/ or dist/bench/) with a package.json. */
+export function checkoutRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
 
 /** The C compiler's first line of --version, or undefined where there is none. */
 export function ccVersion(): string | undefined {
@@ -35,7 +40,7 @@ export function compileC(name: string, extra: string[] = []): Compiled | Error {
   const exe = join(dir, name);
   const flags = ['-O3', '-march=native', ...extra];
   try {
-    execFileSync('cc', [...flags, '-o', exe, join(root, 'bench', 'c', `${name}.c`)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync('cc', [...flags, '-o', exe, join(checkoutRoot(), 'bench', 'c', `${name}.c`)], { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     const stderr = (e as { stderr?: Buffer }).stderr?.toString().trim().split('\n')[0] ?? String(e);

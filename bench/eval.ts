@@ -7,13 +7,12 @@
 // Each round times N calls of each evaluator (the JavaScript one N/10) and keeps the best, so
 // that on a shared machine some calls run undisturbed.
 
-import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
-import { evalBitsliced, evalBitslicedJs, outputWires, readCircuitFile, type Circuit } from '../circuits/index.js';
+import { evalBitsliced, evalBitslicedJs, outputWires, readCircuitFile } from '../circuits/index.js';
 import { wasmEvalAvailable } from '../circuits/wasm/evaluator.js';
 import { Rng } from '../circuits/gen/prng.js';
-import { ccVersion, compileC, runExe, type Compiled } from './cc.js';
+import { ccVersion, compileC } from './cc.js';
+import { runCEval, writeCInput } from './c-eval.js';
 import { arg, flag, sharedPath } from './paths.js';
 
 const positional = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !['--rounds', '--reps'].includes(all[i - 1] ?? ''));
@@ -44,29 +43,13 @@ function best(reps: number, f: () => void): number {
   return t;
 }
 
-/** The C reference's input file (format in bench/c/bitsliced.c). */
-function cInput(c: Circuit, path: string): void {
-  const head = Int32Array.of(c.nInputs, T, W, keep.length);
-  const ops = new Uint8Array(Math.ceil(T / 4) * 4);
-  ops.set(c.ops);
-  const parts = [head, ops, c.a, c.b, Int32Array.from(keep), inputs];
-  writeFileSync(path, Buffer.concat(parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength))));
-}
-
-function runC(bin: Compiled, mode: 'switch' | 'runs', reps: number): { seconds: number; out: Uint32Array } {
-  const outPath = join(bin.dir, `out-${mode}.bin`);
-  const seconds = Number(runExe(bin.exe, [join(bin.dir, 'in.bin'), outPath, mode, String(reps)]).trim());
-  const buf = readFileSync(outPath);
-  return { seconds, out: new Uint32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4) };
-}
-
 const sameWords = (x: Uint32Array, y: Uint32Array): boolean => x.length === y.length && x.every((v, i) => v === y[i]);
 const rate = (s: number): number => (T * W * 32) / s;
 const e = (x: number): string => x.toExponential(2);
 
 const cc = ccVersion();
 const bin = cc ? compileC('bitsliced') : new Error('no C compiler (cc) on the PATH');
-if (!(bin instanceof Error)) cInput(c, join(bin.dir, 'in.bin'));
+if (!(bin instanceof Error)) writeCInput(bin, c, inputs, W, keep);
 
 console.log(`date ${new Date().toISOString()}; node ${process.version}; ${cc ?? 'no cc'}; load average at start ${loadavg()[0]!.toFixed(2)}`);
 console.log(`circuit ${c.name}: ${T} gates, ${W * 32} vectors, ${keep.length} wires kept; best of ${rounds} rounds of ${reps} calls (each round: wasm, JS, C switch, C runs; the C program reuses its result array)`);
@@ -87,7 +70,7 @@ for (let round = 0; round < rounds; round++) {
   t.js = Math.min(t.js, best(Math.max(1, Math.round(reps / 10)), () => evalBitslicedJs(c, inputs, W, keep, reused)));
   if (bin instanceof Error) continue;
   for (const mode of ['switch', 'runs'] as const) {
-    const res = runC(bin, mode, reps);
+    const res = runCEval(bin, mode, reps);
     cSame &&= sameWords(res.out, want);
     if (mode === 'switch') t.cSwitch = Math.min(t.cSwitch, res.seconds);
     else t.cRuns = Math.min(t.cRuns, res.seconds);

@@ -6,12 +6,10 @@
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ccVersion, compileC, runExe } from './cc.js';
+import { dirname, join } from 'node:path';
+import { checkoutRoot, ccVersion, compileC, runExe } from './cc.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const PEAK_CACHE = join(root, 'bench', '.cache', 'peak.json');
+export const PEAK_CACHE = join(checkoutRoot(), 'bench', '.cache', 'peak.json');
 
 export interface PeakRun {
   threads: number;
@@ -37,7 +35,8 @@ export interface Peak {
   builds: PeakBuild[];
 }
 
-function parseLine(line: string): PeakRun & { vectorFloats: number } {
+/** One line of peak.c's output: the rates by wall time and by each thread's CPU time. */
+export function parsePeakLine(line: string): PeakRun & { vectorFloats: number } {
   const t = line.trim().split(/\s+/);
   const at = (key: string): number => Number(t[t.indexOf(key) + 1]);
   const threads = at('threads');
@@ -56,7 +55,7 @@ function measureBuild(extra: string[], cores: number, iters: number, reps: numbe
     let vectorFloats = 0;
     for (let r = 0; r < reps; r++) {
       for (const line of runExe(bin.exe, [String(iters), ...counts]).trim().split('\n')) {
-        const run = parseLine(line);
+        const run = parsePeakLine(line);
         vectorFloats = run.vectorFloats;
         const prev = best.get(run.threads);
         best.set(run.threads, {

@@ -3,42 +3,13 @@
 // circuits with every op, exhaustive truth tables, the published vectors, every pass width K,
 // partial passes, blocked rows, kept-wire lists.
 import { describe, expect, it } from 'vitest';
-import { evalBitsliced, evalBitslicedJs, evalOne, inputBitsFromHex, outputHex, outputWires, packVectors, slicedBit, arity, type Circuit, type OpCode } from '../circuits/index.js';
+import { evalBitsliced, evalBitslicedJs, evalOne, inputBitsFromHex, outputHex, outputWires, packVectors, slicedBit, type Circuit } from '../circuits/index.js';
 import { chooseK, evalBitslicedWasm, wasmEvalAvailable, type WasmEvalLimits } from '../circuits/wasm/evaluator.js';
 import { kernelBytes } from '../circuits/wasm/kernel.js';
 import { sleb, uleb } from '../circuits/wasm/bytes.js';
 import { Rng } from '../circuits/gen/prng.js';
 import { loadShared, testVectors } from './shared.js';
-
-/** A random circuit over all ten ops; runs of one op are frequent (the kernel's unit). */
-function randomCircuit(rng: Rng, n: number, T: number): Circuit {
-  const ops = new Uint8Array(T);
-  const a = new Int32Array(T);
-  const b = new Int32Array(T);
-  for (let g = 0; g < T; g++) {
-    const drawn = (g > 0 && rng.nextU32() % 3 === 0 ? ops[g - 1]! : rng.nextU32() % 10) as OpCode;
-    const op = n + g === 0 ? (8 + (drawn & 1)) as OpCode : drawn; // no wire to read yet: a constant
-    ops[g] = op;
-    const k = arity(op);
-    const pick = (): number => rng.nextU32() % (n + g);
-    a[g] = k >= 1 ? pick() : -1;
-    b[g] = k === 2 ? (rng.nextU32() % 8 === 0 ? a[g]! : pick()) : -1;
-  }
-  const T0 = Math.max(0, T - 5);
-  const wires = Array.from({ length: T - T0 }, (_, i) => n + T0 + i);
-  return { name: 'random', inputs: [{ name: 'x', width: n }], outputs: [{ name: 'y', wires }], nInputs: n, ops, a, b };
-}
-
-function randomWords(rng: Rng, count: number): Uint32Array {
-  return Uint32Array.from({ length: count }, () => rng.nextU32());
-}
-
-/** A random circuit of n inputs and T gates, and W random words per input wire. */
-function fixture(seed: bigint, n: number, T: number, W: number): { c: Circuit; inputs: Uint32Array } {
-  const rng = new Rng(seed);
-  const c = randomCircuit(rng, n, T);
-  return { c, inputs: randomWords(rng, n * W) };
-}
+import { fixture, randomCircuit, randomWords } from './fixtures/random-circuit.js';
 
 /** Every wire of every vector in the words against evalOne. */
 function expectPlain(c: Circuit, inputs: Uint32Array, W: number, got: Uint32Array, vectors: number): void {
