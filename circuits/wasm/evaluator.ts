@@ -149,7 +149,12 @@ export function evalBitslicedWasm(c: Circuit, inputs: Uint32Array, W: number, ke
   if (total > MAX_BYTES) return undefined;
   checkOut(out, nKeep * W);
   if (W === 0) return out ?? new Uint32Array(0);
-  const kern = kernelWith(module, total, limits.retain);
+  let kern: Kernel;
+  try {
+    kern = kernelWith(module, total, limits.retain);
+  } catch {
+    return undefined; // no memory of that size: the JavaScript evaluator tries
+  }
   const u32 = new Uint32Array(kern.mem.buffer);
   const progEnd = writeProgram(u32, c, wireBase, S);
   for (let j = 0; j < nKeep; j++) {
