@@ -1,8 +1,11 @@
 // Direct evaluation of a circuit: a plain one-vector evaluator and a bit-sliced one that
 // evaluates 32 input vectors per Uint32 word, many words at once. The bit-sliced evaluator
-// is the ground truth of the project; the plain one is its independent check.
+// is the ground truth of the project; the plain one is its independent check. evalBitsliced
+// runs the WebAssembly SIMD kernel (circuits/wasm/) and falls back to evalBitslicedJs, the same
+// algorithm in JavaScript, where that kernel cannot run.
 
-import { Op, outputWires, type Circuit } from './ir.js';
+import { Op, checkKeep, checkOut, outputWires, type Circuit } from './ir.js';
+import { evalBitslicedWasm } from './wasm/evaluator.js';
 
 /** All wire values (inputs first, then gates) for one input vector of nInputs bits. */
 export function evalOne(c: Circuit, inputBits: ArrayLike<number>): Uint8Array {
@@ -44,16 +47,29 @@ const CHUNK = 16;
 /**
  * Bit-sliced evaluation. `inputs` holds nInputs * W words, wire-major (wire i's words at
  * [i*W, (i+1)*W)); bit j of word w is input vector 32*w + j. `keep` lists the wires to
- * return (default: all); the result holds keep.length * W words in the same layout.
+ * return (default: all); the result holds keep.length * W words in the same layout, written
+ * into `out` when given (reused between calls, it spares allocating a large result each time).
  */
-export function evalBitsliced(c: Circuit, inputs: Uint32Array, W: number, keep?: ArrayLike<number>): Uint32Array {
+export function evalBitsliced(c: Circuit, inputs: Uint32Array, W: number, keep?: ArrayLike<number>, out?: Uint32Array): Uint32Array {
+  checkInputWords(c, inputs, W);
+  return evalBitslicedWasm(c, inputs, W, keep, out) ?? evalBitslicedJs(c, inputs, W, keep, out);
+}
+
+function checkInputWords(c: Circuit, inputs: Uint32Array, W: number): void {
+  if (inputs.length !== c.nInputs * W) throw new RangeError(`expected ${c.nInputs * W} input words, got ${inputs.length}`);
+}
+
+/** evalBitsliced in JavaScript: 16 Int32 words per wire per pass. */
+export function evalBitslicedJs(c: Circuit, inputs: Uint32Array, W: number, keep?: ArrayLike<number>, result?: Uint32Array): Uint32Array {
   const n = c.nInputs;
   const T = c.ops.length;
   const nw = n + T;
-  if (inputs.length !== n * W) throw new RangeError(`expected ${n * W} input words, got ${inputs.length}`);
+  checkInputWords(c, inputs, W);
   const wires = keep ?? null;
   const nKeep = wires ? wires.length : nw;
-  const out = new Uint32Array(nKeep * W);
+  for (let j = 0; wires && j < nKeep; j++) checkKeep(wires[j]!, nw);
+  checkOut(result, nKeep * W);
+  const out = result ?? new Uint32Array(nKeep * W);
   const s = new Int32Array(nw * CHUNK);
   const { ops, a, b } = c;
   for (let w0 = 0; w0 < W; w0 += CHUNK) {

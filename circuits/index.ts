@@ -11,7 +11,7 @@ export { circuitProblem, keepOutputs, liveGates, projectInputs, pruneDead, remov
 export type { FormatName, ParseOptions, WritableFormat } from './formats.js';
 export { parseCvp } from './parsers/cvp.js';
 export { cvpFromCircuit, writeCvp } from './writers/cvp.js';
-export { evalBitsliced, evalMany, evalOne, evalOutputsOne, packVectors, slicedBit } from './eval.js';
+export { evalBitsliced, evalBitslicedJs, evalMany, evalOne, evalOutputsOne, packVectors, slicedBit } from './eval.js';
 export { bitsToValue, inputBitsFromHex, outputHex, parseBitString, parseHexValue, toHex, valueToBits } from './values.js';
 export type { BitOrder } from './values.js';
 export { circuitDepth, circuitStats, wireDepths } from './stats.js';

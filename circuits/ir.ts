@@ -103,3 +103,13 @@ export function wireLabel(c: Circuit, w: number): string {
   if (n !== undefined) return n;
   return w < c.nInputs ? `x${w}` : `g${w - c.nInputs}`;
 }
+
+/** A wire an evaluator is asked to return must be a wire of the circuit. */
+export function checkKeep(w: number, nWires: number): void {
+  if (!(Number.isInteger(w) && w >= 0 && w < nWires)) throw new RangeError(`wire ${w} to keep is not a wire of a circuit with ${nWires} wires`);
+}
+
+/** A result array given to an evaluator must hold exactly the words it writes. */
+export function checkOut(out: Uint32Array | undefined, words: number): void {
+  if (out && out.length !== words) throw new RangeError(`the result array has ${out.length} words, the evaluation writes ${words}`);
+}
