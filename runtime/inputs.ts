@@ -5,10 +5,12 @@ import { Rng } from '../circuits/gen/prng.js';
 
 export const MAX_EXHAUSTIVE_INPUTS = 20;
 
-/** All-zeros, all-ones, then `samples` random vectors from `seed` (deterministic everywhere). */
+/** All-zeros, all-ones, then `samples` random vectors from `seed` (deterministic everywhere). A
+ *  circuit without inputs (a CVP instance) has one input vector, the empty one. */
 export function sampleInputs(n: number, samples: number, seed: bigint): Uint8Array[] {
   const out: Uint8Array[] = [new Uint8Array(n)];
-  if (n > 0) out.push(new Uint8Array(n).fill(1));
+  if (n === 0) return out;
+  out.push(new Uint8Array(n).fill(1));
   const rng = new Rng(seed);
   for (let i = 0; i < samples; i++) {
     const v = new Uint8Array(n);
