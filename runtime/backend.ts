@@ -14,7 +14,7 @@ import { UserError } from '../common/errors.js';
 import type { Model } from '../model/index.js';
 import { parseArith } from './arith.js';
 import { CpuEngine } from './cpu/engine.js';
-import { FastCpuEngine } from './cpu/fast/engine.js';
+import { FastCpuEngine, refuseFastUnlessF32 } from './cpu/fast/engine.js';
 import { simdAvailable } from './cpu/fast/kernels.js';
 import type { Engine, LoopSetting } from './engine.js';
 import { WebGpuEngine, type WebGpuEngineOptions } from './webgpu/engine.js';
@@ -57,7 +57,7 @@ export interface EngineOptions {
 export async function createEngine(model: Model, backend: BackendChoice, arith: string, opts: EngineOptions = {}): Promise<EngineChoice> {
   const a = parseArith(arith);
   const loops = opts.loops !== undefined ? { loops: opts.loops } : {};
-  if (opts.cpuKernel === 'fast' && a.kind !== 'f32') throw new UserError(`the fast CPU kernel runs f32 only (--arith ${a.name} runs the reference loop, whose rounding is its point)`);
+  if (opts.cpuKernel === 'fast') refuseFastUnlessF32(a);
   const fast = a.kind === 'f32' && opts.cpuKernel !== 'reference' && simdAvailable();
   if (opts.cpuKernel === 'fast' && !fast) throw new UserError('the fast CPU kernel needs WebAssembly SIMD and shared memory, which this JavaScript engine lacks');
   const cpu = (): Engine => (fast ? new FastCpuEngine(model, { ...loops, ...(opts.cpuThreads !== undefined ? { threads: opts.cpuThreads } : {}) }) : new CpuEngine(model, a, loops));

@@ -7,7 +7,8 @@
 // proofs and certificates keep the reference loop (runtime/cpu/engine.ts).
 
 import { loopCount, type Model } from '../../../model/index.js';
-import { parseArith } from '../../arith.js';
+import { UserError } from '../../../common/errors.js';
+import { parseArith, type Arith } from '../../arith.js';
 import type { Engine, ForwardOptions, ForwardResult, LoopSetting } from '../../engine.js';
 import { autoLimit, latent } from '../../latent.js';
 import { CpuEngine } from '../engine.js';
@@ -23,6 +24,16 @@ export interface FastEngineOptions {
   loops?: LoopSetting;
   /** Threads (this one and worker threads; default: every core, at most 8). */
   threads?: number;
+}
+
+/** Refuses the fast kernel for an arithmetic other than f32 (one line, by value). */
+export function refuseFastUnlessF32(a: Arith): void {
+  if (a.kind !== 'f32') throw new UserError(`the fast CPU kernel runs f32 only (--arith ${a.name} runs the reference loop, whose rounding is its point)`);
+}
+
+/** What the fast kernel says it is (an engine's description). */
+export function fastKernelDescription(threads: number): string {
+  return `CPU fast f32 kernel (WebAssembly SIMD, ${threads} thread${threads > 1 ? 's' : ''}; the reference's numbers bit for bit)`;
 }
 
 export class FastCpuEngine implements Engine {
@@ -41,9 +52,8 @@ export class FastCpuEngine implements Engine {
     if (opts.loops === 'auto') loopCount(model.meta, 1); // refuses 'auto' for a model without a loop
     this.rt = fastRuntime(Math.max(1, Math.floor(opts.threads ?? defaultThreads())));
     this.readout = simdReadout(this.prepared);
-    const threads = `${this.rt.threads} thread${this.rt.threads > 1 ? 's' : ''}`;
     const gen = latent(model) ? '; generate() of this latent model runs the reference loop' : '';
-    this.description = `CPU fast f32 kernel (WebAssembly SIMD, ${threads}; the reference's numbers bit for bit)${gen}`;
+    this.description = fastKernelDescription(this.rt.threads) + gen;
   }
 
   forwardSync(seqs: Int32Array[], opts: ForwardOptions = {}): ForwardResult {
