@@ -79,10 +79,11 @@ def attention(Q, K, Vs):
     L = Q.shape[0]
     outs = [np.empty_like(V) for V in Vs]
     rows = max(1, min(L, SCORE_BLOCK // max(1, L)))
+    above = np.triu(np.ones((rows, rows), dtype=bool), 1)          # key j > query i, on the diagonal
     for i0 in range(0, L, rows):
         i1 = min(L, i0 + rows)
         S = Q[i0:i1] @ K[:i1].T                                   # (i1 - i0) x i1
-        S[np.triu_indices(i1 - i0, k=i0 + 1, m=i1)] = -np.inf     # key j > query i
+        S[:, i0:i1][above[: i1 - i0, : i1 - i0]] = -np.inf
         S -= S.max(axis=1, keepdims=True)
         np.exp(S, out=S)
         Z = S.sum(axis=1, keepdims=True)

@@ -45,6 +45,8 @@ export class FastCpuEngine implements Engine {
   private readonly rt: FastRuntime;
   private readonly readout: SimdReadout | undefined;
   private reference: CpuEngine | undefined;
+  /** Seconds the last forwardSync spent in attention (scores, softmax, value sums; all threads' wall time). */
+  lastAttentionSeconds: number | undefined;
 
   constructor(model: Model, opts: FastEngineOptions = {}) {
     this.loops = opts.loops;
@@ -61,7 +63,12 @@ export class FastCpuEngine implements Engine {
     const L = seqs[0]!.length;
     if (seqs.some((s) => s.length !== L)) throw new RangeError('forward needs sequences of equal length');
     const auto = this.loops === 'auto' && latent(this.prepared.model) ? { maxLoops: autoLimit(this.prepared.model, L) } : undefined;
-    return fastForward(this.rt, this.prepared, this.readout, seqs, { ...(opts.logits ? { logits: true } : {}), ...(auto ? { auto } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+    const a0 = this.rt.attentionMs;
+    try {
+      return fastForward(this.rt, this.prepared, this.readout, seqs, { ...(opts.logits ? { logits: true } : {}), ...(auto ? { auto } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+    } finally {
+      this.lastAttentionSeconds = (this.rt.attentionMs - a0) / 1000;
+    }
   }
 
   generateSync(prompts: Int32Array[], steps: number, opts: { onProgress?: (fraction: number) => void } = {}): Int32Array[] {

@@ -186,28 +186,48 @@ function softmaxKernel(): WasmFunction {
 
 function wsumKernel(): WasmFunction {
   const [cj, cp, n, v, dv, vs, sets, out, os] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-  const [bi, e, c, acc, vb, ob, dvB] = [9, 10, 11, 12, 13, 14, 15];
-  const locals: ValType[] = ['i32', 'i32', 'i32', 'f32', 'i32', 'i32', 'i32'];
+  const [bi, e, c, acc, vb, ob, dvB, e4, accv] = [9, 10, 11, 12, 13, 14, 15, 16, 17];
+  const locals: ValType[] = ['i32', 'i32', 'i32', 'f32', 'i32', 'i32', 'i32', 'i32', 'v128'];
+  const pAt = (): number[] => [...op.get(cp), ...op.get(c), ...op.i32(4), ...op.i32Mul(), ...op.i32Add()];
+  // address of v[j_c][e]
+  const vAt = (): number[] => [
+    ...op.get(vb), ...op.get(e), ...op.i32(4), ...op.i32Mul(), ...op.i32Add(),
+    ...op.get(cj), ...op.get(c), ...op.i32(4), ...op.i32Mul(), ...op.i32Add(), ...op.i32Load(), ...op.get(dvB), ...op.i32Mul(), ...op.i32Add(),
+  ];
+  const overCandidates = (body: number[]): number[] => [
+    ...op.i32(0), ...op.set(c),
+    ...op.block(), ...op.loop(),
+    ...op.get(c), ...op.get(n), ...op.i32GeU(), ...op.brIf(1),
+    ...body,
+    ...op.get(c), ...op.i32(1), ...op.i32Add(), ...op.set(c),
+    ...op.br(0), ...op.end(), ...op.end(),
+  ];
   const b: number[] = [
     ...op.get(dv), ...op.i32(4), ...op.i32Mul(), ...op.set(dvB),
+    ...op.get(dv), ...op.i32(-4), ...op.i32And(), ...op.set(e4),
     ...op.get(v), ...op.set(vb), ...op.get(out), ...op.set(ob), ...op.i32(0), ...op.set(bi),
     ...op.loop(),
     ...op.i32(0), ...op.set(e),
-    ...op.loop(),
-    ...op.f32(0), ...op.set(acc), ...op.i32(0), ...op.set(c),
+    // 4 coordinates at a time: each lane its own sum over the candidates in order
     ...op.block(), ...op.loop(),
-    ...op.get(c), ...op.get(n), ...op.i32GeU(), ...op.brIf(1),
-    // acc += p_c * v[j_c][e]
-    ...op.get(acc),
-    ...op.get(cp), ...op.get(c), ...op.i32(4), ...op.i32Mul(), ...op.i32Add(), ...op.f32Load(),
-    ...op.get(vb), ...op.get(e), ...op.i32(4), ...op.i32Mul(), ...op.i32Add(),
-    ...op.get(cj), ...op.get(c), ...op.i32(4), ...op.i32Mul(), ...op.i32Add(), ...op.i32Load(), ...op.get(dvB), ...op.i32Mul(), ...op.i32Add(),
-    ...op.f32Load(), ...op.f32Mul(), ...op.f32Add(), ...op.set(acc),
-    ...op.get(c), ...op.i32(1), ...op.i32Add(), ...op.set(c),
+    ...op.get(e), ...op.get(e4), ...op.i32GeU(), ...op.brIf(1),
+    ...op.f32(0), ...op.f32x4Splat(), ...op.set(accv),
+    ...overCandidates([
+      ...op.get(accv), ...pAt(), ...op.v128Load32Splat(), ...vAt(), ...op.v128Load(), ...op.f32x4Mul(), ...op.f32x4Add(), ...op.set(accv),
+    ]),
+    ...op.get(ob), ...op.get(e), ...op.i32(4), ...op.i32Mul(), ...op.i32Add(), ...op.get(accv), ...op.v128Store(),
+    ...op.get(e), ...op.i32(4), ...op.i32Add(), ...op.set(e),
     ...op.br(0), ...op.end(), ...op.end(),
+    // the rest one at a time
+    ...op.block(), ...op.loop(),
+    ...op.get(e), ...op.get(dv), ...op.i32GeU(), ...op.brIf(1),
+    ...op.f32(0), ...op.set(acc),
+    ...overCandidates([
+      ...op.get(acc), ...pAt(), ...op.f32Load(), ...vAt(), ...op.f32Load(), ...op.f32Mul(), ...op.f32Add(), ...op.set(acc),
+    ]),
     ...op.get(ob), ...op.get(e), ...op.i32(4), ...op.i32Mul(), ...op.i32Add(), ...op.get(acc), ...op.f32Store(),
-    ...op.get(e), ...op.i32(1), ...op.i32Add(), ...op.tee(e), ...op.get(dv), ...op.i32LtU(), ...op.brIf(0),
-    ...op.end(),
+    ...op.get(e), ...op.i32(1), ...op.i32Add(), ...op.set(e),
+    ...op.br(0), ...op.end(), ...op.end(),
     ...op.get(vb), ...op.get(vs), ...op.i32Add(), ...op.set(vb),
     ...op.get(ob), ...op.get(os), ...op.i32Add(), ...op.set(ob),
     ...op.get(bi), ...op.i32(1), ...op.i32Add(), ...op.tee(bi), ...op.get(sets), ...op.i32LtU(), ...op.brIf(0),

@@ -44,6 +44,8 @@ export class FastRuntime {
   private readonly caches: number[] = [];
   /** Threads that take part in a job (this one included). */
   readonly threads: number;
+  /** Milliseconds spent in attention jobs (every head's scores, softmax and value sums) so far. */
+  attentionMs = 0;
 
   constructor(threads: number) {
     this.ctl = this.arena.alloc(2 * RING);
@@ -71,6 +73,7 @@ export class FastRuntime {
 
   /** Runs every block of `job`, on all threads; returns when all are done. */
   run(job: Job): void {
+    const t0 = performance.now();
     const blocks = blocksOf(job);
     const mark = this.arena.mark();
     const width = widthOf(job);
@@ -98,6 +101,7 @@ export class FastRuntime {
       }
     }
     this.arena.release(mark);
+    if (job.kind === 'attend') this.attentionMs += performance.now() - t0;
   }
 
   dispose(): void {
