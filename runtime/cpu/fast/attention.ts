@@ -26,13 +26,12 @@ export interface HeadJob {
   Lpad: number;
   dk: number;
   dv: number;
-  /** Value sets that share these scores (the batch rows of a position-only head), else 1. */
-  sets: number;
   /** Queries, blocked: row i, coordinate t at q + ((i >> 2) * dk + t) * 4 + (i & 3); rows padded to 4. */
   q: number;
   /** Keys transposed: coordinate t of key j at kt + t * Lpad + j. */
   kt: number;
-  /** Values: set b, position j, coordinate e at v + (b * L + j) * dv + e. */
+  /** Values: position j, coordinate e at v + j * dv + e (a position-only head's dv holds every
+   *  batch row's values side by side: its scores serve them all). */
   v: number;
   /** Outputs, laid out as the values. */
   out: number;
@@ -56,18 +55,20 @@ export interface Scratch {
   z: number;
   /** The thread's own exp cache (kernels.ts EXP_CACHE_WORDS words; never shared between threads). */
   cache: number;
+  /** kernels.ts packTable() (64 words, read only). */
+  pack: number;
 }
 
 /** Words of scratch one thread needs for score rows of `width` words. */
 export const scratchWords = (width: number): number => 4 * width + 3 * (width + 16) + 16 + 4 + 16;
 
-export function scratchAt(base: number, width: number, cache: number): Scratch {
+export function scratchAt(base: number, width: number, cache: number, pack: number): Scratch {
   const s = base;
   const idx = s + 4 * width;
   const cj = idx + width + 16;
   const cp = cj + width + 16;
   const mx = (cp + width + 16 + 3) & ~3;
-  return { s, idx, cj, cp, mx, z: mx + 16, cache };
+  return { s, idx, cj, cp, mx, z: mx + 16, cache, pack };
 }
 
 /** The largest f32 not above x (the candidates' threshold: never above the reference's bound). */
@@ -101,44 +102,40 @@ export const expBounds = (zero: number): ExpBounds => ({ thr: f32Below(zero), ze
 
 /**
  * Row i's weights: scores at f[so + j] (j <= i; entries up to the next multiple of 4 are
- * overwritten with -Infinity), shift m. Leaves the n keys of nonzero exp and their weights at
- * sc.cj / sc.cp and Σ e at sc.z; returns n.
+ * overwritten with -Infinity), shift m. Leaves n candidate keys (ascending; every key of nonzero
+ * exp is one, a few may have weight 0) and their weights at sc.cj / sc.cp and Σ e at sc.z;
+ * returns n. Every other key's weight is rdiv(0, Z), 0.
  */
 export function rowWeights(V: MemoryViews, sc: Scratch, so: number, i: number, m: number, eb: ExpBounds): number {
   const nPad = (i + 4) & ~3;
   V.f32.fill(-Infinity, so + i + 1, so + nPad);
-  return V.kernels.softmax(4 * so, nPad, i, m, eb.thr, eb.zeroUp, 4 * sc.cache, 4 * sc.cj, 4 * sc.cp, 4 * sc.z);
+  return V.kernels.softmax(4 * so, nPad, i, m, eb.thr, eb.zeroUp, 4 * sc.cache, 4 * sc.cj, 4 * sc.cp, 4 * sc.z, 4 * sc.pack);
 }
 
-/** Where a row's value sums read and write: set b's value j at v + b * vs + j * dv, its output at out + b * os. */
+/** Where a row's value sums read and write: value j at v + j * dv (dv words per key), the output at out. */
 export interface ValueLayout {
   v: number;
-  vs: number;
   dv: number;
-  sets: number;
   out: number;
-  os: number;
   /** Some value is not finite: sum over every key (0 · Inf is NaN). */
   dense: boolean;
 }
 
-/** a = Σ_j p_ij v_j over row i's n nonzero weights (rowWeights), for each value set. */
+/** a = Σ_j p_ij v_j over row i's n candidate keys (rowWeights). */
 export function valueSums(V: MemoryViews, sc: Scratch, lay: ValueLayout, i: number, n: number): void {
-  const { dv, sets } = lay;
+  const { dv } = lay;
   if (dv === 0) return;
   if (!lay.dense) {
-    V.kernels.wsum(4 * sc.cj, 4 * sc.cp, n, 4 * lay.v, dv, 4 * lay.vs, sets, 4 * lay.out, 4 * lay.os);
+    V.kernels.wsum(4 * sc.cj, 4 * sc.cp, n, 4 * lay.v, dv, 4 * lay.out);
     return;
   }
   const f = V.f32;
   const p = new Float64Array(i + 1).fill(rdiv(F32, 0, f[sc.z]!)); // a key left out: e = 0
   for (let c = 0; c < n; c++) p[V.i32[sc.cj + c]!] = f[sc.cp + c]!;
-  for (let b = 0; b < sets; b++) {
-    for (let e = 0; e < dv; e++) {
-      let acc = 0;
-      for (let j = 0; j <= i; j++) acc = Math.fround(acc + Math.fround(p[j]! * f[lay.v + b * lay.vs + j * dv + e]!));
-      f[lay.out + b * lay.os + e] = acc;
-    }
+  for (let e = 0; e < dv; e++) {
+    let acc = 0;
+    for (let j = 0; j <= i; j++) acc = Math.fround(acc + Math.fround(p[j]! * f[lay.v + j * dv + e]!));
+    f[lay.out + e] = acc;
   }
 }
 
@@ -162,7 +159,7 @@ export function laneMax(f: Float32Array, at: number): number {
   return m;
 }
 
-/** Optional per-row observer (the trace): row i's scores at f[so .. so + i], its n weights at sc.cj / sc.cp. */
+/** Optional per-row observer: row i's scores at f[so .. so + i], its n candidates' weights at sc.cj / sc.cp. */
 export type RowObserver = (i: number, so: number, n: number, sc: Scratch) => void;
 
 /** Attention for the query blocks [b0, b1) (rows 4·b0 .. 4·b1 - 1, those below L). */
@@ -184,7 +181,7 @@ export function attendBlocks(V: MemoryViews, job: HeadJob, sc: Scratch, b0: numb
       const so = sc.s + r * Lpad;
       const m = tailScores(f, job.q + blk * dk * 4 + r, 4, dk, job.kt, Lpad, nk, i + 1, so, laneMax(f, sc.mx + 4 * r));
       const n = rowWeights(V, sc, so, i, m, eb);
-      valueSums(V, sc, { v: job.v, vs: L * dv, dv, sets: job.sets, out: job.out + i * dv, os: L * dv, dense: job.denseValues }, i, n);
+      valueSums(V, sc, { v: job.v, dv, out: job.out + i * dv, dense: job.denseValues }, i, n);
       observe?.(i, so, n, sc);
     }
   }

@@ -53,10 +53,13 @@ export interface FastForwardOptions {
   onProgress?: (fraction: number) => void;
 }
 
-/** Writes queries (blocked), keys (transposed) and values of every position for one head. */
+/** Writes queries (blocked), keys (transposed) and values of every position for one head; the
+ *  values of the batch rows `rows` side by side (position i, row s, coordinate e at (i * R + s) * dv + e). */
 function project(rt: FastRuntime, ops: RowOps, hd: PreparedHead, H: Float32Array, d: number, L: number, rows: number[], job: HeadJob): void {
   const f = rt.arena.f32;
-  const { dk, dv, Lpad } = job;
+  const { dk, Lpad } = job;
+  const dv = hd.dv;
+  const R = rows.length;
   const b0 = rows[0]!;
   for (let i = 0; i < L; i++) {
     const h0 = (b0 * L + i) * d;
@@ -65,10 +68,10 @@ function project(rt: FastRuntime, ops: RowOps, hd: PreparedHead, H: Float32Array
     for (let t = 0; t < dk; t++) f[qb + t * 4] = q[t]!;
     const k = ops.project(hd.sparse.wk, H, h0);
     for (let t = 0; t < dk; t++) f[job.kt + t * Lpad + i] = k[t]!;
-    rows.forEach((b, s) => {
-      const v = ops.project(hd.sparse.wv, H, (b * L + i) * d);
-      for (let e = 0; e < dv; e++) f[job.v + (s * L + i) * dv + e] = v[e]!;
-    });
+    for (let s = 0; s < R; s++) {
+      const v = ops.project(hd.sparse.wv, H, (rows[s]! * L + i) * d);
+      for (let e = 0; e < dv; e++) f[job.v + (i * R + s) * dv + e] = v[e]!;
+    }
   }
 }
 
@@ -87,7 +90,8 @@ function applyLayer(rt: FastRuntime, ops: RowOps, layer: PreparedLayer, H: Float
       const q = A.alloc(pad4(L) * dk);
       const kt = A.alloc(dk * Lpad);
       const v = A.alloc(rows.length * L * dv);
-      const job: HeadJob = { kind: 'attend', L, Lpad, dk, dv, sets: rows.length, q, kt, v, out: outs[hi]! + rows[0]! * L * dv, zero: k.expZeroBelow, denseValues: false };
+      // a position-only head's outputs: position i, row b at (i * B + b) * dv; another's: (b * L + i) * dv
+      const job: HeadJob = { kind: 'attend', L, Lpad, dk, dv: rows.length * dv, q, kt, v, out: outs[hi]! + rows[0]! * L * dv, zero: k.expZeroBelow, denseValues: false };
       project(rt, ops, hd, H, d, L, rows, job);
       job.denseValues = !allFinite(A.f32, v, rows.length * L * dv);
       rt.run(job);
@@ -96,9 +100,13 @@ function applyLayer(rt: FastRuntime, ops: RowOps, layer: PreparedLayer, H: Float
   }
   const f = A.f32;
   const heads = layer.heads.map(() => 0);
+  const nh = layer.heads.length;
   for (let b = 0; b < B; b++) {
     for (let i = 0; i < L; i++) {
-      layer.heads.forEach((hd, hi) => (heads[hi] = outs[hi]! + (b * L + i) * hd.dv));
+      for (let hi = 0; hi < nh; hi++) {
+        const hd = layer.heads[hi]!;
+        heads[hi] = outs[hi]! + (hd.positionOnly ? i * B + b : b * L + i) * hd.dv;
+      }
       ops.finish(layer, H, (b * L + i) * d, f, heads);
     }
   }
@@ -159,9 +167,10 @@ export function fastForward(rt: FastRuntime, pm: PreparedModel, sr: SimdReadout 
     const batch = seqs.slice(b0, b0 + per);
     const B = batch.length;
     const H = new Float32Array(B * L * d);
-    batch.forEach((s, b) => {
+    for (let b = 0; b < B; b++) {
+      const s = batch[b]!;
       for (let i = 0; i < L; i++) ops.embed(H, (b * L + i) * d, s[i]!, i);
-    });
+    }
     const before = opts.auto ? new Float32Array(H.length) : undefined;
     const pass = (l: number): void => {
       applyLayer(rt, ops, pm.distinct[l]!, H, B, L);

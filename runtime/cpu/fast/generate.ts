@@ -17,7 +17,8 @@ import type { ArgmaxJob } from './readout.js';
 import { RowOps } from './row-ops.js';
 
 interface Cache {
-  /** The batch rows this cache serves (one for a head that reads the input, all for a position-only one). */
+  /** The batch rows this cache serves (one for a head that reads the input, all for a position-only
+   *  one: their values side by side, position i, row s at (i * rows + s) * dv). */
   rows: number[];
   kt: number;
   v: number;
@@ -107,7 +108,7 @@ export class FastStepper {
 
   /** One head at position i for the rows of cache c: key and values cached, then the query's attention. */
   private attend(l: number, hi: number, c: Cache, i: number, tl: LayerDetail | undefined): void {
-    const { A, H, ops, Lpad, T, sc } = this;
+    const { A, H, ops, Lpad, sc } = this;
     const { d } = this.pm;
     const hd = this.pm.layers[l]!.heads[hi]!;
     const { dk, dv } = hd;
@@ -116,7 +117,7 @@ export class FastStepper {
     for (let t = 0; t < dk; t++) f[c.kt + t * Lpad + i] = kv[t]!;
     c.rows.forEach((b, si) => {
       const v = ops.project(hd.sparse.wv, H, b * d);
-      const at = c.v + (si * T + i) * dv;
+      const at = c.v + (i * c.rows.length + si) * dv;
       for (let e = 0; e < dv; e++) f[at + e] = v[e]!;
       if (!allFinite(f, at, dv)) c.dense = true;
     });
@@ -131,7 +132,7 @@ export class FastStepper {
     if (own) for (let j = 0; j <= i; j++) own.scores[j] = f[sc.s + j]!;
     const n = rowWeights(A, sc, sc.s, i, m, this.eb);
     const out = this.outs[l]![hi]! + c.rows[0]! * dv;
-    valueSums(A, sc, { v: c.v, vs: T * dv, dv, sets: c.rows.length, out, os: dv, dense: c.dense }, i, n);
+    valueSums(A, sc, { v: c.v, dv: c.rows.length * dv, out, dense: c.dense }, i, n);
     if (tl && own) {
       const w = own.weights;
       const Z = f[sc.z]!;

@@ -15,7 +15,18 @@
 //   cands(p, n, m, thr, idx) -> count        writes, ascending, every j < n where
 //       !(p[j] - m < thr) (f32 subtraction: the reference's x = fround(s - shift)) into idx: with
 //       thr <= the reference's expZeroBelow, every key the reference gives a nonzero exp (or a
-//       NaN) is a candidate; n % 4 == 0.
+//       NaN) is a candidate; n % 4 == 0 (the output layer's argmax uses it).
+//   softmax(so, n4, i, m, thr, zeroUp, cache, cj, cp, zOut, pack) -> n   row i's weights from
+//       its scores s[0, n4) (entries past i are ignored): the candidates j <= i (as cands) go to
+//       cj in ascending order; for each, e = x < zeroUp ? 0 : fround(exp(x)), x = s_j - m (f32),
+//       exp the imported Math.exp remembered per argument in the thread's cache; Z = Σ e in key
+//       order (f32) is written to zOut; cp[c] = e_c / Z. Every key left out, and every candidate
+//       whose e is 0, has weight 0 / Z = 0, as in the reference. pack: packTable() in memory
+//       (the lists get up to 3 entries of scratch past n).
+//   wsum(cj, cp, n, v, dv, out)   out[e] = Σ_c cp[c] · v[cj[c] * dv + e] for e < dv, the
+//       candidates in order (f32), 4 coordinates per SIMD step (each lane its own sum), the rest
+//       one by one. A position-only head's values hold every batch row's side by side (dv = B ·
+//       the head's dv), so one call serves the whole batch.
 //
 // Pointers and lengths are byte addresses and element counts in the shared memory.
 
@@ -119,38 +130,63 @@ export const EXP_EMPTY = 0x7fc00001;
 /** Function index of the imported exp (Math.exp: the reference's own). */
 const EXP = 0;
 
+/** The left-pack table: for each 4-bit lane mask, the byte shuffle that moves the set lanes to
+ *  the front in order (i8x16.swizzle; index 0x80 makes a zero byte). 16 entries of 16 bytes. */
+export function packTable(): Uint8Array {
+  const t = new Uint8Array(256).fill(0x80);
+  for (let bits = 0; bits < 16; bits++) {
+    let k = 0;
+    for (let l = 0; l < 4; l++) {
+      if (!(bits & (1 << l))) continue;
+      for (let y = 0; y < 4; y++) t[bits * 16 + 4 * k + y] = 4 * l + y;
+      k++;
+    }
+  }
+  return t;
+}
+
 function softmaxKernel(): WasmFunction {
-  const [so, n4, i, m, thr, zeroUp, cache, cj, cp, zOut] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  const [j, n, bits, xv, mv, tv, c, x, e, Z, key, h, n2, jj] = [10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23];
-  const locals: ValType[] = ['i32', 'i32', 'i32', 'v128', 'v128', 'v128', 'i32', 'f32', 'f32', 'f32', 'i32', 'i32', 'i32', 'i32'];
+  const [so, n4, i, m, thr, zeroUp, cache, cj, cp, zOut, pack] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const [j, n, bits, xv, mv, tv, c, x, e, Z, key, h, jv, iv, sh, p, four] = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27];
+  const locals: ValType[] = ['i32', 'i32', 'i32', 'v128', 'v128', 'v128', 'i32', 'f32', 'f32', 'f32', 'i32', 'i32', 'v128', 'v128', 'v128', 'i32', 'v128'];
   const at = (base: number, idx: number): number[] => [...op.get(base), ...op.get(idx), ...op.i32(4), ...op.i32Mul(), ...op.i32Add()];
-  // pass 1, branch-free within a vector: every lane is written at position n, and n advances
-  // by 1 where the lane is a candidate (!(x < thr)) on or before the diagonal (j + l <= i)
-  const lane = (l: number): number[] => [
-    ...at(cj, n), ...op.get(j), ...op.i32(l), ...op.i32Add(), ...op.i32Store(),
-    ...at(cp, n), ...op.get(xv), ...op.f32x4ExtractLane(l), ...op.f32Store(),
-    ...op.get(n),
-    ...op.get(bits), ...op.i32(l), ...op.i32ShrU(), ...op.i32(1), ...op.i32And(),
-    ...op.get(j), ...op.i32(l), ...op.i32Add(), ...op.get(i), ...op.i32LeU(), ...op.i32And(),
-    ...op.i32Add(), ...op.set(n),
+  /** The 4 keys at j (scores at p): candidates packed at byte n of cj / cp; then j, p, jv advance. */
+  const candidates4 = (diagonal: boolean): number[] => [
+    ...op.get(p), ...op.v128Load(), ...op.get(mv), ...op.f32x4Sub(), ...op.tee(xv),
+    ...op.get(tv), ...op.f32x4Lt(), ...op.v128Not(),
+    ...(diagonal ? [...op.get(jv), ...op.get(iv), ...op.i32x4LeS(), ...op.v128And()] : []),
+    ...op.i32x4Bitmask(), ...op.tee(bits),
+    ...op.if(),
+    ...op.get(pack), ...op.get(bits), ...op.i32(16), ...op.i32Mul(), ...op.i32Add(), ...op.v128Load(), ...op.set(sh),
+    ...op.get(cj), ...op.get(n), ...op.i32Add(), ...op.get(jv), ...op.get(sh), ...op.i8x16Swizzle(), ...op.v128Store(),
+    ...op.get(cp), ...op.get(n), ...op.i32Add(), ...op.get(xv), ...op.get(sh), ...op.i8x16Swizzle(), ...op.v128Store(),
+    ...op.get(n), ...op.get(bits), ...op.i32Popcnt(), ...op.i32(2), ...op.i32Shl(), ...op.i32Add(), ...op.set(n),
+    ...op.end(),
+    ...op.get(jv), ...op.get(four), ...op.i32x4Add(), ...op.set(jv),
+    ...op.get(p), ...op.i32(16), ...op.i32Add(), ...op.set(p),
   ];
   const b: number[] = [
     ...op.get(m), ...op.f32x4Splat(), ...op.set(mv),
     ...op.get(thr), ...op.f32x4Splat(), ...op.set(tv),
-    ...op.i32(0), ...op.set(n), ...op.i32(0), ...op.set(j),
+    ...op.get(i), ...op.i32x4Splat(), ...op.set(iv),
+    ...op.v128ConstI32([0, 1, 2, 3]), ...op.set(jv),
+    // pass 1: the candidates (!(x < thr), on or before the diagonal) of each 4 keys, packed to
+    // the front of the lists by a shuffle (n counts bytes here); only the last 4 keys can lie
+    // past the diagonal (n4 = i + 1 rounded up to 4): their lanes are masked with j <= i
+    ...op.i32(0), ...op.set(n), ...op.get(so), ...op.set(p), ...op.i32(4), ...op.i32x4Splat(), ...op.set(four),
+    ...op.get(so), ...op.get(n4), ...op.i32(4), ...op.i32Mul(), ...op.i32Add(), ...op.i32(16), ...op.i32Sub(), ...op.set(j), // the last 4 keys' address
     ...op.block(), ...op.loop(),
-    ...op.get(j), ...op.get(n4), ...op.i32GeU(), ...op.brIf(1),
-    ...op.get(so), ...op.get(j), ...op.i32(4), ...op.i32Mul(), ...op.i32Add(), ...op.v128Load(),
-    ...op.get(mv), ...op.f32x4Sub(), ...op.tee(xv),
-    ...op.get(tv), ...op.f32x4Lt(), ...op.v128Not(), ...op.i32x4Bitmask(), ...op.tee(bits),
-    ...op.if(), ...lane(0), ...lane(1), ...lane(2), ...lane(3), ...op.end(),
-    ...op.get(j), ...op.i32(4), ...op.i32Add(), ...op.set(j),
+    ...op.get(p), ...op.get(j), ...op.i32GeU(), ...op.brIf(1),
+    ...candidates4(false),
     ...op.br(0), ...op.end(), ...op.end(),
+    ...candidates4(true),
+    ...op.get(n), ...op.i32(2), ...op.i32ShrU(), ...op.set(n),
     // pass 2, over the candidates in order: e = x < zeroUp ? 0 : fround(exp(x)) (remembered per
-    // argument), Z += e; the keys of nonzero e are compacted in place (n2 <= c)
-    ...op.f32(0), ...op.set(Z), ...op.i32(0), ...op.set(c), ...op.i32(0), ...op.set(n2),
+    // argument) in place of x, Z += e (a candidate whose e is 0 stays: its weight 0 adds ±0)
+    ...op.f32(0), ...op.set(Z), ...op.i32(0), ...op.set(c),
     ...op.block(), ...op.loop(),
     ...op.get(c), ...op.get(n), ...op.i32GeU(), ...op.brIf(1),
+    ...op.f32(0), ...op.set(e),
     ...op.block(),
     ...at(cp, c), ...op.f32Load(), ...op.tee(x), ...op.get(zeroUp), ...op.f32Lt(), ...op.brIf(0),
     ...op.get(x), ...op.i32ReinterpretF32(), ...op.tee(key),
@@ -164,34 +200,31 @@ function softmaxKernel(): WasmFunction {
     ...at(cache, h), ...op.get(e), ...op.f32Store(4 << EXP_BITS),
     ...op.end(),
     ...op.get(Z), ...op.get(e), ...op.f32Add(), ...op.set(Z),
-    ...at(cj, c), ...op.i32Load(), ...op.set(jj),
-    ...at(cj, n2), ...op.get(jj), ...op.i32Store(),
-    ...at(cp, n2), ...op.get(e), ...op.f32Store(),
-    ...op.get(n2), ...op.get(e), ...op.f32(0), ...op.f32Ne(), ...op.i32Add(), ...op.set(n2),
     ...op.end(),
+    ...at(cp, c), ...op.get(e), ...op.f32Store(),
     ...op.get(c), ...op.i32(1), ...op.i32Add(), ...op.set(c),
     ...op.br(0), ...op.end(), ...op.end(),
-    // pass 3: p = e / Z
-    ...op.i32(0), ...op.set(c),
+    // pass 3: p = e / Z, 4 at a time (lanes past n are scratch)
+    ...op.get(Z), ...op.f32x4Splat(), ...op.set(xv), ...op.i32(0), ...op.set(c),
     ...op.block(), ...op.loop(),
-    ...op.get(c), ...op.get(n2), ...op.i32GeU(), ...op.brIf(1),
-    ...at(cp, c), ...at(cp, c), ...op.f32Load(), ...op.get(Z), ...op.f32Div(), ...op.f32Store(),
-    ...op.get(c), ...op.i32(1), ...op.i32Add(), ...op.set(c),
+    ...op.get(c), ...op.get(n), ...op.i32GeU(), ...op.brIf(1),
+    ...at(cp, c), ...at(cp, c), ...op.v128Load(), ...op.get(xv), ...op.f32x4Div(), ...op.v128Store(),
+    ...op.get(c), ...op.i32(4), ...op.i32Add(), ...op.set(c),
     ...op.br(0), ...op.end(), ...op.end(),
     ...op.get(zOut), ...op.get(Z), ...op.f32Store(),
-    ...op.get(n2),
+    ...op.get(n),
   ];
-  return { name: 'softmax', params: ['i32', 'i32', 'i32', 'f32', 'f32', 'f32', 'i32', 'i32', 'i32', 'i32'], results: ['i32'], locals, body: b };
+  return { name: 'softmax', params: ['i32', 'i32', 'i32', 'f32', 'f32', 'f32', 'i32', 'i32', 'i32', 'i32', 'i32'], results: ['i32'], locals, body: b };
 }
 
 function wsumKernel(): WasmFunction {
-  const [cj, cp, n, v, dv, vs, sets, out, os] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-  const [bi, e, c, acc, vb, ob, dvB, e4, accv] = [9, 10, 11, 12, 13, 14, 15, 16, 17];
-  const locals: ValType[] = ['i32', 'i32', 'i32', 'f32', 'i32', 'i32', 'i32', 'i32', 'v128'];
+  const [cj, cp, n, v, dv, out] = [0, 1, 2, 3, 4, 5];
+  const [e, c, acc, dvB, e4, accv] = [6, 7, 8, 9, 10, 11];
+  const locals: ValType[] = ['i32', 'i32', 'f32', 'i32', 'i32', 'v128'];
   const pAt = (): number[] => [...op.get(cp), ...op.get(c), ...op.i32(4), ...op.i32Mul(), ...op.i32Add()];
   // address of v[j_c][e]
   const vAt = (): number[] => [
-    ...op.get(vb), ...op.get(e), ...op.i32(4), ...op.i32Mul(), ...op.i32Add(),
+    ...op.get(v), ...op.get(e), ...op.i32(4), ...op.i32Mul(), ...op.i32Add(),
     ...op.get(cj), ...op.get(c), ...op.i32(4), ...op.i32Mul(), ...op.i32Add(), ...op.i32Load(), ...op.get(dvB), ...op.i32Mul(), ...op.i32Add(),
   ];
   const overCandidates = (body: number[]): number[] => [
@@ -205,8 +238,6 @@ function wsumKernel(): WasmFunction {
   const b: number[] = [
     ...op.get(dv), ...op.i32(4), ...op.i32Mul(), ...op.set(dvB),
     ...op.get(dv), ...op.i32(-4), ...op.i32And(), ...op.set(e4),
-    ...op.get(v), ...op.set(vb), ...op.get(out), ...op.set(ob), ...op.i32(0), ...op.set(bi),
-    ...op.loop(),
     ...op.i32(0), ...op.set(e),
     // 4 coordinates at a time: each lane its own sum over the candidates in order
     ...op.block(), ...op.loop(),
@@ -215,7 +246,7 @@ function wsumKernel(): WasmFunction {
     ...overCandidates([
       ...op.get(accv), ...pAt(), ...op.v128Load32Splat(), ...vAt(), ...op.v128Load(), ...op.f32x4Mul(), ...op.f32x4Add(), ...op.set(accv),
     ]),
-    ...op.get(ob), ...op.get(e), ...op.i32(4), ...op.i32Mul(), ...op.i32Add(), ...op.get(accv), ...op.v128Store(),
+    ...op.get(out), ...op.get(e), ...op.i32(4), ...op.i32Mul(), ...op.i32Add(), ...op.get(accv), ...op.v128Store(),
     ...op.get(e), ...op.i32(4), ...op.i32Add(), ...op.set(e),
     ...op.br(0), ...op.end(), ...op.end(),
     // the rest one at a time
@@ -225,15 +256,11 @@ function wsumKernel(): WasmFunction {
     ...overCandidates([
       ...op.get(acc), ...pAt(), ...op.f32Load(), ...vAt(), ...op.f32Load(), ...op.f32Mul(), ...op.f32Add(), ...op.set(acc),
     ]),
-    ...op.get(ob), ...op.get(e), ...op.i32(4), ...op.i32Mul(), ...op.i32Add(), ...op.get(acc), ...op.f32Store(),
+    ...op.get(out), ...op.get(e), ...op.i32(4), ...op.i32Mul(), ...op.i32Add(), ...op.get(acc), ...op.f32Store(),
     ...op.get(e), ...op.i32(1), ...op.i32Add(), ...op.set(e),
     ...op.br(0), ...op.end(), ...op.end(),
-    ...op.get(vb), ...op.get(vs), ...op.i32Add(), ...op.set(vb),
-    ...op.get(ob), ...op.get(os), ...op.i32Add(), ...op.set(ob),
-    ...op.get(bi), ...op.i32(1), ...op.i32Add(), ...op.tee(bi), ...op.get(sets), ...op.i32LtU(), ...op.brIf(0),
-    ...op.end(),
   ];
-  return { name: 'wsum', params: ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'], results: [], locals, body: b };
+  return { name: 'wsum', params: ['i32', 'i32', 'i32', 'i32', 'i32', 'i32'], results: [], locals, body: b };
 }
 
 /** Most 64-KiB pages the shared memory may grow to (4 GiB). */
@@ -252,8 +279,8 @@ export interface KernelExports {
   scores4(qt: number, dk: number, kt: number, ldk: number, n: number, out: number, ldo: number, mx: number): void;
   scores1(qt: number, dk: number, kt: number, ldk: number, n: number, out: number, ldo: number, mx: number): void;
   cands(p: number, n: number, m: number, thr: number, idx: number): number;
-  softmax(so: number, n4: number, i: number, m: number, thr: number, zeroUp: number, cache: number, cj: number, cp: number, zOut: number): number;
-  wsum(cj: number, cp: number, n: number, v: number, dv: number, vs: number, sets: number, out: number, os: number): void;
+  softmax(so: number, n4: number, i: number, m: number, thr: number, zeroUp: number, cache: number, cj: number, cp: number, zOut: number, pack: number): number;
+  wsum(cj: number, cp: number, n: number, v: number, dv: number, out: number): void;
 }
 
 /** The kernels bound to a shared memory. */

@@ -12,7 +12,7 @@ import { Arena } from './arena.js';
 import { scratchAt, scratchWords } from './attention.js';
 import { blocksOf, takeShare, widthOf, type Job } from './jobs.js';
 import type { Scratch } from './attention.js';
-import { EXP_BITS, EXP_CACHE_WORDS, EXP_EMPTY, kernelModule } from './kernels.js';
+import { EXP_BITS, EXP_CACHE_WORDS, EXP_EMPTY, kernelModule, packTable } from './kernels.js';
 import type { WorkerData, WorkerTask } from './worker.js';
 
 /** Control words: a ring of (counter, done) pairs, one per job, so that a worker that sees a job
@@ -40,8 +40,9 @@ export class FastRuntime {
   private readonly ctl: number;
   private readonly workers: Worker[] = [];
   private seq = 0;
-  /** Each thread's exp cache (word offsets; thread 0: this one). */
+  /** Each thread's exp cache (word offsets; thread 0: this one), and the left-pack table. */
   private readonly caches: number[] = [];
+  private readonly pack: number;
   /** Threads that take part in a job (this one included). */
   readonly threads: number;
   /** Milliseconds spent in attention jobs (every head's scores, softmax and value sums) so far. */
@@ -49,6 +50,8 @@ export class FastRuntime {
 
   constructor(threads: number) {
     this.ctl = this.arena.alloc(2 * RING);
+    this.pack = this.arena.alloc(64);
+    new Uint8Array(this.arena.memory.buffer).set(packTable(), 4 * this.pack);
     const url = threads > 1 ? workerUrl() : undefined;
     if (url) {
       const data: WorkerData = { memory: this.arena.memory, module: kernelModule() };
@@ -68,7 +71,7 @@ export class FastRuntime {
 
   /** This thread's scratch for score rows of `width` words (allocate below a mark, release after). */
   scratch(width: number): Scratch {
-    return scratchAt(this.arena.alloc(scratchWords(width)), width, this.caches[0]!);
+    return scratchAt(this.arena.alloc(scratchWords(width)), width, this.caches[0]!, this.pack);
   }
 
   /** Runs every block of `job`, on all threads; returns when all are done. */
@@ -81,7 +84,7 @@ export class FastRuntime {
     // a chunk: a few blocks, so that T threads share the work evenly
     const chunk = Math.max(1, Math.min(16, Math.floor(blocks / (8 * T))));
     const base = this.arena.alloc(T * scratchWords(width));
-    const scratch = Array.from({ length: T }, (_, k) => scratchAt(base + k * scratchWords(width), width, this.caches[k]!));
+    const scratch = Array.from({ length: T }, (_, k) => scratchAt(base + k * scratchWords(width), width, this.caches[k]!, this.pack));
     const ctl = this.ctl + 2 * (this.seq++ % RING);
     const i32 = this.arena.i32;
     Atomics.store(i32, ctl, 0);

@@ -1,8 +1,8 @@
 // The fast path's per-position work around attention, for one residual row h (f32): the
 // embedding, the projections, adding the heads' outputs, the feed-forward layer and the small
-// output layer. The same operations in the same order as the reference stepper, through the
-// reference's own f32 kernels (CSR products, every operation rounded to f32): these are O(d)
-// per position, and the attention (attention.ts) is where the time goes.
+// output layer. The same operations in the same order as the reference stepper (its rounding is
+// Math.fround here, the reference's F32Kernels.round), products through the reference's own f32
+// kernels (CSR, every operation rounded to f32): O(d) per position, no allocation.
 
 import { argmax } from '../kernels.js';
 import type { PreparedLayer, PreparedModel } from '../prepared.js';
@@ -17,7 +17,11 @@ export class RowOps {
   private readonly f: Float64Array;
   readonly logits: Float64Array;
 
+  private readonly pos: Float32Array;
+
   constructor(readonly pm: PreparedModel) {
+    if (pm.arith.kind !== 'f32') throw new Error('RowOps: the fast path is f32 only');
+    this.pos = pm.model.posEmb;
     const d = pm.d;
     const widest = Math.max(d, 1, ...pm.distinct.flatMap((L) => [L.m, ...L.heads.flatMap((h) => [h.dk, h.dv])]));
     this.tmp = new Float64Array(widest);
@@ -30,11 +34,13 @@ export class RowOps {
 
   /** h = tok_emb[token] + pos_emb[i] (the reference's roundings; its range errors). */
   embed(h: Float32Array, ho: number, token: number, i: number): void {
-    const { d, k, V, tok } = this.pm;
-    const pos = this.pm.model.posEmb;
+    const { d, V, tok } = this.pm;
+    const pos = this.pos;
     if ((i + 1) * d > pos.length) throw new RangeError(`position ${i} is beyond the model's ${pos.length / d} positions`);
     if (!(token >= 0 && token < V)) throw new RangeError(`token id ${token} outside the vocabulary`);
-    for (let c = 0; c < d; c++) h[ho + c] = k.round(tok[token * d + c]! + k.round(pos[i * d + c]!));
+    const to = token * d;
+    const po = i * d;
+    for (let c = 0; c < d; c++) h[ho + c] = Math.fround(tok[to + c]! + Math.fround(pos[po + c]!));
   }
 
   /** A x for the row at h[ho ..], into this.tmp. */
@@ -49,13 +55,13 @@ export class RowOps {
    */
   finish(layer: PreparedLayer, h: Float32Array, ho: number, f: Float32Array, heads: number[], tl?: LayerDetail): void {
     const { d, k } = this.pm;
-    const rnd = (x: number) => k.round(x);
+    const rnd = Math.fround;
     const { acc, o, z } = this;
     acc.fill(0);
-    layer.heads.forEach((hd, hi) => {
-      k.spmv(hd.sparse.wo, f, heads[hi]!, o, 0);
+    for (let hi = 0; hi < layer.heads.length; hi++) {
+      k.spmv(layer.heads[hi]!.sparse.wo, f, heads[hi]!, o, 0);
       for (let c = 0; c < d; c++) acc[c] = rnd(acc[c]! + o[c]!);
-    });
+    }
     for (let c = 0; c < d; c++) h[ho + c] = rnd(h[ho + c]! + acc[c]!);
     if (tl) tl.afterAttn.set(h.subarray(ho, ho + d));
     const m = layer.m;

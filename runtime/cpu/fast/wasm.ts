@@ -132,6 +132,14 @@ export const op = {
   v128Load32Splat: (offset = 0): number[] => [...simd(0x09), ...mem(2, offset)],
   v128Store: (offset = 0): number[] => [...simd(0x0b), ...mem(4, offset)],
   f32x4Splat: (): number[] => simd(0x13),
+  i32x4Splat: (): number[] => simd(0x11),
+  i32x4Add: (): number[] => simd(0xae),
+  i32x4LeS: (): number[] => simd(0x3d),
+  v128And: (): number[] => simd(0x4e),
+  i8x16Swizzle: (): number[] => simd(0x0e),
+  i32Popcnt: (): number[] => [0x69],
+  /** i32x4.const: four 32-bit lanes. */
+  v128ConstI32: (lanes: [number, number, number, number]): number[] => [...simd(0x0c), ...new Uint8Array(new Int32Array(lanes).buffer)],
   f32x4ExtractLane: (lane: number): number[] => [...simd(0x1f), lane],
   f32x4Lt: (): number[] => simd(0x43),
   v128Not: (): number[] => simd(0x4d),
@@ -140,6 +148,7 @@ export const op = {
   f32x4Add: (): number[] => simd(0xe4),
   f32x4Sub: (): number[] => simd(0xe5),
   f32x4Mul: (): number[] => simd(0xe6),
+  f32x4Div: (): number[] => simd(0xe7),
   /** pmax(a, b) = a < b ? b : a, lane by lane (a NaN in b never replaces a). */
   f32x4Pmax: (): number[] => simd(0xeb),
 };
