@@ -149,7 +149,6 @@ function softmaxKernel(): WasmFunction {
   const [so, n4, i, m, thr, zeroUp, cache, cj, cp, zOut, pack] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   const [j, n, bits, xv, mv, tv, c, x, e, Z, key, h, jv, iv, sh, p, four] = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27];
   const locals: ValType[] = ['i32', 'i32', 'i32', 'v128', 'v128', 'v128', 'i32', 'f32', 'f32', 'f32', 'i32', 'i32', 'v128', 'v128', 'v128', 'i32', 'v128'];
-  const at = (base: number, idx: number): number[] => [...op.get(base), ...op.get(idx), ...op.i32(4), ...op.i32Mul(), ...op.i32Add()];
   /** The 4 keys at j (scores at p): candidates packed at byte n of cj / cp; then j, p, jv advance. */
   const candidates4 = (diagonal: boolean): number[] => [
     ...op.get(p), ...op.v128Load(), ...op.get(mv), ...op.f32x4Sub(), ...op.tee(xv),
@@ -182,34 +181,37 @@ function softmaxKernel(): WasmFunction {
     ...candidates4(true),
     ...op.get(n), ...op.i32(2), ...op.i32ShrU(), ...op.set(n),
     // pass 2, over the candidates in order: e = x < zeroUp ? 0 : fround(exp(x)) (remembered per
-    // argument) in place of x, Z += e (a candidate whose e is 0 stays: its weight 0 adds ±0)
-    ...op.f32(0), ...op.set(Z), ...op.i32(0), ...op.set(c),
+    // argument) in place of x, Z += e (a candidate whose e is 0 stays: its weight 0 adds ±0);
+    // c walks cp, j is its end
+    ...op.f32(0), ...op.set(Z), ...op.get(cp), ...op.set(c),
+    ...op.get(cp), ...op.get(n), ...op.i32(4), ...op.i32Mul(), ...op.i32Add(), ...op.set(j),
     ...op.block(), ...op.loop(),
-    ...op.get(c), ...op.get(n), ...op.i32GeU(), ...op.brIf(1),
+    ...op.get(c), ...op.get(j), ...op.i32GeU(), ...op.brIf(1),
     ...op.f32(0), ...op.set(e),
     ...op.block(),
-    ...at(cp, c), ...op.f32Load(), ...op.tee(x), ...op.get(zeroUp), ...op.f32Lt(), ...op.brIf(0),
+    ...op.get(c), ...op.f32Load(), ...op.tee(x), ...op.get(zeroUp), ...op.f32Lt(), ...op.brIf(0),
     ...op.get(x), ...op.i32ReinterpretF32(), ...op.tee(key),
-    ...op.i32(0x9e3779b1 | 0), ...op.i32Mul(), ...op.i32(32 - EXP_BITS), ...op.i32ShrU(), ...op.set(h),
-    ...at(cache, h), ...op.i32Load(), ...op.get(key), ...op.i32Eq(),
+    ...op.i32(0x9e3779b1 | 0), ...op.i32Mul(), ...op.i32(32 - EXP_BITS), ...op.i32ShrU(), ...op.i32(2), ...op.i32Shl(),
+    ...op.get(cache), ...op.i32Add(), ...op.tee(h),
+    ...op.i32Load(), ...op.get(key), ...op.i32Eq(),
     ...op.if(),
-    ...at(cache, h), ...op.f32Load(4 << EXP_BITS), ...op.set(e),
+    ...op.get(h), ...op.f32Load(4 << EXP_BITS), ...op.set(e),
     ...op.else(),
     ...op.get(x), ...op.f64PromoteF32(), ...op.call(EXP), ...op.f32DemoteF64(), ...op.set(e),
-    ...at(cache, h), ...op.get(key), ...op.i32Store(),
-    ...at(cache, h), ...op.get(e), ...op.f32Store(4 << EXP_BITS),
+    ...op.get(h), ...op.get(key), ...op.i32Store(),
+    ...op.get(h), ...op.get(e), ...op.f32Store(4 << EXP_BITS),
     ...op.end(),
     ...op.get(Z), ...op.get(e), ...op.f32Add(), ...op.set(Z),
     ...op.end(),
-    ...at(cp, c), ...op.get(e), ...op.f32Store(),
-    ...op.get(c), ...op.i32(1), ...op.i32Add(), ...op.set(c),
+    ...op.get(c), ...op.get(e), ...op.f32Store(),
+    ...op.get(c), ...op.i32(4), ...op.i32Add(), ...op.set(c),
     ...op.br(0), ...op.end(), ...op.end(),
     // pass 3: p = e / Z, 4 at a time (lanes past n are scratch)
-    ...op.get(Z), ...op.f32x4Splat(), ...op.set(xv), ...op.i32(0), ...op.set(c),
+    ...op.get(Z), ...op.f32x4Splat(), ...op.set(xv), ...op.get(cp), ...op.set(c),
     ...op.block(), ...op.loop(),
-    ...op.get(c), ...op.get(n), ...op.i32GeU(), ...op.brIf(1),
-    ...at(cp, c), ...at(cp, c), ...op.v128Load(), ...op.get(xv), ...op.f32x4Div(), ...op.v128Store(),
-    ...op.get(c), ...op.i32(4), ...op.i32Add(), ...op.set(c),
+    ...op.get(c), ...op.get(j), ...op.i32GeU(), ...op.brIf(1),
+    ...op.get(c), ...op.get(c), ...op.v128Load(), ...op.get(xv), ...op.f32x4Div(), ...op.v128Store(),
+    ...op.get(c), ...op.i32(16), ...op.i32Add(), ...op.set(c),
     ...op.br(0), ...op.end(), ...op.end(),
     ...op.get(zOut), ...op.get(Z), ...op.f32Store(),
     ...op.get(n),
@@ -219,32 +221,31 @@ function softmaxKernel(): WasmFunction {
 
 function wsumKernel(): WasmFunction {
   const [cj, cp, n, v, dv, out] = [0, 1, 2, 3, 4, 5];
-  const [e, c, acc, dvB, e4, accv] = [6, 7, 8, 9, 10, 11];
-  const locals: ValType[] = ['i32', 'i32', 'f32', 'i32', 'i32', 'v128'];
-  const pAt = (): number[] => [...op.get(cp), ...op.get(c), ...op.i32(4), ...op.i32Mul(), ...op.i32Add()];
-  // address of v[j_c][e]
-  const vAt = (): number[] => [
-    ...op.get(v), ...op.get(e), ...op.i32(4), ...op.i32Mul(), ...op.i32Add(),
-    ...op.get(cj), ...op.get(c), ...op.i32(4), ...op.i32Mul(), ...op.i32Add(), ...op.i32Load(), ...op.get(dvB), ...op.i32Mul(), ...op.i32Add(),
-  ];
+  const [e, pj, acc, dvB, e4, accv, pp, end, ve] = [6, 7, 8, 9, 10, 11, 12, 13, 14];
+  const locals: ValType[] = ['i32', 'i32', 'f32', 'i32', 'i32', 'v128', 'i32', 'i32', 'i32'];
+  // over the candidates: pp walks cp, pj walks cj; ve = v + 4e, the value's address ve + j * dvB
   const overCandidates = (body: number[]): number[] => [
-    ...op.i32(0), ...op.set(c),
+    ...op.get(cp), ...op.set(pp), ...op.get(cj), ...op.set(pj),
+    ...op.get(v), ...op.get(e), ...op.i32(4), ...op.i32Mul(), ...op.i32Add(), ...op.set(ve),
     ...op.block(), ...op.loop(),
-    ...op.get(c), ...op.get(n), ...op.i32GeU(), ...op.brIf(1),
+    ...op.get(pp), ...op.get(end), ...op.i32GeU(), ...op.brIf(1),
     ...body,
-    ...op.get(c), ...op.i32(1), ...op.i32Add(), ...op.set(c),
+    ...op.get(pp), ...op.i32(4), ...op.i32Add(), ...op.set(pp),
+    ...op.get(pj), ...op.i32(4), ...op.i32Add(), ...op.set(pj),
     ...op.br(0), ...op.end(), ...op.end(),
   ];
+  const vAt = (): number[] => [...op.get(ve), ...op.get(pj), ...op.i32Load(), ...op.get(dvB), ...op.i32Mul(), ...op.i32Add()];
   const b: number[] = [
     ...op.get(dv), ...op.i32(4), ...op.i32Mul(), ...op.set(dvB),
     ...op.get(dv), ...op.i32(-4), ...op.i32And(), ...op.set(e4),
+    ...op.get(cp), ...op.get(n), ...op.i32(4), ...op.i32Mul(), ...op.i32Add(), ...op.set(end),
     ...op.i32(0), ...op.set(e),
     // 4 coordinates at a time: each lane its own sum over the candidates in order
     ...op.block(), ...op.loop(),
     ...op.get(e), ...op.get(e4), ...op.i32GeU(), ...op.brIf(1),
     ...op.f32(0), ...op.f32x4Splat(), ...op.set(accv),
     ...overCandidates([
-      ...op.get(accv), ...pAt(), ...op.v128Load32Splat(), ...vAt(), ...op.v128Load(), ...op.f32x4Mul(), ...op.f32x4Add(), ...op.set(accv),
+      ...op.get(accv), ...op.get(pp), ...op.v128Load32Splat(), ...vAt(), ...op.v128Load(), ...op.f32x4Mul(), ...op.f32x4Add(), ...op.set(accv),
     ]),
     ...op.get(out), ...op.get(e), ...op.i32(4), ...op.i32Mul(), ...op.i32Add(), ...op.get(accv), ...op.v128Store(),
     ...op.get(e), ...op.i32(4), ...op.i32Add(), ...op.set(e),
@@ -254,7 +255,7 @@ function wsumKernel(): WasmFunction {
     ...op.get(e), ...op.get(dv), ...op.i32GeU(), ...op.brIf(1),
     ...op.f32(0), ...op.set(acc),
     ...overCandidates([
-      ...op.get(acc), ...pAt(), ...op.f32Load(), ...vAt(), ...op.f32Load(), ...op.f32Mul(), ...op.f32Add(), ...op.set(acc),
+      ...op.get(acc), ...op.get(pp), ...op.f32Load(), ...vAt(), ...op.f32Load(), ...op.f32Mul(), ...op.f32Add(), ...op.set(acc),
     ]),
     ...op.get(out), ...op.get(e), ...op.i32(4), ...op.i32Mul(), ...op.i32Add(), ...op.get(acc), ...op.f32Store(),
     ...op.get(e), ...op.i32(1), ...op.i32Add(), ...op.set(e),
