@@ -44,7 +44,7 @@ export class FastStepper {
   private readonly eb: ExpBounds;
   private readonly Lpad: number;
   /** detail rows per (layer, head): scores and weights (views handed to onTrace). */
-  private readonly rows: { scores: Float64Array; weights: Float64Array }[][] | undefined;
+  private readonly rows: { scores: Float32Array; weights: Float64Array }[][] | undefined;
   private disposed = false;
 
   constructor(
@@ -72,7 +72,7 @@ export class FastStepper {
     if (sr) A.f32.set(sr.ut, this.ut);
     this.H = new Float32Array(B * pm.d);
     this.eb = expBounds(pm.k.expZeroBelow);
-    this.rows = opts.traceAt ? pm.layers.map((L) => L.heads.map(() => ({ scores: new Float64Array(T), weights: new Float64Array(T) }))) : undefined;
+    this.rows = opts.traceAt ? pm.layers.map((L) => L.heads.map(() => ({ scores: new Float32Array(T), weights: new Float64Array(T) }))) : undefined;
   }
 
   /** Processes position i of every batch row (tokens[b] is the token there); returns each row's
@@ -129,7 +129,7 @@ export class FastStepper {
     if (nk > 0) A.kernels.scores1(4 * this.q, dk, 4 * c.kt, Lpad, nk, 4 * sc.s, Lpad, 4 * sc.mx);
     const m = tailScores(f, this.q, 1, dk, c.kt, Lpad, nk, i + 1, sc.s, laneMax(f, sc.mx));
     const own = tl ? this.rows![l]![hi]! : undefined;
-    if (own) for (let j = 0; j <= i; j++) own.scores[j] = f[sc.s + j]!;
+    if (own) own.scores.set(f.subarray(sc.s, sc.s + i + 1));
     const n = rowWeights(A, sc, sc.s, i, m, this.eb);
     const out = this.outs[l]![hi]! + c.rows[0]! * dv;
     valueSums(A, sc, { v: c.v, dv: c.rows.length * dv, out, dense: c.dense }, i, n);
