@@ -3,6 +3,7 @@
 // inputs per second), attention pair-evaluations per second, and the WebGPU/CPU ratio.
 // Usage: npm run bench [-- --circuits c880,c6288 --batch 16 --no-cpu --attention tiled --qpi 2
 //                          --sha256 --sha-batch 1 --peak-gflops 66900]
+//        npm run bench -- --peers [...]: every engine against numpy / torch peers (bench/peers.ts)
 //   --attention  force the workgroup-memory (tiled) or subgroup attention kernel; --qpi its queries
 //                per invocation
 //   --peak-gflops  the card's f32 peak (GFLOP/s): adds the attention kernel's share of it, counting
@@ -20,6 +21,7 @@ import { bindModel, type CotFormat, type Model, type PositionalMeta } from '../m
 import { CpuEngine, referenceSequences, sampleInputs } from '../runtime/index.js';
 import { WebGpuEngine, openGpu, type GpuContext, type Tuning } from '../runtime/webgpu/index.js';
 import { arg, flag, loadShared as load } from './paths.js';
+import { runPeers } from './peers.js';
 
 interface Case {
   name: string;
@@ -164,6 +166,10 @@ async function sha256Run(ctx: GpuContext, B: number, peakGflops?: number): Promi
 }
 
 async function main(): Promise<void> {
+  if (flag('peers')) {
+    await runPeers();
+    return;
+  }
   const B = Number(arg('batch') ?? 16);
   const only = arg('circuits')?.split(',');
   const ctx = await openGpu({ timestamps: true, dawnOptions: ['disable-dawn-features=timestamp_quantization'] });

@@ -16,7 +16,7 @@
 import { NetlistBuilder } from '../circuits/index.js';
 import { compile, type Model } from '../compiler/index.js';
 import { parseArith } from '../runtime/arith.js';
-import { createEngine, type BackendChoice } from '../runtime/backend.js';
+import { createEngine, type BackendChoice, type CpuKernel } from '../runtime/backend.js';
 import type { Backend } from '../runtime/engine.js';
 import { isUnavailable } from '../runtime/webgpu/errors.js';
 import { openGpu, type GpuContext, type GpuOptions } from '../runtime/webgpu/gpu.js';
@@ -82,7 +82,7 @@ function probeModel(): Model {
  * arithmetic, for `webgpu` where WebGPU cannot run, and for any WebGPU failure that is not
  * "unavailable" (also with `auto`).
  */
-export async function openFuzzBackend(choice: BackendChoice, arith: string, gpuOpts: GpuOptions = {}): Promise<FuzzBackend> {
+export async function openFuzzBackend(choice: BackendChoice, arith: string, gpuOpts: GpuOptions = {}, cpuKernel?: CpuKernel): Promise<FuzzBackend> {
   const a = parseArith(arith);
   if (choice === 'cpu') return { used: 'cpu' };
   if (a.kind !== 'f32' && a.kind !== 'f16') {
@@ -101,7 +101,7 @@ export async function openFuzzBackend(choice: BackendChoice, arith: string, gpuO
     return notice !== undefined ? { used: 'cpu', notice } : { used: 'cpu' };
   } catch (e) {
     gpu?.close();
-    if (choice === 'auto' && isUnavailable(e)) return { used: 'cpu', notice: `${e.message}: using the CPU reference` };
+    if (choice === 'auto' && isUnavailable(e)) return { used: 'cpu', notice: `${e.message}: using the CPU ${a.kind === 'f32' && cpuKernel !== 'reference' ? 'fast f32 kernel' : 'reference'}` };
     throw e;
   }
 }

@@ -9,7 +9,7 @@
 import { evalOutputsOne, type Circuit, Op } from '../circuits/index.js';
 import { compile, type Fault } from '../compiler/index.js';
 import { bindModel, type Bound, type CotFormat, type Model } from '../model/index.js';
-import { createEngine, type BackendChoice } from '../runtime/backend.js';
+import { createEngine, type BackendChoice, type EngineOptions } from '../runtime/backend.js';
 import type { Backend, Engine } from '../runtime/engine.js';
 import { outputsOfSequence, promptOf } from '../runtime/reference.js';
 import { verifyModel, type MismatchDetail } from '../runtime/verify.js';
@@ -22,6 +22,8 @@ export interface CheckConfig {
   fault?: Fault;
   /** The campaign's WebGPU device (backend.ts); without it each WebGPU check opens its own. */
   gpu?: SharedGpu;
+  /** The CPU engine's f32 loop and threads (--cpu-kernel, --cpu-threads; the same numbers either way). */
+  cpu?: Pick<EngineOptions, 'cpuKernel' | 'cpuThreads'>;
 }
 
 export type FailureKind = 'teacher-forcing' | 'generation' | 'exception';
@@ -105,7 +107,7 @@ export function plannedBackend(cfg: CheckConfig): Backend {
 
 async function engineFor(model: Model, cfg: CheckConfig): Promise<Engine> {
   const webgpu = cfg.gpu && cfg.backend !== 'cpu' ? { webgpu: { context: await cfg.gpu.context() } } : {};
-  return (await createEngine(model, cfg.backend, cfg.arith, webgpu)).engine;
+  return (await createEngine(model, cfg.backend, cfg.arith, { ...cfg.cpu, ...webgpu })).engine;
 }
 
 /** A thrown error as a failure of circuit `c` (shown on its first input vector). */

@@ -85,7 +85,7 @@ export class UniformChecker implements Checker {
     this.engine?.dispose();
     this.engine = undefined;
     this.ctx = ctx;
-    this.engine = (await createEngine(this.target.model, this.cfg.backend, this.cfg.arith, ctx ? { webgpu: { context: ctx } } : {})).engine;
+    this.engine = (await createEngine(this.target.model, this.cfg.backend, this.cfg.arith, { ...this.cfg.cpu, ...(ctx ? { webgpu: { context: ctx } } : {}) })).engine;
     return this.engine;
   }
 

@@ -1,5 +1,7 @@
-// Choosing an executor: the CPU reference, or the WebGPU engine when an adapter exists.
-//   cpu     the CPU reference (every arithmetic mode)
+// Choosing an executor: the CPU engine, or the WebGPU engine when an adapter exists.
+//   cpu     f32: the fast f32 kernel (runtime/cpu/fast/: the reference's numbers bit for bit,
+//           WebAssembly SIMD and worker threads) unless cpuKernel is 'reference'; every other
+//           arithmetic (f64, f16, fixed:s, float:e,s): the CPU reference, its rounded loop
 //   webgpu  the WebGPU engine (f32, or f16 where the adapter offers shader-f16); no adapter, or
 //           an arithmetic it does not run, is an error: never a silent fallback
 //   auto    WebGPU when it is available here, else the CPU with a one-line notice. "Not
@@ -15,6 +17,8 @@ import { UserError } from '../common/errors.js';
 import type { Model } from '../model/index.js';
 import { parseArith } from './arith.js';
 import { CpuEngine } from './cpu/engine.js';
+import { FastCpuEngine, refuseFastUnlessF32 } from './cpu/fast/engine.js';
+import { simdAvailable } from './cpu/fast/kernels.js';
 import type { Engine, LoopSetting } from './engine.js';
 import { OrtEngine } from './ort/engine.js';
 import { WebGpuEngine, type WebGpuEngineOptions } from './webgpu/engine.js';
@@ -37,8 +41,21 @@ export interface EngineChoice {
   notice?: string;
 }
 
+/** Which CPU loop runs f32: the fast kernel (default) or the reference's rounded loop. */
+export type CpuKernel = 'fast' | 'reference';
+
+export function parseCpuKernel(s: string | undefined): CpuKernel | undefined {
+  if (s === undefined) return undefined;
+  if (s === 'fast' || s === 'reference') return s;
+  throw new UserError(`--cpu-kernel must be fast or reference, got '${s}'`);
+}
+
 export interface EngineOptions {
   webgpu?: WebGpuEngineOptions;
+  /** The CPU engine's loop for f32 (default: fast where WebAssembly SIMD runs, else the reference). */
+  cpuKernel?: CpuKernel;
+  /** Threads of the fast CPU kernel (default: every core, at most 8). */
+  cpuThreads?: number;
   /** Looped models: the loop count to run (default: the model's own), or 'auto'; both engines. */
   loops?: LoopSetting;
 }
@@ -47,7 +64,10 @@ export interface EngineOptions {
 export async function createEngine(model: Model, backend: BackendChoice, arith: string, opts: EngineOptions = {}): Promise<EngineChoice> {
   const a = parseArith(arith);
   const loops = opts.loops !== undefined ? { loops: opts.loops } : {};
-  const cpu = (): CpuEngine => new CpuEngine(model, a, loops);
+  if (opts.cpuKernel === 'fast') refuseFastUnlessF32(a);
+  const fast = a.kind === 'f32' && opts.cpuKernel !== 'reference' && simdAvailable();
+  if (opts.cpuKernel === 'fast' && !fast) throw new UserError('the fast CPU kernel needs WebAssembly SIMD and shared memory, which this JavaScript engine lacks');
+  const cpu = (): Engine => (fast ? new FastCpuEngine(model, { ...loops, ...(opts.cpuThreads !== undefined ? { threads: opts.cpuThreads } : {}) }) : new CpuEngine(model, a, loops));
   const gpu = (): Promise<WebGpuEngine> => WebGpuEngine.create(model, a.name, { ...opts.webgpu, ...loops });
   if (backend === 'cpu') return { engine: cpu() };
   if (backend === 'ort') {
@@ -60,6 +80,7 @@ export async function createEngine(model: Model, backend: BackendChoice, arith: 
     return { engine: await gpu() };
   } catch (e) {
     if (!isUnavailable(e)) throw e;
-    return { engine: cpu(), notice: `${e.message}: using the CPU reference` };
+    const engine = cpu();
+    return { engine, notice: `${e.message}: using the CPU ${engine instanceof FastCpuEngine ? 'fast f32 kernel' : 'reference'}` };
   }
 }

@@ -1,7 +1,8 @@
 // The trace of one generation, position by position: which gate, the token the model wrote
 // (its argmax), where each head looked, what the feed-forward layer computed, the residual
 // stream and the logits. This JSON is the single source of the terminal and HTML views.
-// The CPU reference computes every detail. By default it also generates the tokens (one pass);
+// The CPU engine computes every detail (in f32 its fast kernel, bit for bit the reference's
+// numbers, unless cpuKernel is 'reference'). By default it also generates the tokens (one pass);
 // given a sequence another engine generated (`generated`), it is teacher-forced on that
 // sequence instead, and every position where its own argmax differs from that engine's token
 // is recorded (`engines.disagreements`, a step's `cpu_token`).
@@ -25,8 +26,8 @@
 import { OP_NAMES, evalOne, outputHex, wireDepths, wireLabel, type Circuit, type OpCode } from '../circuits/index.js';
 import { subspacesOfLabels, type Bound, type Subspace } from '../model/index.js';
 import { parseArith } from './arith.js';
-import { prepare } from './cpu/prepared.js';
-import { CpuStepper, type PositionDetail } from './cpu/stepper.js';
+import { detailStepper } from './cpu/detail-stepper.js';
+import type { PositionDetail } from './cpu/stepper.js';
 import { outputsOfSequence, promptOf, referenceSequences } from './reference.js';
 import { stepText, type StepRole } from './trace-line.js';
 import { uniformContext, uniformFetch, uniformStepText, type UniformFetch } from './uniform-line.js';
@@ -166,6 +167,9 @@ export interface TraceOptions {
   generated?: { tokens: Int32Array; engine: EngineName };
   /** Positions done of the sequence's total (for a progress bar on long traces). */
   onProgress?: (done: number, total: number) => void;
+  /** The CPU loop that computes the details in f32 (default: the fast kernel), and its threads. */
+  cpuKernel?: 'fast' | 'reference';
+  cpuThreads?: number;
 }
 
 const ROLES_4TOK: StepRole[] = ['type', 'in_a', 'in_b', 'value'];
@@ -271,14 +275,18 @@ export function traceGeneration(bound: Bound, inputBits: Uint8Array, opts: Trace
       text: '',
     };
   };
-  const st = new CpuStepper(prepare(model, arith), 1, S, { traceAt: want, onTrace, detailViews: true });
+  const st = detailStepper(model, arith, S, { traceAt: want, onTrace }, { ...(opts.cpuKernel ? { kernel: opts.cpuKernel } : {}), ...(opts.cpuThreads ? { threads: opts.cpuThreads } : {}) });
   const disagreements: number[] = [];
-  for (let i = 0; i < S - 1; i++) {
-    if (opts.onProgress && (i & 255) === 0) opts.onProgress(i, S - 1);
-    const am = st.step(i, [seq[i]!]);
-    if (i < P - 1) continue;
-    if (!gen) seq[i + 1] = am[0]!;
-    else if (am[0] !== seq[i + 1]) disagreements.push(i + 1);
+  try {
+    for (let i = 0; i < S - 1; i++) {
+      if (opts.onProgress && (i & 255) === 0) opts.onProgress(i, S - 1);
+      const am = st.step(i, [seq[i]!]);
+      if (i < P - 1) continue;
+      if (!gen) seq[i + 1] = am[0]!;
+      else if (am[0] !== seq[i + 1]) disagreements.push(i + 1);
+    }
+  } finally {
+    st.dispose();
   }
   if (meta.mode === 'uniform') {
     const x = uniformContext({ promptLength: P, labelOffset: meta.label_offset, wirePos: contract.valuePos, seq, expected, tok });
@@ -319,7 +327,7 @@ export function traceGeneration(bound: Bound, inputBits: Uint8Array, opts: Trace
     steps,
     outputs: outputsVerdict(c, got, want2),
     window,
-    ...(gen ? { engines: { tokens: gen.engine, details: { backend: 'cpu', arith: arith.name, description: `CPU reference (${arith.name})` }, disagreements } } : {}),
+    ...(gen ? { engines: { tokens: gen.engine, details: { backend: 'cpu', arith: arith.name, description: st.description }, disagreements } } : {}),
   };
 }
 

@@ -71,7 +71,7 @@ describe('trace --backend', () => {
     const auto = await cli(['trace', ...args, '--backend', 'auto'], 'off');
     expect(auto.code).toBe(0);
     expect(auto.err.trim().split('\n')).toHaveLength(1);
-    expect(auto.err).toMatch(/using the CPU reference/);
+    expect(auto.err).toMatch(/using the CPU fast f32 kernel/);
     expect(auto.out).toBe((await cli(['trace', ...args])).out);
     const bad = await cli(['trace', ...args, '--backend', 'gpu']);
     expect(bad.code).toBe(2);
@@ -96,7 +96,7 @@ describe('trace --backend', () => {
     for (let i = m.meta.prompt.length - 1; i < seq.length - 1; i++) if (am[i] !== seq[i + 1]) want.push(i + 1);
     expect(want).toContain(flip);
     expect(want.length).toBeGreaterThan(1); // the copies of the flipped value disagree too
-    expect(t.engines).toEqual({ tokens: engine, details: { backend: 'cpu', arith: 'f32', description: 'CPU reference (f32)' }, disagreements: want });
+    expect(t.engines).toEqual({ tokens: engine, details: { backend: 'cpu', arith: 'f32', description: expect.stringMatching(/^CPU fast f32 kernel/) }, disagreements: want });
     expect(t.tokens).toEqual(Array.from(seq));
     for (const s of t.steps) {
       expect(s.token).toBe(m.vocab[seq[s.writes]!]);
@@ -126,7 +126,7 @@ describe.runIf(gpu !== undefined)('trace --backend webgpu (with an adapter)', ()
       expect(g.engines!.tokens.backend).toBe('webgpu');
       expect(g.engines!.tokens.arith).toBe(arith);
       expect(g.engines!.tokens.description).toBe(gpu!.info.line);
-      expect(g.engines!.details).toEqual({ backend: 'cpu', arith, description: `CPU reference (${arith})` });
+      expect(g.engines!.details).toEqual({ backend: 'cpu', arith, description: arith === 'f32' ? expect.stringMatching(/^CPU fast f32 kernel/) : `CPU reference (${arith})` });
       expect(g.engines!.disagreements).toEqual([]);
       const { engines: _e, ...rest } = g;
       expect(rest).toEqual(cpu);

@@ -69,7 +69,8 @@ describe('no adapter (GATECOT_WEBGPU=off, or disabled)', () => {
     expectOneLine(e);
     const auto = await createEngine(m, 'auto', 'f32', { webgpu: { disabled: true } });
     expect(auto.engine.backend).toBe('cpu');
-    expect(auto.notice).toMatch(/no WebGPU adapter.*CPU reference/);
+    expect(auto.notice).toMatch(/no WebGPU adapter.*CPU fast f32 kernel/);
+    expect((await createEngine(m, 'auto', 'f32', { webgpu: { disabled: true }, cpuKernel: 'reference' })).notice).toMatch(/no WebGPU adapter.*CPU reference$/);
     expect(auto.notice).not.toMatch(/\n/);
   });
 
@@ -80,7 +81,7 @@ describe('no adapter (GATECOT_WEBGPU=off, or disabled)', () => {
     expect(r.err).toMatch(/^gatecot: no WebGPU adapter/);
     const a = await cli(['verify', c17, '--backend', 'auto', '--json'], 'off');
     expect(a.code).toBe(0);
-    expect(a.err).toMatch(/using the CPU reference/);
+    expect(a.err).toMatch(/using the CPU fast f32 kernel/);
     expect(JSON.parse(a.out).backend).toBe('cpu');
   });
 
@@ -96,7 +97,7 @@ describe('no adapter (GATECOT_WEBGPU=off, or disabled)', () => {
     const args = ['fuzz', '--count', '2', '--gates', '1..6', '--inputs', '1..4', '--cot', 'gate', '--json', '--out', join(tmp, 'off')];
     const r = await cli(args, 'off');
     expect(r.code, r.err).toBe(0);
-    expect(r.err.trim().split('\n')).toEqual([expect.stringMatching(/^gatecot: no WebGPU adapter.*: using the CPU reference$/)]);
+    expect(r.err.trim().split('\n')).toEqual([expect.stringMatching(/^gatecot: no WebGPU adapter.*: using the CPU fast f32 kernel$/)]);
     expect(jsonEvents(r.out, 'start')[0]).toMatchObject({ backend: 'cpu', options: { backend: 'auto' } });
     expect(jsonEvents(r.out, 'case').map((c) => c.backend)).toEqual(['cpu', 'cpu']);
     expect(jsonEvents(r.out, 'summary')[0]).toMatchObject({ backend: 'cpu', cases: 2, failed_cases: 0 });

@@ -121,7 +121,7 @@ export function summaryText(s: CampaignSummary, what: string): string {
   return (
     `fuzz ${what}: ${plural(s.cases, 'case')}, ${plural(s.inputs, 'input')}, ${s.positions} CoT positions checked, ` +
     `${plural(s.failedCases, 'failing case')} (${plural(s.findings, 'finding')}); ${s.seconds.toFixed(1)} s, ${rate.toFixed(2)} cases/s ` +
-    `on ${s.backend === 'webgpu' ? 'WebGPU' : 'the CPU reference'}${stop}\n`
+    `on ${s.backend === 'webgpu' ? 'WebGPU' : 'the CPU'}${stop}\n`
   );
 }
 

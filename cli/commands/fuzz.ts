@@ -13,13 +13,14 @@ import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CircuitError } from '../../circuits/index.js';
 import { MAX_CAPACITY, parseFault, type CotFormat } from '../../compiler/index.js';
-import { parseBackend } from '../../runtime/index.js';
+import { parseArith, parseBackend, refuseFastUnlessF32 } from '../../runtime/index.js';
 import { builtinSeeds, corpusSeeds, DEFAULT_GATES, DEFAULT_INPUTS, FindingWriter, MAX_GATES, MAX_INPUTS, ParserFindingWriter, WHOLE, WorkerParseRunner, campaignKey, checkCapacity, checkMix, compileUniformTarget, largestCase, loadUniformTarget, openFuzzBackend, parseLocality, parseRange, parseShard, runCampaign, runParserCampaign, shardFromEnv, type CampaignOptions, type FuzzBackend, type ParserCampaignOptions, type Shard, type UniformTarget } from '../../fuzz/index.js';
 import { parseMode } from '../load.js';
 import type { CliContext } from '../context.js';
 import { EXIT_CHECK_FAILED, UsageError } from '../errors.js';
 import { WorkProgress } from '../progress.js';
 import { registerFuzzMerge } from './fuzz-merge.js';
+import { CPU_KERNEL_OPTION, CPU_THREADS_OPTION, cpuEngineOptions } from './shared.js';
 import {
   caseJson,
   extentJson,
@@ -48,6 +49,8 @@ interface FuzzFlags {
   cot: string;
   arith: string;
   backend: string;
+  cpuKernel?: string;
+  cpuThreads?: string;
   samples: string;
   shard?: string;
   shards?: string;
@@ -191,18 +194,19 @@ async function circuitCampaign(ctx: CliContext, o: FuzzFlags, given: (k: keyof F
     gates: o.gates !== undefined ? parseRange(o.gates, '--gates', 1, MAX_GATES) : DEFAULT_GATES,
     inputs: o.inputs !== undefined ? parseRange(o.inputs, '--inputs', 0, MAX_INPUTS) : DEFAULT_INPUTS,
     cots: cotsFlag(o.cot),
-    check: { arith: o.arith, backend: parseBackend(o.backend), ...(fault ? { fault } : {}) },
+    check: { arith: o.arith, backend: parseBackend(o.backend), ...(fault ? { fault } : {}), cpu: cpuEngineOptions(o) },
     samples: intFlag(o.samples, '--samples', 0, 100_000),
     shrink: o.shrink,
     shrinkSeconds: secondsFlag(o.shrinkTime, '--shrink-time'),
   };
+  if (opts.check.cpu?.cpuKernel === 'fast') refuseFastUnlessF32(parseArith(o.arith)); // before any case
   if (o.gateMix !== undefined) opts.mix = checkMix(o.gateMix);
   if (o.locality !== undefined) opts.locality = parseLocality(o.locality);
   if (o.maxFailures !== undefined) opts.maxFailures = intFlag(o.maxFailures, '--max-failures', 1, 2 ** 31);
   const uniform = uniformModel(o, opts, given);
   if (uniform) opts.uniform = uniform;
   // Chosen once (fails early, with one line, where it cannot run); one device for the whole campaign.
-  const runOn = await openFuzzBackend(opts.check.backend, opts.check.arith);
+  const runOn = await openFuzzBackend(opts.check.backend, opts.check.arith, {}, opts.check.cpu?.cpuKernel);
   try {
     if (runOn.notice) ctx.io.err(`gatecot: ${runOn.notice}\n`);
     if (uniform && !o.json) ctx.io.err(`gatecot: ${uniformText(uniform)}\n`);
@@ -333,6 +337,8 @@ export function registerFuzz(program: Command, ctx: CliContext): void {
     .option('--cot <format>', '4tok, gate or both (--mode positional)', 'both')
     .option('--arith <mode>', 'f32, f64, f16, fixed:s or float:e,s', 'f32')
     .option('--backend <b>', 'auto (WebGPU where available, else the CPU), cpu or webgpu; chosen once for the whole campaign', 'auto')
+    .option(...CPU_KERNEL_OPTION)
+    .option(...CPU_THREADS_OPTION)
     .option('--samples <K>', 'random inputs per case besides all-zeros and all-ones (all inputs up to 5 input wires)', '16')
     .option('--shard <I/N|auto>', 'run only the cases i with i mod N = I-1; auto: from JOB_COMPLETION_INDEX (Kubernetes, with --shards N) or SLURM_ARRAY_TASK_ID (Slurm)')
     .option('--shards <N>', '--shard auto: the number of shards (a Kubernetes Indexed Job\'s completions; checked against a Slurm array\'s task count)')

@@ -16,7 +16,7 @@ import { loadCircuitOrModel, parseScale, type CompileFlags } from '../load.js';
 import { parseFault } from '../../compiler/index.js';
 import { evalJson, inputBitsFromOptions, parseOrder } from './circuit.js';
 import { circuitJson, modelJson, outputGroups, printJson, valuesJson } from './json.js';
-import { compileOptions, inputOptions, modelSummaryLine, parseIntOpt, runOptions } from './shared.js';
+import { compileOptions, cpuEngineOptions, inputOptions, modelSummaryLine, parseIntOpt, runOptions } from './shared.js';
 import { registerTrace } from './trace.js';
 
 export function modelSummary(b: Bound): { layers: number; heads: number; heads_per_layer: number[]; d_model: number; seq_len: number; vocab_size: number } {
@@ -125,12 +125,12 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
       ).option('--json', 'print one JSON object (with --show-cot: the chain of thought in its field "cot")'),
     ),
     { ort: true },
-  ).action(async (file: string, o: CompileFlags & { input: string[]; bits?: string; order: string; showCot?: boolean; backend: string; arith: string; loops?: string; json?: boolean }) => {
+  ).action(async (file: string, o: CompileFlags & { input: string[]; bits?: string; order: string; showCot?: boolean; backend: string; arith: string; cpuKernel?: string; cpuThreads?: string; loops?: string; json?: boolean }) => {
     const bound = loadCircuitOrModel(file, o);
     const { model, circuit } = bound;
     const bits = inputBitsFromOptions(circuit, o);
     const rl = loopSetting(bound, parseLoops(o.loops));
-    const { engine, notice } = await createEngine(model, parseBackend(o.backend, { ort: true }), o.arith, rl.loops !== undefined ? { loops: rl.loops } : {});
+    const { engine, notice } = await createEngine(model, parseBackend(o.backend, { ort: true }), o.arith, { ...cpuEngineOptions(o), ...(rl.loops !== undefined ? { loops: rl.loops } : {}) });
     if (notice) ctx.io.err(`gatecot: ${notice}\n`);
     try {
       const prompt = promptOf(bound, bits);
@@ -162,6 +162,7 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
           ...loopsJson(bound, rl, { ...(ans.loops ? { loops: ans.loops[0] } : {}) }),
           ...(engine.backend === 'webgpu' ? { adapter: engine.description } : {}),
           ...(engine.backend === 'ort' ? { runtime: engine.description } : {}),
+          engine: engine.description,
           ...(cot !== undefined ? { cot } : {}),
         });
       } else printOutputs(ctx, circuit, got, o);
@@ -187,14 +188,14 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
         .option('--json', 'print one JSON object'),
     ),
     { ort: true },
-  ).action(async (file: string, o: CompileFlags & { samples: string; exhaustive?: boolean; seed: string; batch?: string; json?: boolean; backend: string; arith: string; loops?: string }) => {
+  ).action(async (file: string, o: CompileFlags & { samples: string; exhaustive?: boolean; seed: string; batch?: string; json?: boolean; backend: string; arith: string; cpuKernel?: string; cpuThreads?: string; loops?: string }) => {
     const bound = loadCircuitOrModel(file, o);
     const { model, circuit } = bound;
     const n = circuit.nInputs;
     if (o.exhaustive && n > MAX_EXHAUSTIVE_INPUTS) throw new UsageError(`--exhaustive covers at most ${MAX_EXHAUSTIVE_INPUTS} inputs (2^${MAX_EXHAUSTIVE_INPUTS} vectors); this circuit has ${n}`);
     const inputs = o.exhaustive ? allInputs(n) : sampleInputs(n, parseIntOpt(o.samples, 'samples', 16, 1e6), parseSeed(o.seed));
     const rl = loopSetting(bound, parseLoops(o.loops));
-    const { engine, notice } = await createEngine(model, parseBackend(o.backend, { ort: true }), o.arith, rl.loops !== undefined ? { loops: rl.loops } : {});
+    const { engine, notice } = await createEngine(model, parseBackend(o.backend, { ort: true }), o.arith, { ...cpuEngineOptions(o), ...(rl.loops !== undefined ? { loops: rl.loops } : {}) });
     if (notice) ctx.io.err(`gatecot: ${notice}\n`);
     let report: VerifyReport;
     try {
@@ -223,11 +224,12 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
           circuit: { name: circuit.name, inputs: n, gates: circuit.ops.length },
           ...(engine.backend === 'webgpu' ? { adapter: engine.description } : {}),
           ...(engine.backend === 'ort' ? { runtime: engine.description } : {}),
+          engine: engine.description,
           ...(report.first ? { first_mismatch: mismatchJson(report.first) } : {}),
         }) + '\n',
       );
     } else {
-      ctx.io.out(verifyText(bound, report, `${engine.backend} ${engine.arith}${loopsText(bound, rl, report)}`));
+      ctx.io.out(verifyText(bound, report, `${engine.backend} ${engine.arith}${engine.backend === 'cpu' ? ` (${engine.description})` : ''}${loopsText(bound, rl, report)}`));
     }
     if (!report.ok) ctx.code = EXIT_CHECK_FAILED;
   });

@@ -2,6 +2,7 @@
 
 import type { Command } from 'commander';
 import type { Bound, Model } from '../../model/index.js';
+import { parseCpuKernel, type CpuKernel } from '../../runtime/backend.js';
 import { UsageError } from '../errors.js';
 
 export function collect(value: string, prev: string[]): string[] {
@@ -45,7 +46,20 @@ export function runOptions(cmd: Command, opts: { ort?: boolean } = {}): Command 
   return cmd
     .option('--backend <b>', opts.ort ? 'auto, cpu, webgpu or ort (onnxruntime-node, an optional dependency: the model exported to ONNX, f32 only)' : 'auto, cpu or webgpu', 'cpu')
     .option('--arith <mode>', 'f32, f64, f16, fixed:s or float:e,s', 'f32')
+    .option(...CPU_KERNEL_OPTION)
+    .option(...CPU_THREADS_OPTION)
     .option('--loops <K>', "looped models: apply the block K times instead of the model's own count (a uniform looped model's: the circuit's depth), or auto (until an iteration changes nothing; reports how many it took)");
+}
+
+export const CPU_KERNEL_OPTION = ['--cpu-kernel <k>', "the CPU engine's loop for --arith f32: fast (WebAssembly SIMD and threads, the reference's numbers bit for bit; the default) or reference (the rounded reference loop; every other arithmetic always runs it)"] as const;
+export const CPU_THREADS_OPTION = ['--cpu-threads <n>', 'threads of the fast CPU kernel (default: every core, at most 8)'] as const;
+
+/** createEngine's CPU options from --cpu-kernel and --cpu-threads. */
+export function cpuEngineOptions(o: { cpuKernel?: string; cpuThreads?: string }): { cpuKernel?: CpuKernel; cpuThreads?: number } {
+  const k = parseCpuKernel(o.cpuKernel);
+  const t = o.cpuThreads !== undefined ? parseIntOpt(o.cpuThreads, 'cpu-threads', 1, 64) : undefined;
+  if (t === 0) throw new UsageError('--cpu-threads must be at least 1');
+  return { ...(k ? { cpuKernel: k } : {}), ...(t !== undefined ? { cpuThreads: t } : {}) };
 }
 
 export function parseIntOpt(s: string | undefined, name: string, def: number, max = 1e9): number {

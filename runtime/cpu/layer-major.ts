@@ -48,6 +48,43 @@ function emptyDetail(layer: PreparedLayer, d: number): LayerDetail {
   return { heads: [], afterAttn: new Float64Array(d), ffPre: new Float64Array(m), ffAct: new Float64Array(m), ffOut: new Float64Array(d), after: new Float64Array(d) };
 }
 
+/** What the auto loop needs of a pass's state: a copy of it, and whether batch row b changed since. */
+export interface LoopState {
+  save(): void;
+  changed(b: number): boolean;
+}
+
+/**
+ * Applies the stored layers in order, `pass(l)` for each; with `auto`, the loop block until an
+ * iteration changes nothing (at most maxLoops + 1 iterations) and returns, per batch row, the
+ * loops after which it settled (LoopsDidNotSettle otherwise). Shared by the reference and the
+ * fast path (runtime/cpu/fast/forward.ts).
+ */
+export function runPasses(pm: PreparedModel, B: number, pass: (l: number) => void, auto: { maxLoops: number } | undefined, state: LoopState): number[] | undefined {
+  const lp = pm.model.meta.loop;
+  if (!auto || !lp) {
+    for (const l of pm.stored) pass(l);
+    return undefined;
+  }
+  for (let l = 0; l < lp.start; l++) pass(l);
+  const last = new Array<number>(B).fill(0);
+  let settled = false;
+  for (let t = 1; t <= auto.maxLoops + 1 && !settled; t++) {
+    state.save();
+    for (let l = lp.start; l < lp.end; l++) pass(l);
+    settled = true;
+    for (let b = 0; b < B; b++) {
+      if (state.changed(b)) {
+        last[b] = t;
+        settled = false;
+      }
+    }
+  }
+  if (!settled) throw new LoopsDidNotSettle(`the loop did not settle within ${auto.maxLoops} iterations`);
+  for (let l = lp.end; l < pm.distinct.length; l++) pass(l);
+  return last;
+}
+
 export function forwardLayerMajor(pm: PreparedModel, seqs: Int32Array[], opts: LayerMajorOptions = {}): LayerMajorResult {
   const B = seqs.length;
   const L = seqs[0]!.length;
@@ -77,35 +114,17 @@ export function forwardLayerMajor(pm: PreparedModel, seqs: Int32Array[], opts: L
     }
     opts.onPass?.({ stored: l, H, details });
   };
-  let loops: number[] | undefined;
-  const lp = pm.model.meta.loop;
-  if (opts.auto && lp) {
-    for (let l = 0; l < lp.start; l++) pass(l);
-    const last = new Array<number>(B).fill(0);
-    const before = new Float64Array(H.length);
-    let settled = false;
-    for (let t = 1; t <= opts.auto.maxLoops + 1 && !settled; t++) {
-      before.set(H);
-      for (let l = lp.start; l < lp.end; l++) pass(l);
-      settled = true;
-      for (let b = 0; b < B; b++) {
-        let changed = false;
-        for (let i = 0; i < L && !changed; i++) {
-          const o = i * row + b * d;
-          for (let c = 0; c < d; c++) if (H[o + c] !== before[o + c]) { changed = true; break; }
-        }
-        if (changed) {
-          last[b] = t;
-          settled = false;
-        }
+  const before = opts.auto ? new Float64Array(H.length) : undefined;
+  const loops = runPasses(pm, B, pass, opts.auto, {
+    save: () => before!.set(H),
+    changed: (b) => {
+      for (let i = 0; i < L; i++) {
+        const o = i * row + b * d;
+        for (let c = 0; c < d; c++) if (H[o + c] !== before![o + c]) return true;
       }
-    }
-    if (!settled) throw new LoopsDidNotSettle(`the loop did not settle within ${opts.auto.maxLoops} iterations`);
-    for (let l = lp.end; l < pm.distinct.length; l++) pass(l);
-    loops = last;
-  } else {
-    for (const l of pm.stored) pass(l);
-  }
+      return false;
+    },
+  });
   const argmax = seqs.map(() => new Int32Array(L));
   const logits = opts.logits ? seqs.map(() => new Float32Array(L * V)) : undefined;
   const lg = logits ? new Float64Array(B * V) : undefined;

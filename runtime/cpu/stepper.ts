@@ -14,7 +14,8 @@ import type { PreparedLayer, PreparedModel } from './prepared.js';
 
 export interface HeadDetail {
   name: string;
-  scores: Float64Array;
+  /** f64 here; the fast f32 kernel's stepper hands out a view of its f32 row. */
+  scores: Float64Array | Float32Array;
   weights: Float64Array;
   out: Float64Array;
 }
