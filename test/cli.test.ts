@@ -16,6 +16,7 @@ import { bindModel } from '../model/index.js';
 function golden(name: string, text: string): void {
   const path = join(repoRoot, 'test', 'golden', name);
   const normalized = text.replaceAll(repoRoot, '<repo>').replaceAll(shared(''), '<shared>/').replace(/\d+\.\d+ s\b/g, '<t> s')
+    .replace(/\b\d+ threads?\b/g, '<n> threads') // the fast CPU kernel uses the machine's cores
     .replace(/\S*gatecot-demo-\w+/g, '<tmp>/gatecot-demo-XXXXXX');
   if (process.env.UPDATE_GOLDEN) writeFileSync(path, normalized);
   if (!existsSync(path)) expect.fail(`golden file test/golden/${name} is missing: run UPDATE_GOLDEN=1 npx vitest run test/cli.test.ts and review it`);
