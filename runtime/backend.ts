@@ -7,6 +7,8 @@
 //           (fixed:s, f64, f16 without shader-f16): isUnavailable(). Any other WebGPU error (a
 //           shader the driver rejects, validation, limits, out of memory, a lost device) is the
 //           engine failing on this model: it propagates, never hidden behind the CPU.
+// With attention 'sparse' (asked for by name, never chosen here on its own) the engine is the CPU
+// sparse-attention engine (runtime/sparse-attention), whatever auto would pick.
 
 import { UserError } from '../common/errors.js';
 import type { Model } from '../model/index.js';
@@ -15,6 +17,7 @@ import { CpuEngine } from './cpu/engine.js';
 import type { Engine, LoopSetting } from './engine.js';
 import { WebGpuEngine, type WebGpuEngineOptions } from './webgpu/engine.js';
 import { isUnavailable } from './webgpu/errors.js';
+import { SparseEngine } from './sparse-attention/engine.js';
 
 export type BackendChoice = 'auto' | 'cpu' | 'webgpu';
 
@@ -30,8 +33,20 @@ export interface EngineChoice {
   notice?: string;
 }
 
+/** dense: softmax over every visible key (the default); sparse: certified sparse attention (runtime/sparse-attention). */
+export type AttentionMode = 'dense' | 'sparse';
+
+export function parseAttention(s: string | undefined): AttentionMode {
+  if (s === undefined || s === 'dense' || s === 'sparse') return s ?? 'dense';
+  throw new UserError(`--attention must be dense or sparse, got '${s}'`);
+}
+
 export interface EngineOptions {
   webgpu?: WebGpuEngineOptions;
+  /** sparse: the CPU sparse-attention engine (f32; the backend must be cpu or auto). */
+  attention?: AttentionMode;
+  /** Sparse attention's Hamming radius. */
+  radius?: number;
   /** Looped models: the loop count to run (default: the model's own), or 'auto'; both engines. */
   loops?: LoopSetting;
 }
@@ -39,6 +54,11 @@ export interface EngineOptions {
 /** Creates the engine for a model. */
 export async function createEngine(model: Model, backend: BackendChoice, arith: string, opts: EngineOptions = {}): Promise<EngineChoice> {
   const a = parseArith(arith);
+  if (opts.attention === 'sparse') {
+    if (backend === 'webgpu') throw new UserError('sparse attention runs on the CPU: use --backend cpu (or auto)');
+    if (opts.loops !== undefined) throw new UserError('sparse attention runs the chain-of-thought models, which have no loop');
+    return { engine: new SparseEngine(model, a.name, opts.radius !== undefined ? { radius: opts.radius } : {}) };
+  }
   const loops = opts.loops !== undefined ? { loops: opts.loops } : {};
   const cpu = (): CpuEngine => new CpuEngine(model, a, loops);
   const gpu = (): Promise<WebGpuEngine> => WebGpuEngine.create(model, a.name, { ...opts.webgpu, ...loops });
