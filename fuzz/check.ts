@@ -22,6 +22,14 @@ export interface CheckConfig {
   fault?: Fault;
   /** The campaign's WebGPU device (backend.ts); without it each WebGPU check opens its own. */
   gpu?: SharedGpu;
+  /** Certified sparse attention (runtime/sparse-attention, on the CPU) and its radius. */
+  attention?: 'sparse';
+  radius?: number;
+}
+
+/** The engine options of a check's attention. */
+export function attentionOf(cfg: CheckConfig): { attention?: 'sparse'; radius?: number } {
+  return cfg.attention ? { attention: cfg.attention, ...(cfg.radius !== undefined ? { radius: cfg.radius } : {}) } : {};
 }
 
 export type FailureKind = 'teacher-forcing' | 'generation' | 'exception';
@@ -105,7 +113,7 @@ export function plannedBackend(cfg: CheckConfig): Backend {
 
 async function engineFor(model: Model, cfg: CheckConfig): Promise<Engine> {
   const webgpu = cfg.gpu && cfg.backend !== 'cpu' ? { webgpu: { context: await cfg.gpu.context() } } : {};
-  return (await createEngine(model, cfg.backend, cfg.arith, webgpu)).engine;
+  return (await createEngine(model, cfg.backend, cfg.arith, { ...webgpu, ...attentionOf(cfg) })).engine;
 }
 
 /** A thrown error as a failure of circuit `c` (shown on its first input vector). */

@@ -93,7 +93,6 @@ export class SparseEngine implements Engine {
     });
     this.rep.keysScored += st.stats.keysScored;
     this.rep.maxRho = Math.max(this.rep.maxRho, st.stats.maxRho);
-    this.rep.maxTau = Math.max(this.rep.maxTau, st.stats.maxTau);
     this.rep.noDominant += st.stats.noDominant;
   }
 

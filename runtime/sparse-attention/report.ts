@@ -21,16 +21,15 @@ export interface SparseReport {
   undecidedAt: { sequence: number; position: number }[];
   /** What ran densely instead: single positions (models whose keys and values are the dense ones), whole sequences (others). */
   denseRerun: { positions: number; sequences: number };
-  /** Head queries, keys scored, and over the queries with a dominant key the largest relative
-   *  weight the dense run may give omitted keys (rho') and keys other than the top one (tau'). */
+  /** Head queries, keys scored, and over the queries whose top key is certain the largest relative
+   *  weight the dense run may give their omitted keys together. */
   queries: number;
   keysScored: number;
   /** Queries and keys scored per head (in the order of `heads`). */
   headQueries: number[];
   headKeys: number[];
   maxRho: number;
-  maxTau: number;
-  /** Queries without a dominant key (tau' >= 1: their output is bounded by the hull of the values). */
+  /** Queries where an omitted key might hold the top score (their output is bounded by the hull of the values). */
   noDominant: number;
 }
 
@@ -50,7 +49,6 @@ export function emptyReport(radius: number, plans: HeadPlan[][]): SparseReport {
     headQueries: plans.flat().map(() => 0),
     headKeys: plans.flat().map(() => 0),
     maxRho: 0,
-    maxTau: 0,
     noDominant: 0,
   };
 }
@@ -72,9 +70,8 @@ export function sparseJson(r: SparseReport, mismatches: number): Record<string, 
     undecided_positions: r.undecidedAt,
     dense_rerun: r.denseRerun,
     omitted_mass: num(r.maxRho),
-    off_top_mass: num(r.maxTau),
     queries: r.queries,
-    queries_without_dominant_key: r.noDominant,
+    queries_top_key_uncertain: r.noDominant,
     keys_per_query: r.queries > 0 ? Number((r.keysScored / r.queries).toFixed(3)) : 0,
     heads: r.heads.map((h, k) => ({
       layer: h.layer,

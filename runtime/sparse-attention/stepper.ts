@@ -13,7 +13,8 @@
 import { expZeroBound } from '../cpu/kernels.js';
 import type { PreparedModel } from '../cpu/prepared.js';
 import type { Csr } from '../cpu/sparse.js';
-import { dominance, gamma, headError, hullSlack, roundSlack, type Dominance, type SoftmaxFacts, type ValueFacts } from './bounds.js';
+import { gamma, hullSlack, pins, roundSlack } from './bounds.js';
+import { DenseSoftmax } from './dense-softmax.js';
 import { CodeIndex, radiusMasks } from './code-index.js';
 import type { HeadPlan } from './structure.js';
 
@@ -22,6 +23,23 @@ const fr = Math.fround;
 /** A query gathers at most CAP_BASE + CAP_PER_MASK · (codes it looks up) candidates. */
 const CAP_BASE = 16;
 const CAP_PER_MASK = 2;
+
+/** See HeadState.exactDots. */
+function exactDots(plan: HeadPlan, dk: number): boolean {
+  const l = plan.lambda;
+  if (!(l > 0) || !plan.constVals.every((v) => v === 0 || Math.abs(v) === l)) return false;
+  for (let m = 0; m <= dk; m++) if (fr(l * m) !== l * m) return false;
+  return true;
+}
+
+/** Every q_t is -1, 0 or 1. */
+function unitQuery(q: Float64Array, dk: number): boolean {
+  for (let t = 0; t < dk; t++) {
+    const x = q[t]!;
+    if (x !== 1 && x !== -1 && x !== 0) return false;
+  }
+  return true;
+}
 
 function popcount(x: number): number {
   let n = 0;
@@ -37,11 +55,10 @@ export interface StepStats {
   /** The same per head, layer by layer. */
   headQueries: number[];
   headKeys: number[];
-  /** Largest rho' (relative weight the dense run may put on omitted keys) and tau' (on keys other
-   *  than the top one) over the queries with a dominant key; the queries without one (bounded by
-   *  the hull of the values). */
+  /** Largest relative weight the dense run may put on a query's omitted keys together, over the
+   *  queries whose top key is certain; the queries where an omitted key might be the top one (their
+   *  output is bounded by the hull of the values). */
   maxRho: number;
-  maxTau: number;
   noDominant: number;
 }
 
@@ -77,16 +94,23 @@ interface HeadState {
   /** Every key is ±λ on the code rows and the same on the others (an index head whose key rows
    *  read no coordinate a layer writes): a score is const + λ(Σ|q_i| − 2 Σ_{i differing}|q_i|). */
   staticKeys: boolean;
-  /** Per key row: running max |k_t|, max e(k_t); per code bit: running min and max |k|. */
+  /** Every constant key value is 0 or ±λ and f32 holds λ·m for |m| <= dk: with unit queries
+   *  (every q_t in {-1, 0, 1}) the f32 dot products are exact, so the code scores are the
+   *  reference's own numbers. */
+  exactDots: boolean;
+  /** Per key row: the largest |k_t| of the dense keys so far; per code bit, the smallest and largest
+   *  |k| of the dense keys whose code is certain (every code row's enclosure on one side of 0). */
   kAbs: Float64Array;
-  kErr: Float64Array;
   cMin: Float64Array;
   cMax: Float64Array;
-  /** Per batch row and value coordinate: running min and max of the values, largest error, and
-   *  the hull of the dense values (min lo, max hi). */
-  vMin: Float64Array;
-  vMax: Float64Array;
-  vErr: Float64Array;
+  /** Keys computed from coordinates that layers write: each coordinate's error bound (key row kr,
+   *  position j, coordinate t at ((kr * L + j) * dk + t)). */
+  kErrs: Float64Array | undefined;
+  /** Per key row, the positions whose code the dense run may not share (kept out of the index,
+   *  scored by every query), and how many. */
+  uncertain: Int32Array[];
+  nUncertain: Int32Array;
+  /** Per batch row and value coordinate: the hull of the dense values so far (min lo, max hi). */
   vLo: Float64Array;
   vHi: Float64Array;
 }
@@ -154,6 +178,9 @@ export class SparseStepper {
   private readonly zeroBelow = expZeroBound(fr);
   /** Every row's tokens so far (row b, position j at b * L + j). */
   private readonly toks: Int32Array;
+  /** Columns some token embedding row sets (anything but +0); the current position's embedding row. */
+  private readonly tokCols: Int32Array;
+  private readonly prow: Float64Array;
   /** Each vector of the sparse run and the enclosure [lo, hi] of the dense run's. */
   private readonly h: Float64Array;
   private readonly hlo: Float64Array;
@@ -183,6 +210,7 @@ export class SparseStepper {
   private readonly scores: Float64Array;
   private readonly probs: Float64Array;
   private readonly sorted: Float64Array;
+  private readonly ds: DenseSoftmax;
   private readonly logits: Float64Array;
   private readonly llo: Float64Array;
   private readonly lhi: Float64Array;
@@ -191,10 +219,6 @@ export class SparseStepper {
   private qcode = 0;
   /** |q| on each code row (structured scores). */
   private readonly qa = new Float64Array(32);
-  /** attend's facts about the current softmax, and their dominance terms (bounds.ts). */
-  private readonly sf: SoftmaxFacts = { tauI: 0, omitted: 0, U: 0, sMax: 0, deltaS: 0, spread: 0, nEff: 0, visible: 0 };
-  private readonly dm: Dominance = { tau: 0, rho: 0 };
-  private readonly vf: ValueFacts = { errM: 0, range: 0, errMax: 0, absMax: 0, rangeI: 0, absI: 0, errI: 0 };
   /** roundedSum's result. */
   private rlo = 0;
   private rhi = 0;
@@ -238,20 +262,20 @@ export class SparseStepper {
           cap: CAP_BASE + CAP_PER_MASK * masks.length,
           codes: new Int32Array(plan.kind === 'index' ? keyRows * maxLen : 0),
           staticKeys: plan.kind === 'index' && plan.dynamicBits === 0,
+          exactDots: exactDots(plan, hd.dk),
           kAbs: new Float64Array(keyRows * hd.dk),
-          kErr: new Float64Array(keyRows * hd.dk),
+          kErrs: plan.exactInputs || (plan.kind === 'index' && plan.dynamicBits === 0) ? undefined : new Float64Array(keyRows * maxLen * hd.dk),
+          uncertain: Array.from({ length: keyRows }, () => new Int32Array(plan.exactInputs ? 0 : maxLen)),
+          nUncertain: new Int32Array(keyRows),
           cMin: new Float64Array(keyRows * n).fill(Infinity),
           cMax: new Float64Array(keyRows * n),
-          vMin: new Float64Array(batch * hd.dv).fill(Infinity),
-          vMax: new Float64Array(batch * hd.dv).fill(-Infinity),
-          vErr: new Float64Array(batch * hd.dv),
           vLo: new Float64Array(batch * hd.dv).fill(Infinity),
           vHi: new Float64Array(batch * hd.dv).fill(-Infinity),
         };
       }),
     );
     const nh = this.heads.flat().length;
-    this.stats = { queries: 0, keysScored: 0, headQueries: new Array<number>(nh).fill(0), headKeys: new Array<number>(nh).fill(0), maxRho: 0, maxTau: 0, noDominant: 0 };
+    this.stats = { queries: 0, keysScored: 0, headQueries: new Array<number>(nh).fill(0), headKeys: new Array<number>(nh).fill(0), maxRho: 0, noDominant: 0 };
     this.layerRows = this.heads.map((hs) => Int32Array.from(new Set(hs.flatMap((h) => Array.from(h.outRows))), (x) => x).sort());
     this.ffRows = pm.distinct.map((L) => {
       const rows = new Set(Array.from(nonzeroRows(L.sparse.w2)));
@@ -262,6 +286,10 @@ export class SparseStepper {
     const dv = Math.max(1, ...pm.distinct.flatMap((L) => L.heads.map((hd) => hd.dv)));
     const m = Math.max(1, ...pm.distinct.map((L) => L.m));
     this.toks = new Int32Array(batch * maxLen);
+    const tokCols = new Set<number>();
+    for (let x = 0; x < pm.tok.length; x++) if (!Object.is(pm.tok[x], 0)) tokCols.add(x % d);
+    this.tokCols = Int32Array.from(tokCols).sort();
+    this.prow = new Float64Array(d);
     this.h = new Float64Array(batch * d);
     this.hlo = new Float64Array(batch * d);
     this.hhi = new Float64Array(batch * d);
@@ -290,6 +318,7 @@ export class SparseStepper {
     this.scores = new Float64Array(maxLen);
     this.probs = new Float64Array(maxLen);
     this.sorted = new Float64Array(32);
+    this.ds = new DenseSoftmax(maxLen, this.zeroBelow);
     this.logits = new Float64Array(pm.V);
     this.llo = new Float64Array(pm.V);
     this.lhi = new Float64Array(pm.V);
@@ -316,13 +345,21 @@ export class SparseStepper {
     const pos = pm.model.posEmb;
     if ((i + 1) * d > pos.length || i >= this.L) throw new RangeError(`position ${i} is beyond the model's ${pos.length / d} positions`);
     const tok = pm.tok;
+    const pb = i * d;
+    // fl(tok + fl(pos)) = pos + 0 where no token sets the column (pos is f32 already; + 0 turns -0 into +0 as the sum does)
+    const prow = this.prow;
+    for (let c = 0; c < d; c++) prow[c] = pos[pb + c]! + 0;
+    const tc = this.tokCols;
     for (let b = 0; b < this.B; b++) {
       const t = tokens[b]!;
       if (!(t >= 0 && t < pm.V)) throw new RangeError(`token id ${t} outside the vocabulary`);
       const hb = b * d;
       const tb = t * d;
-      const pb = i * d;
-      for (let c = 0; c < d; c++) this.h[hb + c] = fr(tok[tb + c]! + fr(pos[pb + c]!));
+      this.h.set(prow, hb);
+      for (let k = 0; k < tc.length; k++) {
+        const c = tc[k]!;
+        this.h[hb + c] = fr(tok[tb + c]! + pos[pb + c]!);
+      }
       this.toks[b * this.L + i] = t;
     }
     this.hlo.set(this.h);
@@ -364,14 +401,10 @@ export class SparseStepper {
       for (let e = 0; e < dv; e++) {
         const x = hs.vc[vo + e]!;
         const s = b * dv + e;
-        if (x < hs.vMin[s]!) hs.vMin[s] = x;
-        if (x > hs.vMax[s]!) hs.vMax[s] = x;
         const lo = vlo ? vlo[vo + e]! : x;
         const hi = vhi ? vhi[vo + e]! : x;
         if (lo < hs.vLo[s]!) hs.vLo[s] = lo;
         if (hi > hs.vHi[s]!) hs.vHi[s] = hi;
-        const err = Math.max(x - lo, hi - x);
-        if (err > hs.vErr[s]!) hs.vErr[s] = err;
       }
     }
     const n = plan.codeRows.length;
@@ -380,25 +413,38 @@ export class SparseStepper {
       spmv(hs.wk, this.h, kr * d, this.kt, 0);
       const exact = plan.exactInputs;
       if (!exact) spmvEnclosure(hs.wk, this.hlo, this.hhi, kr * d, this.kt, 0, this.klo, this.khi, 0);
+      const klo = exact ? this.kt : this.klo;
+      const khi = exact ? this.kt : this.khi;
       const keep = !hs.staticKeys;
+      const errs = hs.kErrs;
       for (let t = 0; t < dk; t++) {
         const x = this.kt[t]!;
         if (keep) hs.kc[ko + t] = x;
-        const ax = Math.abs(x);
+        const ax = Math.max(Math.abs(klo[t]!), Math.abs(khi[t]!));
         if (ax > hs.kAbs[kr * dk + t]!) hs.kAbs[kr * dk + t] = ax;
-        if (!exact) {
-          const err = Math.max(x - this.klo[t]!, this.khi[t]! - x);
-          if (err > hs.kErr[kr * dk + t]!) hs.kErr[kr * dk + t] = err;
-        }
+        if (errs) errs[ko + t] = Math.max(x - klo[t]!, khi[t]! - x);
       }
       if (plan.kind !== 'index') continue;
       let code = 0;
+      let certain = true;
       for (let c = 0; c < n; c++) {
-        const x = this.kt[plan.codeRows[c]!]!;
-        const ax = Math.abs(x);
-        if (ax < hs.cMin[kr * n + c]!) hs.cMin[kr * n + c] = ax;
-        if (ax > hs.cMax[kr * n + c]!) hs.cMax[kr * n + c] = ax;
-        if (x > 0) code |= 1 << c;
+        const t = plan.codeRows[c]!;
+        if (this.kt[t]! > 0) {
+          code |= 1 << c;
+          if (!(klo[t]! > 0)) certain = false;
+        } else if (khi[t]! > 0) certain = false;
+      }
+      if (!certain) {
+        // the dense key's code is not known: not in the index, scored by every query
+        hs.uncertain[kr]![hs.nUncertain[kr]!++] = i;
+        continue;
+      }
+      for (let c = 0; c < n; c++) {
+        const t = plan.codeRows[c]!;
+        const lo = Math.min(Math.abs(klo[t]!), Math.abs(khi[t]!));
+        const hi = Math.max(Math.abs(klo[t]!), Math.abs(khi[t]!));
+        if (lo < hs.cMin[kr * n + c]!) hs.cMin[kr * n + c] = lo;
+        if (hi > hs.cMax[kr * n + c]!) hs.cMax[kr * n + c] = hi;
       }
       hs.codes[kr * L + i] = code;
       hs.index[kr]!.insert(code, i);
@@ -437,6 +483,8 @@ export class SparseStepper {
         cand[nc++] = j;
       }
     }
+    const unc = hs.uncertain[kr]!;
+    for (let k = 0, nu = hs.nUncertain[kr]!; k < nu; k++) cand[nc++] = unc[k]!;
     if (nc > 1) {
       if (nc <= 32) {
         for (let x = 1; x < nc; x++) {
@@ -459,13 +507,15 @@ export class SparseStepper {
     const { dk, plan } = hs;
     const q = this.q;
     spmv(hs.wq, this.h, kr * d, q, 0);
-    if (!plan.exactInputs) spmvEnclosure(hs.wq, this.hlo, this.hhi, kr * d, q, 0, this.qlo, this.qhi, 0);
+    const exactQ = plan.exactInputs || this.rowExact(hs.wq, kr);
+    if (!exactQ) spmvEnclosure(hs.wq, this.hlo, this.hhi, kr * d, q, 0, this.qlo, this.qhi, 0);
     const nc = this.gather(hs, kr, i, all);
     const cand = this.cand;
     const s = this.scores;
     // the reference's f32 dot products; where keys are omitted and their codes are all there is to
-    // them, the exact scores from the codes instead (scoreShift bounds the difference)
-    const structured = !all && hs.staticKeys && nc < i + 1;
+    // them, the exact scores from the codes (the same numbers when every product and partial sum
+    // is a multiple of λ that f32 holds: unit queries of an exactDots head)
+    const structured = !all && hs.staticKeys && nc < i + 1 && (!plan.exactInputs || (hs.exactDots && unitQuery(q, dk)));
     if (structured) this.codeScores(hs, kr, nc);
     else {
       const kc = hs.staticKeys ? this.kt : hs.kc;
@@ -476,61 +526,50 @@ export class SparseStepper {
         s[x] = acc;
       }
     }
-    let sMax = -Infinity;
-    let sMin = Infinity;
-    for (let x = 0; x < nc; x++) {
-      if (s[x]! > sMax) sMax = s[x]!;
-      if (s[x]! < sMin) sMin = s[x]!;
-    }
     const st = this.stats;
     st.queries++;
     st.keysScored += nc;
     st.headQueries[hs.flat]!++;
     st.headKeys[hs.flat]! += nc;
-    const deltaS = all ? 0 : this.scoreShift(hs, kr, structured);
-    // softmax, as the reference computes it; beside it Σ_{j != m} of the exps and the count of
-    // those that may be non-zero in either run
+    this.sparseSoftmax(nc);
+    const rows0 = plan.shared ? 0 : kr;
+    const rows1 = plan.shared ? this.B : kr + 1;
+    if (all) {
+      for (let b = rows0; b < rows1; b++) this.output(hs, b, nc, i, false);
+      return;
+    }
+    // the dense run's softmax, enclosed: the included keys' dense scores, every omitted key's below U
+    const ds = this.ds;
+    this.candidateScores(hs, kr, nc, structured, exactQ);
+    const omitU = i + 1 > nc ? this.omittedScoreBound(hs, kr, exactQ) : -Infinity;
+    ds.run(cand, nc, i + 1, omitU);
+    if (ds.undominated || nc === 0) st.noDominant++;
+    else if (ds.omittedMass > st.maxRho) st.maxRho = ds.omittedMass;
+    for (let b = rows0; b < rows1; b++) this.output(hs, b, nc, i, true);
+  }
+
+  /** The reference's softmax over the candidates' scores into probs. */
+  private sparseSoftmax(nc: number): void {
+    const s = this.scores;
     const p = this.probs;
     const zero = this.zeroBelow;
-    const cut = zero - 2 * deltaS - 2;
+    let sMax = -Infinity;
+    for (let x = 0; x < nc; x++) if (s[x]! > sMax) sMax = s[x]!;
     let Z = 0;
-    let off = 0;
-    let nEff = 0;
-    let seenM = false;
     for (let x = 0; x < nc; x++) {
       const y = fr(s[x]! - sMax);
       const e = y < zero ? 0 : fr(Math.exp(y));
       p[x] = e;
       Z = fr(Z + e);
-      if (y >= cut) nEff++;
-      if (!seenM && y === 0) seenM = true;
-      else off += e;
     }
     for (let x = 0; x < nc; x++) p[x] = Z === 0 ? (p[x] === 0 ? 0 : Infinity) : fr(p[x]! / Z);
-    const rows0 = plan.shared ? 0 : kr;
-    const rows1 = plan.shared ? this.B : kr + 1;
-    if (all) {
-      for (let b = rows0; b < rows1; b++) this.output(hs, b, nc, undefined);
-      return;
-    }
-    const f = this.sf;
-    // each exp is within a factor 1 ± 1e-5 of e^(s_j - s_m) (|s_j - s_m| < 104 where not 0), or below 2^-148
-    f.tauI = off * (1 + 1e-5) + nc * 2 ** -148;
-    f.omitted = i + 1 - nc;
-    f.sMax = sMax;
-    f.deltaS = deltaS;
-    f.spread = nc > 0 ? sMax - sMin : 0;
-    f.nEff = nEff;
-    f.visible = i + 1;
-    f.U = f.omitted > 0 ? this.omittedScoreBound(hs, kr) : -Infinity;
-    const dm = this.dm;
-    dominance(f, dm);
-    if (!(dm.tau < 1)) st.noDominant++;
-    else {
-      if (dm.rho > st.maxRho) st.maxRho = dm.rho;
-      if (dm.tau > st.maxTau) st.maxTau = dm.tau;
-    }
-    for (let b = rows0; b < rows1; b++) this.output(hs, b, nc, f);
+  }
+
+  /** Every coordinate row `kr` of the residual that W's nonzeros read is exact. */
+  private rowExact(A: Csr, kr: number): boolean {
+    const o = kr * this.d;
+    for (let p = 0; p < A.idx.length; p++) if (this.hlo[o + A.idx[p]!] !== this.hhi[o + A.idx[p]!]) return false;
+    return true;
   }
 
   /** Position j's key of a staticKeys head into kt (returns 0, its offset there): its key rows read
@@ -583,57 +622,79 @@ export class SparseStepper {
   }
 
   /**
-   * A bound on |s_dense - s_sparse| of every key's score: Σ_t e(q_t)(max|k_t| + max e(k_t)) +
-   * |q_t| max e(k_t), plus both runs' roundings (0 where the inputs are exact and both run the
-   * same f32 dot product; structured: the dense run's rounding of its dot product).
+   * The candidates' dense scores into ds.slo, ds.shi: the sparse scores themselves where both runs
+   * compute the same numbers (exact query and keys; the reference's dot product, or code scores
+   * equal to it); else within Σ_t e(q_t)(|k_t| + e(k_t)) + |q_t| e(k_t) plus both runs' roundings
+   * (code scores are exact reals: the dense run's rounding only).
    */
-  private scoreShift(hs: HeadState, kr: number, structured: boolean): number {
+  private candidateScores(hs: HeadState, kr: number, nc: number, structured: boolean, exactQ: boolean): void {
     const { dk, plan } = hs;
-    if (plan.exactInputs && !structured) return 0;
+    const { slo, shi } = this.ds;
+    const s = this.scores;
     const q = this.q;
-    if (structured) {
+    const exactKeys = plan.exactInputs || hs.staticKeys;
+    if (exactQ && exactKeys && (!structured || (hs.exactDots && unitQuery(q, dk)))) {
+      for (let x = 0; x < nc; x++) slo[x] = shi[x] = s[x]!;
+      return;
+    }
+    const g = (structured ? 1.01 : 2.01) * gamma(dk);
+    const errs = hs.kErrs;
+    const kc = hs.kc;
+    for (let x = 0; x < nc; x++) {
+      const ko = (kr * this.L + this.cand[x]!) * dk;
       let sq = 0;
       let sabs = 0;
       for (let t = 0; t < dk; t++) {
-        const ka = hs.kAbs[kr * dk + t]!;
-        const eq = plan.exactInputs ? 0 : Math.max(q[t]! - this.qlo[t]!, this.qhi[t]! - q[t]!);
-        sq += eq * ka;
-        sabs += (Math.abs(q[t]!) + eq) * ka;
+        const ka = hs.staticKeys ? hs.kAbs[kr * dk + t]! : Math.abs(kc[ko + t]!);
+        const ke = errs ? errs[ko + t]! : 0;
+        const qa = Math.abs(q[t]!);
+        const eq = exactQ ? 0 : Math.max(q[t]! - this.qlo[t]!, this.qhi[t]! - q[t]!);
+        sq += eq * (ka + ke) + qa * ke;
+        sabs += (qa + eq) * (ka + ke);
       }
-      return sq + 1.01 * gamma(dk) * sabs + 1e-15 * sabs;
+      const delta = sq + g * sabs + 1e-15 * sabs;
+      slo[x] = s[x]! - delta;
+      shi[x] = s[x]! + delta;
     }
-    let sq = 0;
-    let sabs = 0;
-    for (let t = 0; t < dk; t++) {
-      const ka = hs.kAbs[kr * dk + t]!;
-      const ke = hs.kErr[kr * dk + t]!;
-      const eq = Math.max(q[t]! - this.qlo[t]!, this.qhi[t]! - q[t]!);
-      sq += eq * (ka + ke) + Math.abs(q[t]!) * ke;
-      sabs += Math.abs(q[t]!) * ka;
-    }
-    return sq === 0 ? 0 : sq + gamma(dk) * (2 * sabs + sq) * 1.000001;
   }
 
   /**
-   * An upper bound on the f32 score of any key whose code differs from the query's sign pattern in
-   * at least D = omitDist bits (r + 1 unless gather stopped early): constant rows' part +
-   * Σ_i |q_i| max|k_i| − the D smallest |q_i|(max + min |k_i|), plus the rounding of the dot
-   * product (γ_dk Σ_t |q_t| max|k_t|).
+   * An upper bound on the dense f32 score of any omitted key: its code is certain and differs from
+   * the query's sign pattern in at least D = omitDist bits (r + 1 unless gather stopped early).
+   * With the dense query q'_t in its enclosure and a code row's |k'| within [min, max] of the
+   * certain keys, code row i contributes at most A_i where the key agrees with the query's bit and
+   * at most B_i where it does not (the corners of q'·k'); the score is at most Σ const rows' largest
+   * + Σ_i A_i − the D smallest (A_i − B_i), plus the dot product's rounding γ_dk Σ_t max|q'_t| max|k'_t|.
    */
-  private omittedScoreBound(hs: HeadState, kr: number): number {
+  private omittedScoreBound(hs: HeadState, kr: number, exactQ: boolean): number {
     const { dk, plan } = hs;
     const n = plan.codeRows.length;
     const dist = this.omitDist;
     if (dist > n) return -Infinity;
+    const q = this.q;
+    const qlo = exactQ ? q : this.qlo;
+    const qhi = exactQ ? q : this.qhi;
     let base = 0;
-    for (let c = 0; c < plan.constRows.length; c++) base += this.q[plan.constRows[c]!]! * plan.constVals[c]!;
+    for (let c = 0; c < plan.constRows.length; c++) {
+      const t = plan.constRows[c]!;
+      const K = plan.constVals[c]!;
+      base += Math.max(qlo[t]! * K, qhi[t]! * K);
+    }
     const cost = this.sorted;
     for (let c = 0; c < n; c++) {
-      const qa = Math.abs(this.q[plan.codeRows[c]!]!);
-      base += qa * hs.cMax[kr * n + c]!;
-      cost[c] = qa * (hs.cMax[kr * n + c]! + hs.cMin[kr * n + c]!);
+      const t = plan.codeRows[c]!;
+      const lo = hs.cMin[kr * n + c]!;
+      const hi = hs.cMax[kr * n + c]!;
+      const sign = q[t]! > 0 ? 1 : -1;
+      const ql = qlo[t]!;
+      const qh = qhi[t]!;
+      // max of sign·q'·m over q' in [ql, qh], m in [lo, hi] (agree) and of -sign·q'·m (disagree)
+      const agree = Math.max(sign * ql * lo, sign * ql * hi, sign * qh * lo, sign * qh * hi);
+      const disagree = Math.max(-sign * ql * lo, -sign * ql * hi, -sign * qh * lo, -sign * qh * hi);
+      base += agree;
+      cost[c] = agree - disagree;
     }
-    // the r + 1 smallest costs first (insertion sort of at most 31 numbers)
+    // the D smallest costs (and any other negative one) come off
     for (let x = 1; x < n; x++) {
       const v = cost[x]!;
       let y = x - 1;
@@ -644,66 +705,55 @@ export class SparseStepper {
       cost[y + 1] = v;
     }
     let drop = 0;
-    for (let c = 0; c < dist; c++) drop += cost[c]!;
+    for (let c = 0; c < n; c++) if (c < dist || cost[c]! < 0) drop += cost[c]!;
     let sabs = 0;
-    for (let t = 0; t < dk; t++) sabs += Math.abs(this.q[t]!) * hs.kAbs[kr * dk + t]!;
-    return base - drop * (1 - 1e-12) + gamma(dk) * sabs * 1.000001 + Math.abs(base) * 1e-12;
+    for (let t = 0; t < dk; t++) sabs += Math.max(Math.abs(qlo[t]!), Math.abs(qhi[t]!)) * hs.kAbs[kr * dk + t]!;
+    return base - drop + 1.01 * gamma(dk) * sabs + 1e-12 * (Math.abs(base) + Math.abs(drop));
   }
 
-  /** Batch row b's output of the head (weighted values, W_O) added into acc, with its enclosure. */
-  private output(hs: HeadState, b: number, nc: number, f: SoftmaxFacts | undefined): void {
-    const dm = this.dm;
+  /**
+   * Batch row b's output of the head (the weighted values, W_O) added into acc, with its enclosure:
+   * the dense weighted sum run on intervals (dense-softmax.ts) within the hull of the values; where
+   * that holds no f32 number but one, the dense value is that number. `enclose` false: the head ran
+   * over every visible key, the dense computation itself.
+   */
+  private output(hs: HeadState, b: number, nc: number, i: number, enclose: boolean): void {
     const { d, L } = this;
     const dv = hs.dv;
     const p = this.probs;
     const cand = this.cand;
     const vc = hs.vc;
-    const { vlo, vhi } = hs;
+    const vlo = hs.vlo ?? vc;
+    const vhi = hs.vhi ?? vc;
     const vb = b * L * dv;
+    const ds = this.ds;
     for (let e = 0; e < dv; e++) {
       let acc = 0;
-      let lo = Infinity;
-      let hi = -Infinity;
-      let errI = 0;
-      let errM = -1;
-      for (let x = 0; x < nc; x++) {
-        const o = vb + cand[x]! * dv + e;
-        const v = vc[o]!;
-        acc = fr(acc + fr(p[x]! * v));
-        if (f) {
-          if (v < lo) lo = v;
-          if (v > hi) hi = v;
-          if (vlo && vhi) {
-            const er = Math.max(v - vlo[o]!, vhi[o]! - v);
-            if (er > errI) errI = er;
-            if (errM < 0 && this.scores[x] === f.sMax) errM = er;
-          }
-        }
-      }
+      for (let x = 0; x < nc; x++) acc = fr(acc + fr(p[x]! * vc[vb + cand[x]! * dv + e]!));
       this.a[e] = acc;
-      if (!f || (f.omitted === 0 && f.deltaS === 0 && errI === 0)) {
-        // the dense run computes the same rounded numbers
+      if (!enclose) {
         this.aLo[e] = this.aHi[e] = acc;
         continue;
       }
       const s = b * dv + e;
-      const vMin = hs.vMin[s]!;
-      const vMax = hs.vMax[s]!;
-      const vf = this.vf;
-      vf.errM = Math.max(errM, 0);
-      vf.range = vMax - vMin;
-      vf.errMax = hs.vErr[s]!;
-      vf.absMax = Math.max(Math.abs(vMin), Math.abs(vMax));
-      vf.rangeI = nc > 0 ? hi - lo : 0;
-      vf.absI = nc > 0 ? Math.max(Math.abs(lo), Math.abs(hi)) : 0;
-      vf.errI = errI;
-      const err = headError(f, dm, vf);
-      // the dense output is also a (rounded) convex combination of the dense values
       const hLo = hs.vLo[s]!;
       const hHi = hs.vHi[s]!;
-      const slack = hullSlack(f.visible, Math.max(Math.abs(hLo), Math.abs(hHi)));
-      this.aLo[e] = Math.max(acc - err, hLo - slack);
-      this.aHi[e] = Math.min(acc + err, hHi + slack);
+      const vAbs = Math.max(Math.abs(hLo), Math.abs(hHi));
+      let lo = -Infinity;
+      let hi = Infinity;
+      if (!ds.undominated && nc > 0) {
+        ds.weightedSum(cand, nc, i + 1, vlo, vhi, vb + e, dv, vAbs);
+        lo = ds.lo;
+        hi = ds.hi;
+      }
+      // the dense output is also a rounded convex combination of the dense values
+      const slack = hullSlack(i + 1, vAbs);
+      if (hLo - slack > lo) lo = hLo - slack;
+      if (hHi + slack < hi) hi = hHi + slack;
+      if (lo === hi) this.a[e] = lo;
+      else if (acc >= lo && acc <= hi && pins(acc, lo, hi)) lo = hi = acc;
+      this.aLo[e] = lo;
+      this.aHi[e] = hi;
     }
     const rows = hs.outRows;
     spmv(hs.wo, this.a, 0, this.o, 0, rows);
@@ -817,12 +867,9 @@ export class SparseStepper {
     for (const hs of this.heads.flat()) {
       for (const ix of hs.index) ix.clear();
       hs.kAbs.fill(0);
-      hs.kErr.fill(0);
+      hs.nUncertain.fill(0);
       hs.cMin.fill(Infinity);
       hs.cMax.fill(0);
-      hs.vMin.fill(Infinity);
-      hs.vMax.fill(-Infinity);
-      hs.vErr.fill(0);
       hs.vLo.fill(Infinity);
       hs.vHi.fill(-Infinity);
     }
