@@ -3,6 +3,7 @@
 // also names its model (capacity, sha256, file) and the prompt lengths; its reproducers run that
 // model file on the minimal circuit (.gc, and .cvp with the failing input folded in).
 
+import { DEFAULT_RADIUS } from '../runtime/sparse-attention/engine.js';
 import type { Circuit } from '../circuits/index.js';
 import { bindModel, sha256 } from '../model/index.js';
 import type { Backend } from '../runtime/engine.js';
@@ -27,7 +28,7 @@ export function campaignKey(o: CampaignOptions): Record<string, string | number 
     samples: o.samples,
     inject_fault: o.check.fault ?? null,
     // only a sparse campaign has these fields: the keys (and file names) of dense ones stay as they were
-    ...(o.check.attention ? { attention: o.check.attention, radius: o.check.radius ?? null } : {}),
+    ...(o.check.attention ? { attention: o.check.attention, radius: o.check.radius ?? DEFAULT_RADIUS } : {}),
   };
 }
 

@@ -232,7 +232,7 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
       );
     } else {
       ctx.io.out(verifyText(bound, report, `${engine.backend} ${engine.arith}${loopsText(bound, rl, report)}${sparse ? `, sparse attention (radius ${sparse.radius})` : ''}`));
-      if (sparse) ctx.io.out(sparseText(sparse) + '\n');
+      if (sparse) ctx.io.out(sparseText(sparse, report.mismatches) + '\n');
     }
     if (!report.ok) ctx.code = EXIT_CHECK_FAILED;
   });

@@ -7,8 +7,9 @@
 //     the same rounded number: the result is exact too;
 //   - rounding to nearest is monotone: an f32 operation applied to the ends of f32 intervals
 //     gives the ends of the result's interval (the softmax, dense-softmax.ts);
-//   - otherwise a rounded sum or dot product of n terms lies within γ_n Σ|terms| of the exact
-//     one, γ_n = n·u/(1 - n·u), u = 2^-24, plus 2^-149 per subnormal result;
+//   - where the inputs are not f32 interval ends (a score from another formula), a rounded sum or
+//     dot product of n terms lies within γ_n Σ|terms| of the exact one, γ_n = n·u/(1 - n·u),
+//     u = 2^-24, plus 2^-149 per subnormal result;
 //   - ReLU is monotone: [max(lo, 0), max(hi, 0)];
 //   - an interval that holds no f32 number but the sparse value itself holds the dense value
 //     exactly: it collapses (snap), and what follows is exact again.
@@ -18,11 +19,6 @@ export const U32 = 2 ** -24;
 
 export function gamma(n: number): number {
   return (n * U32) / (1 - n * U32);
-}
-
-/** Outward slack of fl(t) for an exact t in [lo, hi] (the f64 arithmetic of the bounds included). */
-export function roundSlack(lo: number, hi: number): number {
-  return 1.01 * U32 * Math.max(Math.abs(lo), Math.abs(hi)) + 2 ** -149;
 }
 
 const F = new Float32Array(1);
@@ -72,6 +68,23 @@ export function pins(y: number, lo: number, hi: number): boolean {
 export function hullSlack(n: number, maxAbs: number): number {
   return 2.02 * gamma(n + 3) * maxAbs + n * 2 ** -146 * (1 + maxAbs);
 }
+
+/**
+ * Below this, adding a number to any f32 x of at least |x0| (same sign) returns x itself under
+ * round to nearest: a quarter of the f32 spacing at |x0| (half the spacing below a power of two);
+ * 0 for a subnormal or zero x0.
+ */
+export function absorbedBelow(x0: number): number {
+  const a = Math.abs(x0);
+  if (!(a >= MIN_NORMAL) || a === Infinity) return 0;
+  F[0] = a;
+  const biased = ((I[0]! >>> 23) & 0xff) - 25;
+  if (biased < 1) return 0;
+  I[0] = biased << 23;
+  return F[0]!;
+}
+
+const MIN_NORMAL = 2 ** -126;
 
 /** upF32 / downF32 of a + b (the f64 sum may have rounded by 2^-53 of it: nudged outward first). */
 export function upAdd(a: number, b: number): number {

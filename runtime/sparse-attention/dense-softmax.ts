@@ -7,13 +7,15 @@
 //             shift = s_m itself, so e_m = fl(exp(0)) = 1 exactly
 //   e_j     = fl(exp(fl(s_j − shift)))      0 below the f32 underflow, monotone in s_j and shift
 //   Z       = fl(Σ_j e_j) left to right     a run of g omitted terms raises it by at most 2g·ε_o
-//                                           (each term <= ε_o, each addition errs by <= the term)
+//                                           (each term <= ε_o, each addition errs by <= the term),
+//                                           and not at all where ε_o is below the rounding of Z
 //   p_j     = fl(e_j / Z)
 //   a       = fl(Σ_j fl(p_j v_j))           a run of g omitted terms moves it by at most 2g·ε_p·max|v|
+//                                           (again nothing where that is below its rounding)
 // Each step applies the f32 operation to the interval ends (rounding is monotone), so where the
 // omitted terms are below half an ulp the intervals close up exactly as the dense sums do.
 
-import { downAdd, upAdd, upF32, widenDown, widenUp } from './bounds.js';
+import { absorbedBelow, downAdd, upAdd, upF32, widenDown, widenUp } from './bounds.js';
 
 const fr = Math.fround;
 
@@ -92,7 +94,8 @@ export class DenseSoftmax {
     for (let x = 0; x <= nc; x++) {
       const j = x < nc ? cand[x]! : visible;
       const gap = j - prev - 1;
-      if (gap > 0 && eOmit > 0) zhi = upAdd(zhi, 2 * gap * eOmit);
+      // every acc in [zlo, zhi] absorbs a term below absorbedBelow(zlo): Z stays
+      if (gap > 0 && eOmit > 0 && !(eOmit < absorbedBelow(zlo))) zhi = upAdd(zhi, 2 * gap * eOmit);
       if (x === nc) break;
       zlo = fr(zlo + elo[x]!);
       zhi = fr(zhi + ehi[x]!);
@@ -118,7 +121,8 @@ export class DenseSoftmax {
     for (let x = 0; x <= nc; x++) {
       const j = x < nc ? cand[x]! : visible;
       const gap = j - prev - 1;
-      if (gap > 0 && tOmit > 0) {
+      const absorbed = (lo > 0 || hi < 0) && tOmit < absorbedBelow(Math.min(Math.abs(lo), Math.abs(hi)));
+      if (gap > 0 && tOmit > 0 && !absorbed) {
         lo = downAdd(lo, -2 * gap * tOmit);
         hi = upAdd(hi, 2 * gap * tOmit);
       }

@@ -94,11 +94,13 @@ export function sparseVerdict(r: SparseReport, mismatches: number): 'certified' 
   return r.undecided === 0 ? 'certified' : 'verified with dense reruns';
 }
 
-/** One line for the human output. */
-export function sparseText(r: SparseReport): string {
+/** One line for the human output (`mismatches` from the verification decides the verdict). */
+export function sparseText(r: SparseReport, mismatches: number): string {
   const dense = r.heads.filter((h) => h.kind !== 'index');
   const heads = dense.length === 0 ? 'every head indexed' : `${dense.length} head(s) dense: ${dense.map((h) => `${h.name} (${h.reason})`).join('; ')}`;
   const rerun = r.denseRerun.sequences > 0 ? `, ${r.denseRerun.sequences} sequence(s) rerun densely` : r.undecided > 0 ? ', run densely' : '';
   const kpq = r.queries > 0 ? (r.keysScored / r.queries).toFixed(1) : '0';
-  return `sparse attention, radius ${r.radius}: logit-gap error bound ${r.bound.toPrecision(3)}, smallest margin ${Number.isFinite(r.minMargin) ? r.minMargin.toPrecision(3) : 'none'}, ${r.undecided} of ${r.positions} positions undecided${rerun}; ${kpq} keys per query; ${heads}`;
+  const verdict = sparseVerdict(r, mismatches);
+  const what = verdict === 'certified' ? 'every argmax is the dense run\'s' : verdict === 'mismatch' ? 'wrong tokens found' : 'the rest ran densely';
+  return `sparse attention, radius ${r.radius}: logit-gap error bound ${r.bound.toPrecision(3)}, smallest margin ${Number.isFinite(r.minMargin) ? r.minMargin.toPrecision(3) : 'none'}, ${r.undecided} of ${r.positions} positions undecided${rerun}; ${verdict} (${what}); ${kpq} keys per query; ${heads}`;
 }

@@ -13,8 +13,9 @@
 import { expZeroBound } from '../cpu/kernels.js';
 import type { PreparedModel } from '../cpu/prepared.js';
 import type { Csr } from '../cpu/sparse.js';
-import { gamma, hullSlack, pins, roundSlack } from './bounds.js';
+import { downF32, gamma, hullSlack, pins, upF32 } from './bounds.js';
 import { DenseSoftmax } from './dense-softmax.js';
+import { layerColumns } from '../position-only.js';
 import { CodeIndex, radiusMasks } from './code-index.js';
 import type { HeadPlan } from './structure.js';
 
@@ -134,9 +135,10 @@ function spmv(A: Csr, x: ArrayLike<number>, xo: number, out: Float64Array | Floa
 }
 
 /**
- * Enclosures of the dense run's rows of A x from the inputs' enclosures [lo, hi] (y: the sparse
- * run's rows, already computed): exact where every input on the row is exact, else the interval
- * sum widened by the rounding of an n-term dot product.
+ * Enclosures of the dense run's rows of A x from the inputs' enclosures [lo, hi] (f32 ends; y: the
+ * sparse run's rows, already computed): the same rounded number where every input on the row is
+ * exact, else the reference's own f32 products and left-to-right sums applied to the ends
+ * (rounding is monotone), so that terms below half an ulp vanish as they do in the dense run.
  */
 function spmvEnclosure(A: Csr, lo: ArrayLike<number>, hi: ArrayLike<number>, xo: number, y: ArrayLike<number>, yo: number, outLo: Float64Array, outHi: Float64Array, o: number, rows?: Int32Array): void {
   const { ptr, idx, val } = A;
@@ -150,20 +152,17 @@ function spmvEnclosure(A: Csr, lo: ArrayLike<number>, hi: ArrayLike<number>, xo:
       outLo[o + r] = outHi[o + r] = y[yo + r]!;
       continue;
     }
-    let sl = 0;
-    let sh = 0;
-    let sa = 0;
+    let al = 0;
+    let ah = 0;
     for (let p = ptr[r]!; p < end; p++) {
       const w = val[p]!;
-      const a = w * lo[xo + idx[p]!]!;
-      const b = w * hi[xo + idx[p]!]!;
-      sl += a < b ? a : b;
-      sh += a < b ? b : a;
-      sa += Math.max(Math.abs(a), Math.abs(b));
+      const a = lo[xo + idx[p]!]!;
+      const b = hi[xo + idx[p]!]!;
+      al = fr(al + fr(w >= 0 ? w * a : w * b));
+      ah = fr(ah + fr(w >= 0 ? w * b : w * a));
     }
-    const g = gamma(end - ptr[r]!) * sa * 1.000001 + (end - ptr[r]!) * 2 ** -148;
-    outLo[o + r] = sl - g;
-    outHi[o + r] = sh + g;
+    outLo[o + r] = al;
+    outHi[o + r] = ah;
   }
 }
 
@@ -180,6 +179,11 @@ export class SparseStepper {
   private readonly toks: Int32Array;
   /** Columns some token embedding row sets (anything but +0); the current position's embedding row. */
   private readonly tokCols: Int32Array;
+  /** Rows of W_U reading only columns that no token sets and no layer writes (the same logit in
+   *  every batch row), the others; the shared rows' logits at the current position. */
+  private readonly uShared: Int32Array;
+  private readonly uVarying: Int32Array;
+  private readonly sharedLogits: Float64Array;
   private readonly prow: Float64Array;
   /** Each vector of the sparse run and the enclosure [lo, hi] of the dense run's. */
   private readonly h: Float64Array;
@@ -289,6 +293,16 @@ export class SparseStepper {
     const tokCols = new Set<number>();
     for (let x = 0; x < pm.tok.length; x++) if (!Object.is(pm.tok[x], 0)) tokCols.add(x % d);
     this.tokCols = Int32Array.from(tokCols).sort();
+    const written = layerColumns(pm.model);
+    const U = pm.sparse.unembed;
+    const sharedRow = (r: number): boolean => {
+      for (let p = U.ptr[r]!; p < U.ptr[r + 1]!; p++) if (written[U.idx[p]!] || tokCols.has(U.idx[p]!)) return false;
+      return true;
+    };
+    const vs = Array.from({ length: pm.V }, (_, v) => v);
+    this.uShared = Int32Array.from(vs.filter(sharedRow));
+    this.uVarying = Int32Array.from(vs.filter((v) => !sharedRow(v)));
+    this.sharedLogits = new Float64Array(pm.V);
     this.prow = new Float64Array(d);
     this.h = new Float64Array(batch * d);
     this.hlo = new Float64Array(batch * d);
@@ -653,8 +667,8 @@ export class SparseStepper {
         sabs += (qa + eq) * (ka + ke);
       }
       const delta = sq + g * sabs + 1e-15 * sabs;
-      slo[x] = s[x]! - delta;
-      shi[x] = s[x]! + delta;
+      slo[x] = downF32(s[x]! - delta * (1 + 2 ** -50));
+      shi[x] = upF32(s[x]! + delta * (1 + 2 ** -50));
     }
   }
 
@@ -748,8 +762,8 @@ export class SparseStepper {
       }
       // the dense output is also a rounded convex combination of the dense values
       const slack = hullSlack(i + 1, vAbs);
-      if (hLo - slack > lo) lo = hLo - slack;
-      if (hHi + slack < hi) hi = hHi + slack;
+      if (hLo - slack > lo) lo = downF32(hLo - slack);
+      if (hHi + slack < hi) hi = upF32(hHi + slack);
       if (lo === hi) this.a[e] = lo;
       else if (acc >= lo && acc <= hi && pins(acc, lo, hi)) lo = hi = acc;
       this.aLo[e] = lo;
@@ -769,17 +783,14 @@ export class SparseStepper {
     }
   }
 
-  /** The enclosure of fl(x + y) in the dense run from those of x and y (exact when both are), into rlo, rhi. */
+  /** The enclosure of fl(x + y) in the dense run from those of x and y (f32 ends; exact when both are), into rlo, rhi. */
   private roundedSum(sum: number, xlo: number, xhi: number, ylo: number, yhi: number): void {
     if (xlo === xhi && ylo === yhi) {
       this.rlo = this.rhi = sum;
       return;
     }
-    const lo = xlo + ylo;
-    const hi = xhi + yhi;
-    const g = roundSlack(lo, hi);
-    this.rlo = lo - g;
-    this.rhi = hi + g;
+    this.rlo = fr(xlo + ylo);
+    this.rhi = fr(xhi + yhi);
   }
 
   private feedForward(l: number): void {
@@ -829,7 +840,15 @@ export class SparseStepper {
     const { d, pm } = this;
     const V = pm.V;
     const U = pm.sparse.unembed;
-    spmv(U, this.h, b * d, this.logits, 0);
+    // rows of W_U that read only coordinates the same in every batch row: computed once, at row 0
+    const shared = this.uShared;
+    if (b === 0) {
+      spmv(U, this.h, 0, this.logits, 0);
+      for (let k = 0; k < shared.length; k++) this.sharedLogits[k] = this.logits[shared[k]!]!;
+    } else {
+      for (let k = 0; k < shared.length; k++) this.logits[shared[k]!] = this.sharedLogits[k]!;
+      spmv(U, this.h, b * d, this.logits, 0, this.uVarying);
+    }
     let best = 0;
     let bv = -Infinity;
     for (let v = 0; v < V; v++) {
@@ -840,7 +859,8 @@ export class SparseStepper {
     }
     this.argmax[b] = best;
     if (!decide) return;
-    spmvEnclosure(U, this.hlo, this.hhi, b * d, this.logits, 0, this.llo, this.lhi, 0);
+    for (let k = 0; k < shared.length; k++) this.llo[shared[k]!] = this.lhi[shared[k]!] = this.logits[shared[k]!]!;
+    spmvEnclosure(U, this.hlo, this.hhi, b * d, this.logits, 0, this.llo, this.lhi, 0, this.uVarying);
     const down = bv - this.llo[best]!;
     let margin = Infinity;
     let slack = Infinity;
