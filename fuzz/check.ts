@@ -14,6 +14,7 @@ import type { Backend, Engine } from '../runtime/engine.js';
 import { outputsOfSequence, promptOf } from '../runtime/reference.js';
 import { verifyModel, type MismatchDetail } from '../runtime/verify.js';
 import type { SharedGpu } from './backend.js';
+import type { Radius } from '../runtime/sparse-attention/radius.js';
 
 export interface CheckConfig {
   arith: string;
@@ -24,11 +25,11 @@ export interface CheckConfig {
   gpu?: SharedGpu;
   /** Certified sparse attention (runtime/sparse-attention, on the CPU) and its radius. */
   attention?: 'sparse';
-  radius?: number;
+  radius?: Radius;
 }
 
 /** The engine options of a check's attention. */
-export function attentionOf(cfg: CheckConfig): { attention?: 'sparse'; radius?: number } {
+export function attentionOf(cfg: CheckConfig): { attention?: 'sparse'; radius?: Radius } {
   return cfg.attention ? { attention: cfg.attention, ...(cfg.radius !== undefined ? { radius: cfg.radius } : {}) } : {};
 }
 

@@ -3,7 +3,7 @@
 // also names its model (capacity, sha256, file) and the prompt lengths; its reproducers run that
 // model file on the minimal circuit (.gc, and .cvp with the failing input folded in).
 
-import { DEFAULT_RADIUS } from '../runtime/sparse-attention/engine.js';
+import { DEFAULT_RADIUS } from '../runtime/sparse-attention/radius.js';
 import type { Circuit } from '../circuits/index.js';
 import { bindModel, sha256 } from '../model/index.js';
 import type { Backend } from '../runtime/engine.js';

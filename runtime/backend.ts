@@ -18,6 +18,7 @@ import type { Engine, LoopSetting } from './engine.js';
 import { WebGpuEngine, type WebGpuEngineOptions } from './webgpu/engine.js';
 import { isUnavailable } from './webgpu/errors.js';
 import { SparseEngine } from './sparse-attention/engine.js';
+import type { Radius } from './sparse-attention/radius.js';
 
 export type BackendChoice = 'auto' | 'cpu' | 'webgpu';
 
@@ -46,7 +47,7 @@ export interface EngineOptions {
   /** sparse: the CPU sparse-attention engine (f32; the backend must be cpu or auto). */
   attention?: AttentionMode;
   /** Sparse attention's Hamming radius. */
-  radius?: number;
+  radius?: Radius;
   /** Looped models: the loop count to run (default: the model's own), or 'auto'; both engines. */
   loops?: LoopSetting;
 }

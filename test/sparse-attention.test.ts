@@ -9,6 +9,7 @@ import { compile, type CotFormat } from '../compiler/index.js';
 import { bindModel, type Model } from '../model/index.js';
 import { CpuEngine, SparseEngine, promptOf, referenceSequences, sampleInputs, verifyModel } from '../runtime/index.js';
 import { radiusMasks } from '../runtime/sparse-attention/code-index.js';
+import { AUTO_CODES, codesWithin, headRadius, type Radius } from '../runtime/sparse-attention/radius.js';
 import { planHeads } from '../runtime/sparse-attention/structure.js';
 import { prepare } from '../runtime/cpu/prepared.js';
 import { parseArith } from '../runtime/arith.js';
@@ -23,7 +24,7 @@ function random(gates: number, inputs: number, seed: number, locality = '0.5'): 
 }
 
 /** Dense and sparse argmax over the reference sequences of `inputs`, from the first CoT prediction on. */
-function compare(m: Model, c: Circuit, inputs: Uint8Array[], radius: number) {
+function compare(m: Model, c: Circuit, inputs: Uint8Array[], radius: Radius) {
   const b = bindModel(m, m.meta.mode === 'uniform' ? c : undefined);
   const seqs = referenceSequences(b, inputs);
   const from = b.seq.promptLength - 1;
@@ -48,6 +49,15 @@ describe('the index', () => {
     expect(new Set(m).size).toBe(m.length);
     for (const x of m) expect(x.toString(2).replace(/0/g, '').length).toBeLessThanOrEqual(2);
     expect(radiusMasks(3, 9).length).toBe(8);
+  });
+
+  it('auto radius: omitted keys below e^-18 of the top one, within the lookup budget', () => {
+    expect(headRadius('auto', 10, 20)).toBe(0);
+    expect(headRadius('auto', 5, 20)).toBe(1);
+    expect(headRadius('auto', 2.5, 20)).toBe(3);
+    expect(headRadius('auto', 0.05, 8)).toBe(8);
+    expect(codesWithin(20, headRadius('auto', 0.05, 20))).toBeLessThanOrEqual(AUTO_CODES);
+    expect(headRadius(2, 10, 20)).toBe(2);
   });
 });
 
@@ -87,7 +97,7 @@ describe('sparse and dense agree on every token', () => {
   ];
   for (const [name, make, samples] of cases) {
     for (const cot of ['gate', '4tok'] as CotFormat[]) {
-      for (const radius of [0, 1]) {
+      for (const radius of ['auto', 1] as Radius[]) {
         it(`${name}, ${cot}, radius ${radius}`, () => {
           const c = make();
           const r = compare(compile(c, { cot }), c, sampleInputs(c.nInputs, samples, 3n), radius);
@@ -97,7 +107,7 @@ describe('sparse and dense agree on every token', () => {
           // the dense run's logits are enclosed within 1e-3 (in fact pinned to the sparse ones)
           expect(r.report.bound).toBeLessThan(1e-3);
           expect(r.report.minSlack).toBeGreaterThan(0.49);
-          expect(r.report.keysScored / r.report.queries).toBeLessThan(radius === 0 ? 1.01 : 1 + 2 * c.ops.length.toString(2).length + 8);
+          expect(r.report.keysScored / r.report.queries).toBeLessThan(radius === 'auto' ? 1.01 : 1 + 2 * c.ops.length.toString(2).length + 8);
         });
       }
     }
@@ -142,10 +152,10 @@ describe('generation with sparse attention', () => {
 });
 
 describe('a weak key scale is caught, never passed on the bound', () => {
-  it('positional weak-scale fault: every position undecided, run densely, the wrong tokens reported', async () => {
+  it('positional weak-scale fault, radius 1: positions undecided, run densely, the wrong tokens reported', async () => {
     const c = random(60, 8, 10);
     const m = compile(c, { cot: '4tok', fault: 'weak-scale' });
-    const eng = new SparseEngine(m);
+    const eng = new SparseEngine(m, 'f32', { radius: 1 });
     const sparse = await verifyModel(bindModel(m), eng, sampleInputs(8, 2, 1n));
     const dense = await verifyModel(bindModel(m), new CpuEngine(m, 'f32'), sampleInputs(8, 2, 1n));
     expect(dense.ok).toBe(false);
@@ -154,10 +164,22 @@ describe('a weak key scale is caught, never passed on the bound', () => {
     expect(eng.report().denseRerun.positions).toBe(eng.report().undecided);
   });
 
+  it('positional weak-scale fault, auto radius: the widest radius (every code here), the same wrong tokens', async () => {
+    const c = random(60, 8, 10);
+    const m = compile(c, { cot: '4tok', fault: 'weak-scale' });
+    const eng = new SparseEngine(m);
+    const sparse = await verifyModel(bindModel(m), eng, sampleInputs(8, 2, 1n));
+    const dense = await verifyModel(bindModel(m), new CpuEngine(m, 'f32'), sampleInputs(8, 2, 1n));
+    expect(eng.report().headRadius).toEqual([m.meta.pos_bits, m.meta.pos_bits]);
+    expect(dense.mismatches).toBeGreaterThan(0);
+    expect(sparse.mismatches).toBe(dense.mismatches);
+  });
+
   it('a small scale the dense model survives: sparse agrees, deciding by the bound only where it can', () => {
     const c = random(400, 16, 11);
     const m = compile(c, { cot: '4tok', scale: 2 });
     const r = compare(m, c, sampleInputs(16, 3, 2n), 0);
+    expect(r.report.headRadius).toEqual([0, 0]);
     expect(r.differ).toBe(0);
     expect(r.report.undecided).toBeGreaterThan(0);
     expect(r.report.undecided).toBeLessThan(r.report.positions);
@@ -198,15 +220,15 @@ describe('the command line', () => {
   it('verify --attention sparse says so in one line; without the flag attention stays dense', async () => {
     const sparse = await cli('verify', c432, '--attention', 'sparse', '--samples', '1');
     expect(sparse.code).toBe(0);
-    expect(sparse.stdout).toMatch(/sparse attention \(radius 1\)/);
-    expect(sparse.stdout).toMatch(/^sparse attention, radius 1: logit-gap error bound .*, smallest margin 0\.500, 0 of 2592 positions undecided; certified/m);
+    expect(sparse.stdout).toMatch(/sparse attention \(radius auto \(0\)\)/);
+    expect(sparse.stdout).toMatch(/^sparse attention, radius auto \(0\): logit-gap error bound .*, smallest margin 0\.500, 0 of 2592 positions undecided; certified/m);
     const dense = await cli('verify', c432, '--samples', '1', '--json');
     expect((JSON.parse(dense.stdout) as { attention: string; sparse?: unknown }).attention).toBe('dense');
     expect((JSON.parse(dense.stdout) as { sparse?: unknown }).sparse).toBeUndefined();
   });
 
   it('a weak key scale: positions undecided and run densely, the wrong tokens reported, exit 1', async () => {
-    const r = await cli('verify', c432, '--attention', 'sparse', '--inject-fault', 'weak-scale', '--samples', '1', '--json');
+    const r = await cli('verify', c432, '--attention', 'sparse', '--radius', '1', '--inject-fault', 'weak-scale', '--samples', '1', '--json');
     expect(r.code).toBe(1);
     const j = JSON.parse(r.stdout) as { mismatches: number; sparse: { undecided: number; verdict: string; dense_rerun: { positions: number } } };
     expect(j.mismatches).toBeGreaterThan(0);
@@ -221,7 +243,7 @@ describe('the command line', () => {
       [['--attention', 'sparse', '--backend', 'webgpu'], /runs on the CPU/],
       [['--attention', 'sparse', '--arith', 'fixed:2'], /runs f32/],
       [['--attention', 'fast'], /--attention must be dense or sparse/],
-      [['--attention', 'sparse', '--radius', '40'], /--radius must be an integer from 0 to 31/],
+      [['--attention', 'sparse', '--radius', '40'], /the radius must be auto or an integer from 0 to 31, got '40'/],
     ] as [string[], RegExp][]) {
       const r = await cli('verify', c432, '--samples', '0', ...args);
       expect(r.code).toBe(2);
@@ -241,11 +263,11 @@ describe('the command line', () => {
     const out = mkdtempSync(join(tmpdir(), 'gatecot-sparse-fuzz-'));
     const ok = await cli('fuzz', '--attention', 'sparse', '--count', '6', '--gates', '1..40', '--out', out);
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(/sparse attention \(radius 1\): 6 cases, .* 0 failing cases .* on the CPU with sparse attention/);
+    expect(ok.stdout).toMatch(/sparse attention \(radius auto\): 6 cases, .* 0 failing cases .* on the CPU with sparse attention/);
     const bad = await cli('fuzz', '--attention', 'sparse', '--count', '20', '--gates', '10..60', '--inject-fault', 'weak-scale', '--max-failures', '1', '--no-shrink', '--json', '--out', out);
     expect(bad.code).toBe(1);
-    const start = JSON.parse(bad.stdout.split('\n')[0]!) as { options: { attention: string; radius: number } };
-    expect(start.options).toMatchObject({ attention: 'sparse', radius: 1 });
+    const start = JSON.parse(bad.stdout.split('\n')[0]!) as { options: { attention: string; radius: string } };
+    expect(start.options).toMatchObject({ attention: 'sparse', radius: 'auto' });
     const finding = bad.stdout.split('\n').map((l) => (l ? (JSON.parse(l) as { event: string; files?: { report: string } }) : undefined)).find((e) => e?.event === 'finding');
     // the reproducer runs the sparse engine too
     expect(readFileSync(finding!.files!.report, 'utf8')).toMatch(/gatecot verify \S+ --cot \w+ --arith f32 --inject-fault weak-scale --attention sparse/);

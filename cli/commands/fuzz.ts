@@ -13,7 +13,7 @@ import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CircuitError } from '../../circuits/index.js';
 import { MAX_CAPACITY, parseFault, type CotFormat } from '../../compiler/index.js';
-import { DEFAULT_RADIUS, parseBackend, type BackendChoice } from '../../runtime/index.js';
+import { DEFAULT_RADIUS, parseBackend, type BackendChoice, type Radius } from '../../runtime/index.js';
 import { attentionFlags } from './shared.js';
 import { builtinSeeds, corpusSeeds, DEFAULT_GATES, DEFAULT_INPUTS, FindingWriter, MAX_GATES, MAX_INPUTS, ParserFindingWriter, WHOLE, WorkerParseRunner, campaignKey, checkCapacity, checkMix, compileUniformTarget, largestCase, loadUniformTarget, openFuzzBackend, parseLocality, parseRange, parseShard, runCampaign, runParserCampaign, shardFromEnv, type CampaignOptions, type FuzzBackend, type ParserCampaignOptions, type Shard, type UniformTarget } from '../../fuzz/index.js';
 import { parseMode } from '../load.js';
@@ -71,7 +71,7 @@ interface FuzzFlags {
 const DEFAULT_COUNT = 100;
 
 /** --attention sparse / --radius as check options (the sparse engine is the only one with them). */
-function sparseFlags(o: FuzzFlags): { attention?: 'sparse'; radius?: number } {
+function sparseFlags(o: FuzzFlags): { attention?: 'sparse'; radius?: Radius } {
   const a = attentionFlags(o);
   return a.attention === 'sparse' ? { attention: 'sparse', ...(a.radius !== undefined ? { radius: a.radius } : {}) } : {};
 }
@@ -361,7 +361,7 @@ export function registerFuzz(program: Command, ctx: CliContext): void {
     .option('--no-shrink', 'write failing circuits as found, without shrinking them')
     .option('--shrink-time <sec>', 'time budget of each shrink', '60')
     .option('--attention <mode>', 'dense (default) or sparse: every check runs on the CPU sparse-attention engine (each argmax certified against the dense f32 run by an error bound, undecided positions run densely)')
-    .option('--radius <r>', '--attention sparse: Hamming radius of the keys scored (default 1)')
+    .option('--radius <r>', '--attention sparse: Hamming radius of the keys each head scores, or auto (the default)')
     .option('--parsers', 'fuzz the circuit file readers instead')
     .option('--corpus <dir>', '--parsers: also mutate the circuit files of this folder')
     .option('--parse-timeout <sec>', '--parsers: a parse that takes longer is a hang', '10');

@@ -17,7 +17,7 @@ import { parseFault } from '../../compiler/index.js';
 import { evalJson, inputBitsFromOptions, parseOrder } from './circuit.js';
 import { circuitJson, modelJson, outputGroups, printJson, valuesJson } from './json.js';
 import { attentionFlags, attentionOptions, compileOptions, inputOptions, modelSummaryLine, parseIntOpt, runOptions } from './shared.js';
-import { SparseEngine, sparseJson, sparseText } from '../../runtime/index.js';
+import { SparseEngine, radiusText, sparseJson, sparseText } from '../../runtime/index.js';
 import { registerTrace } from './trace.js';
 
 export function modelSummary(b: Bound): { layers: number; heads: number; heads_per_layer: number[]; d_model: number; seq_len: number; vocab_size: number } {
@@ -231,7 +231,7 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
         }) + '\n',
       );
     } else {
-      ctx.io.out(verifyText(bound, report, `${engine.backend} ${engine.arith}${loopsText(bound, rl, report)}${sparse ? `, sparse attention (radius ${sparse.radius})` : ''}`));
+      ctx.io.out(verifyText(bound, report, `${engine.backend} ${engine.arith}${loopsText(bound, rl, report)}${sparse ? `, sparse attention (radius ${radiusText(sparse)})` : ''}`));
       if (sparse) ctx.io.out(sparseText(sparse, report.mismatches) + '\n');
     }
     if (!report.ok) ctx.code = EXIT_CHECK_FAILED;

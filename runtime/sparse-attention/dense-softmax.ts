@@ -32,9 +32,12 @@ export class DenseSoftmax {
   omittedMass = 0;
   /** An omitted key may hold the largest score (then only the hull of the values bounds the output). */
   undominated = false;
-  /** weightedSum's result. */
+  /** Every candidate's weight is exact (plo = phi: the sparse run's weight). */
+  pExact = false;
+  /** weightedSum's result (exactSum's also the sparse run's sum). */
   lo = 0;
   hi = 0;
+  sparse = 0;
   private readonly elo: Float64Array;
   private readonly ehi: Float64Array;
 
@@ -54,8 +57,12 @@ export class DenseSoftmax {
     return y < this.zeroBelow ? 0 : fr(Math.exp(y));
   }
 
-  /** The weights' intervals for candidates cand[0..nc) of a query at position visible - 1. */
-  run(cand: Int32Array, nc: number, visible: number, omitU: number): void {
+  /**
+   * The weights' intervals for candidates cand[0..nc) of a query at position visible - 1. `same`:
+   * the score intervals are the sparse run's scores themselves, whose exps (row maximum subtracted)
+   * and weights are sparseE and sparseP: reused where the dense run's are certainly the same.
+   */
+  run(cand: Int32Array, nc: number, visible: number, omitU: number, same?: { e: Float64Array; p: Float64Array }): void {
     const { slo, shi, elo, ehi } = this;
     let mLo = -Infinity;
     let mHi = -Infinity;
@@ -78,7 +85,7 @@ export class DenseSoftmax {
       if (top && x === m) {
         elo[x] = ehi[x] = 1;
       } else if (slo[x] === shi[x] && shLo === shHi) {
-        elo[x] = ehi[x] = this.exp(fr(slo[x]! - shLo));
+        elo[x] = ehi[x] = same ? same.e[x]! : this.exp(fr(slo[x]! - shLo));
       } else {
         // Math.exp may step back by an ulp where it should not: one f32 step outward
         const a = this.exp(fr(slo[x]! - shHi));
@@ -101,12 +108,60 @@ export class DenseSoftmax {
       zhi = fr(zhi + ehi[x]!);
       prev = j;
     }
-    for (let x = 0; x < nc; x++) {
-      this.plo[x] = zhi > 0 ? fr(elo[x]! / zhi) : 0;
-      this.phi[x] = zlo > 0 ? fr(ehi[x]! / zlo) : Infinity;
+    this.pExact = false;
+    if (same && zlo === zhi && shLo === shHi) {
+      // the same exps summed in the same order: the sparse run's weights
+      for (let x = 0; x < nc; x++) this.plo[x] = this.phi[x] = same.p[x]!;
+      this.pExact = true;
+    } else {
+      for (let x = 0; x < nc; x++) {
+        this.plo[x] = zhi > 0 ? fr(elo[x]! / zhi) : 0;
+        this.phi[x] = zlo > 0 ? fr(ehi[x]! / zlo) : Infinity;
+      }
     }
     this.pOmit = eOmit === 0 ? 0 : zlo > 0 ? upF32((eOmit / zlo) * (1 + 2 ** -50)) : Infinity;
     this.omittedMass = eOmit === 0 ? 0 : zlo > 0 ? (omitted * eOmit) / zlo : Infinity;
+  }
+
+  /**
+   * weightedSum where the weights are the sparse run's (pExact) and the values exact (v): one chain,
+   * which is also the sparse run's sum, until an omitted run is not absorbed; into lo, hi, sparse.
+   */
+  exactSum(cand: Int32Array, nc: number, visible: number, v: ArrayLike<number>, base: number, dv: number, vAbs: number): void {
+    const tOmit = this.pOmit === 0 ? 0 : upF32(this.pOmit * vAbs * (1 + 2 ** -50));
+    const p = this.plo;
+    let acc = 0;
+    let lo = 0;
+    let hi = 0;
+    let split = false;
+    let prev = -1;
+    for (let x = 0; x <= nc; x++) {
+      const j = x < nc ? cand[x]! : visible;
+      const gap = j - prev - 1;
+      if (gap > 0 && tOmit > 0) {
+        if (!split) {
+          if (!(acc !== 0 && tOmit < absorbedBelow(acc))) {
+            split = true;
+            lo = downAdd(acc, -2 * gap * tOmit);
+            hi = upAdd(acc, 2 * gap * tOmit);
+          }
+        } else if (!((lo > 0 || hi < 0) && tOmit < absorbedBelow(Math.min(Math.abs(lo), Math.abs(hi))))) {
+          lo = downAdd(lo, -2 * gap * tOmit);
+          hi = upAdd(hi, 2 * gap * tOmit);
+        }
+      }
+      if (x === nc) break;
+      const t = fr(p[x]! * v[base + j * dv]!);
+      acc = fr(acc + t);
+      if (split) {
+        lo = fr(lo + t);
+        hi = fr(hi + t);
+      }
+      prev = j;
+    }
+    this.sparse = acc;
+    this.lo = split ? lo : acc;
+    this.hi = split ? hi : acc;
   }
 
   /**
@@ -121,8 +176,7 @@ export class DenseSoftmax {
     for (let x = 0; x <= nc; x++) {
       const j = x < nc ? cand[x]! : visible;
       const gap = j - prev - 1;
-      const absorbed = (lo > 0 || hi < 0) && tOmit < absorbedBelow(Math.min(Math.abs(lo), Math.abs(hi)));
-      if (gap > 0 && tOmit > 0 && !absorbed) {
+      if (gap > 0 && tOmit > 0 && !((lo > 0 || hi < 0) && tOmit < absorbedBelow(Math.min(Math.abs(lo), Math.abs(hi))))) {
         lo = downAdd(lo, -2 * gap * tOmit);
         hi = upAdd(hi, 2 * gap * tOmit);
       }

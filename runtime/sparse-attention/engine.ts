@@ -17,22 +17,22 @@ import { latent } from '../latent.js';
 import { emptyReport, type SparseReport } from './report.js';
 import { SparseStepper } from './stepper.js';
 import { planHeads, type HeadPlan } from './structure.js';
+import { DEFAULT_RADIUS, headRadius, type Radius } from './radius.js';
 
-export const DEFAULT_RADIUS = 1;
 
 /** Undecided positions listed in the report (the count covers them all). */
 const LISTED = 100;
 
 export interface SparseEngineOptions {
-  /** Hamming radius of the keys each index head scores (default 1). */
-  radius?: number;
+  /** Hamming radius of the keys each index head scores (default auto: radius.ts). */
+  radius?: Radius;
 }
 
 export class SparseEngine implements Engine {
   readonly backend = 'cpu' as const;
   readonly arith = 'f32';
   readonly description: string;
-  readonly radius: number;
+  readonly radius: Radius;
   readonly plans: HeadPlan[][];
   /** Every head reads only coordinates no layer writes: a position can be rerun densely alone. */
   readonly exactInputs: boolean;
@@ -46,13 +46,13 @@ export class SparseEngine implements Engine {
     if (arith !== 'f32') throw new UserError(`sparse attention runs f32 (its error bound is f32's rounding), not ${arith}`);
     if (latent(model)) throw new UserError('sparse attention runs the chain-of-thought models (positional and uniform); a latent model (looped, deep) runs with dense attention');
     const r = opts.radius ?? DEFAULT_RADIUS;
-    if (!Number.isInteger(r) || r < 0 || r > 31) throw new UserError(`the radius must be an integer from 0 to 31, got ${r}`);
+    if (r !== 'auto' && (!Number.isInteger(r) || r < 0 || r > 31)) throw new UserError(`the radius must be auto or an integer from 0 to 31, got ${r}`);
     this.radius = r;
     this.pm = prepare(model, parseArith('f32'));
     this.plans = planHeads(this.pm);
     this.exactInputs = this.plans.every((L) => L.every((h) => h.exactInputs));
     this.description = `CPU sparse attention (f32, radius ${r})`;
-    this.rep = emptyReport(r, this.plans);
+    this.rep = emptyReport(r, this.plans, this.plans.map((L) => L.map((h) => headRadius(r, h.lambda, h.codeRows.length))));
   }
 
   /** What the runs so far decided by the bound, and what ran densely. */

@@ -3,10 +3,13 @@
 // positions the bound could not decide (run densely), and how much work the index saved.
 
 import type { HeadPlan } from './structure.js';
+import type { Radius } from './radius.js';
 
 export interface SparseReport {
-  radius: number;
+  radius: Radius;
   heads: HeadPlan[];
+  /** The radius each head used (auto: radius.ts), in the order of `heads`. */
+  headRadius: number[];
   /** Positions whose argmax was read (batch rows × positions from argmaxFrom on). */
   positions: number;
   /** Largest bound over those positions on how much the argmax margin can lose between the runs
@@ -33,10 +36,11 @@ export interface SparseReport {
   noDominant: number;
 }
 
-export function emptyReport(radius: number, plans: HeadPlan[][]): SparseReport {
+export function emptyReport(radius: Radius, plans: HeadPlan[][], radii: number[][]): SparseReport {
   return {
     radius,
     heads: plans.flat(),
+    headRadius: radii.flat(),
     positions: 0,
     bound: 0,
     minMargin: Infinity,
@@ -79,7 +83,7 @@ export function sparseJson(r: SparseReport, mismatches: number): Record<string, 
       name: h.name,
       attention: h.kind === 'index' ? 'index' : 'dense',
       ...(h.reason !== undefined ? { reason: h.reason } : {}),
-      ...(h.kind === 'index' ? { code_bits: h.codeRows.length, dynamic_bits: h.dynamicBits, lambda: h.lambda } : {}),
+      ...(h.kind === 'index' ? { code_bits: h.codeRows.length, dynamic_bits: h.dynamicBits, lambda: h.lambda, radius: r.headRadius[k]! } : {}),
       shared: h.shared,
       exact_inputs: h.exactInputs,
       keys_per_query: r.headQueries[k]! > 0 ? Number((r.headKeys[k]! / r.headQueries[k]!).toFixed(3)) : 0,
@@ -94,6 +98,13 @@ export function sparseVerdict(r: SparseReport, mismatches: number): 'certified' 
   return r.undecided === 0 ? 'certified' : 'verified with dense reruns';
 }
 
+/** The radius as given, and for auto what each indexed head got. */
+export function radiusText(r: SparseReport): string {
+  if (r.radius !== 'auto') return String(r.radius);
+  const got = [...new Set(r.headRadius.filter((_, k) => r.heads[k]!.kind === 'index'))].sort((a, b) => a - b);
+  return `auto (${got.join(', ')})`;
+}
+
 /** One line for the human output (`mismatches` from the verification decides the verdict). */
 export function sparseText(r: SparseReport, mismatches: number): string {
   const dense = r.heads.filter((h) => h.kind !== 'index');
@@ -102,5 +113,5 @@ export function sparseText(r: SparseReport, mismatches: number): string {
   const kpq = r.queries > 0 ? (r.keysScored / r.queries).toFixed(1) : '0';
   const verdict = sparseVerdict(r, mismatches);
   const what = verdict === 'certified' ? 'every argmax is the dense run\'s' : verdict === 'mismatch' ? 'wrong tokens found' : 'the rest ran densely';
-  return `sparse attention, radius ${r.radius}: logit-gap error bound ${r.bound.toPrecision(3)}, smallest margin ${Number.isFinite(r.minMargin) ? r.minMargin.toPrecision(3) : 'none'}, ${r.undecided} of ${r.positions} positions undecided${rerun}; ${verdict} (${what}); ${kpq} keys per query; ${heads}`;
+  return `sparse attention, radius ${radiusText(r)}: logit-gap error bound ${r.bound.toPrecision(3)}, smallest margin ${Number.isFinite(r.minMargin) ? r.minMargin.toPrecision(3) : 'none'}, ${r.undecided} of ${r.positions} positions undecided${rerun}; ${verdict} (${what}); ${kpq} keys per query; ${heads}`;
 }

@@ -17,6 +17,7 @@ import { downF32, gamma, hullSlack, pins, upF32 } from './bounds.js';
 import { DenseSoftmax } from './dense-softmax.js';
 import { layerColumns } from '../position-only.js';
 import { CodeIndex, radiusMasks } from './code-index.js';
+import { headRadius, type Radius } from './radius.js';
 import type { HeadPlan } from './structure.js';
 
 const fr = Math.fround;
@@ -30,6 +31,18 @@ function exactDots(plan: HeadPlan, dk: number): boolean {
   const l = plan.lambda;
   if (!(l > 0) || !plan.constVals.every((v) => v === 0 || Math.abs(v) === l)) return false;
   for (let m = 0; m <= dk; m++) if (fr(l * m) !== l * m) return false;
+  return true;
+}
+
+/** q is ±1 on every code row and 1 on every constant row. */
+function canonicalQuery(q: Float64Array, plan: HeadPlan): boolean {
+  const cr = plan.codeRows;
+  for (let c = 0; c < cr.length; c++) {
+    const x = q[cr[c]!]!;
+    if (x !== 1 && x !== -1) return false;
+  }
+  const k = plan.constRows;
+  for (let c = 0; c < k.length; c++) if (q[k[c]!] !== 1) return false;
   return true;
 }
 
@@ -90,6 +103,8 @@ interface HeadState {
   radius: number;
   /** Most candidates a query gathers (gather). */
   cap: number;
+  /** omittedScoreBound of canonical queries (canonicalQuery) by distance, once known. */
+  uCache: (number | undefined)[];
   /** Each key's code (key row kr, position j at kr * L + j). */
   codes: Int32Array;
   /** Every key is ±λ on the code rows and the same on the others (an index head whose key rows
@@ -215,6 +230,9 @@ export class SparseStepper {
   private readonly probs: Float64Array;
   private readonly sorted: Float64Array;
   private readonly ds: DenseSoftmax;
+  /** The sparse softmax's exps (row maximum subtracted), and with its weights for DenseSoftmax.run. */
+  private readonly ex: Float64Array;
+  private readonly sameSoftmax: { e: Float64Array; p: Float64Array };
   private readonly logits: Float64Array;
   private readonly llo: Float64Array;
   private readonly lhi: Float64Array;
@@ -236,7 +254,7 @@ export class SparseStepper {
   readonly slack: Float64Array;
   readonly decided: Uint8Array;
 
-  constructor(pm: PreparedModel, plans: HeadPlan[][], batch: number, maxLen: number, radius: number) {
+  constructor(pm: PreparedModel, plans: HeadPlan[][], batch: number, maxLen: number, radius: Radius) {
     this.pm = pm;
     this.B = batch;
     this.L = maxLen;
@@ -247,7 +265,8 @@ export class SparseStepper {
         const plan = plans[l]![hi]!;
         const keyRows = plan.shared ? 1 : batch;
         const n = plan.codeRows.length;
-        const masks = plan.kind === 'index' ? radiusMasks(n, radius) : new Int32Array(0);
+        const r = headRadius(radius, plan.lambda, n);
+        const masks = plan.kind === 'index' ? radiusMasks(n, r) : new Int32Array(0);
         return {
           plan,
           flat: plans.slice(0, l).reduce((x, L) => x + L.length, 0) + hi,
@@ -262,8 +281,9 @@ export class SparseStepper {
           vhi: plan.exactInputs ? undefined : new Float64Array(batch * maxLen * hd.dv),
           index: plan.kind === 'index' ? Array.from({ length: keyRows }, () => new CodeIndex(n, maxLen)) : [],
           masks,
-          radius: Math.min(radius, n),
+          radius: r,
           cap: CAP_BASE + CAP_PER_MASK * masks.length,
+          uCache: [],
           codes: new Int32Array(plan.kind === 'index' ? keyRows * maxLen : 0),
           staticKeys: plan.kind === 'index' && plan.dynamicBits === 0,
           exactDots: exactDots(plan, hd.dk),
@@ -333,6 +353,8 @@ export class SparseStepper {
     this.probs = new Float64Array(maxLen);
     this.sorted = new Float64Array(32);
     this.ds = new DenseSoftmax(maxLen, this.zeroBelow);
+    this.ex = new Float64Array(maxLen);
+    this.sameSoftmax = { e: this.ex, p: this.probs };
     this.logits = new Float64Array(pm.V);
     this.llo = new Float64Array(pm.V);
     this.lhi = new Float64Array(pm.V);
@@ -423,6 +445,18 @@ export class SparseStepper {
     }
     const n = plan.codeRows.length;
     for (let kr = 0; kr < hs.keyRows; kr++) {
+      if (hs.staticKeys && i > 0) {
+        // ±λ on each code row (the sign of weight · the ±1 coordinate), the same magnitudes in every key
+        const { ptr, idx, val } = hs.wk;
+        let code = 0;
+        for (let c = 0; c < n; c++) {
+          const p = ptr[plan.codeRows[c]!]!;
+          if (val[p]! * this.h[kr * d + idx[p]!]! > 0) code |= 1 << c;
+        }
+        hs.codes[kr * L + i] = code;
+        hs.index[kr]!.insert(code, i);
+        continue;
+      }
       const ko = (kr * L + i) * dk;
       spmv(hs.wk, this.h, kr * d, this.kt, 0);
       const exact = plan.exactInputs;
@@ -554,9 +588,9 @@ export class SparseStepper {
     }
     // the dense run's softmax, enclosed: the included keys' dense scores, every omitted key's below U
     const ds = this.ds;
-    this.candidateScores(hs, kr, nc, structured, exactQ);
+    const same = this.candidateScores(hs, kr, nc, structured, exactQ);
     const omitU = i + 1 > nc ? this.omittedScoreBound(hs, kr, exactQ) : -Infinity;
-    ds.run(cand, nc, i + 1, omitU);
+    ds.run(cand, nc, i + 1, omitU, same ? this.sameSoftmax : undefined);
     if (ds.undominated || nc === 0) st.noDominant++;
     else if (ds.omittedMass > st.maxRho) st.maxRho = ds.omittedMass;
     for (let b = rows0; b < rows1; b++) this.output(hs, b, nc, i, true);
@@ -573,10 +607,10 @@ export class SparseStepper {
     for (let x = 0; x < nc; x++) {
       const y = fr(s[x]! - sMax);
       const e = y < zero ? 0 : fr(Math.exp(y));
-      p[x] = e;
+      this.ex[x] = e;
       Z = fr(Z + e);
     }
-    for (let x = 0; x < nc; x++) p[x] = Z === 0 ? (p[x] === 0 ? 0 : Infinity) : fr(p[x]! / Z);
+    for (let x = 0; x < nc; x++) p[x] = Z === 0 ? (this.ex[x] === 0 ? 0 : Infinity) : fr(this.ex[x]! / Z);
   }
 
   /** Every coordinate row `kr` of the residual that W's nonzeros read is exact. */
@@ -641,7 +675,7 @@ export class SparseStepper {
    * equal to it); else within Σ_t e(q_t)(|k_t| + e(k_t)) + |q_t| e(k_t) plus both runs' roundings
    * (code scores are exact reals: the dense run's rounding only).
    */
-  private candidateScores(hs: HeadState, kr: number, nc: number, structured: boolean, exactQ: boolean): void {
+  private candidateScores(hs: HeadState, kr: number, nc: number, structured: boolean, exactQ: boolean): boolean {
     const { dk, plan } = hs;
     const { slo, shi } = this.ds;
     const s = this.scores;
@@ -649,7 +683,7 @@ export class SparseStepper {
     const exactKeys = plan.exactInputs || hs.staticKeys;
     if (exactQ && exactKeys && (!structured || (hs.exactDots && unitQuery(q, dk)))) {
       for (let x = 0; x < nc; x++) slo[x] = shi[x] = s[x]!;
-      return;
+      return true;
     }
     const g = (structured ? 1.01 : 2.01) * gamma(dk);
     const errs = hs.kErrs;
@@ -670,6 +704,7 @@ export class SparseStepper {
       slo[x] = downF32(s[x]! - delta * (1 + 2 ** -50));
       shi[x] = upF32(s[x]! + delta * (1 + 2 ** -50));
     }
+    return false;
   }
 
   /**
@@ -686,6 +721,10 @@ export class SparseStepper {
     const dist = this.omitDist;
     if (dist > n) return -Infinity;
     const q = this.q;
+    // the constructions' queries: ±1 on the code rows, 1 on the constant rows, the same static keys:
+    // the same bound for every such query (per distance)
+    const canon = exactQ && hs.staticKeys && canonicalQuery(q, plan);
+    if (canon && hs.uCache[dist] !== undefined) return hs.uCache[dist]!;
     const qlo = exactQ ? q : this.qlo;
     const qhi = exactQ ? q : this.qhi;
     let base = 0;
@@ -722,7 +761,9 @@ export class SparseStepper {
     for (let c = 0; c < n; c++) if (c < dist || cost[c]! < 0) drop += cost[c]!;
     let sabs = 0;
     for (let t = 0; t < dk; t++) sabs += Math.max(Math.abs(qlo[t]!), Math.abs(qhi[t]!)) * hs.kAbs[kr * dk + t]!;
-    return base - drop + 1.01 * gamma(dk) * sabs + 1e-12 * (Math.abs(base) + Math.abs(drop));
+    const U = base - drop + 1.01 * gamma(dk) * sabs + 1e-12 * (Math.abs(base) + Math.abs(drop));
+    if (canon) hs.uCache[dist] = U;
+    return U;
   }
 
   /**
@@ -742,28 +783,37 @@ export class SparseStepper {
     const vb = b * L * dv;
     const ds = this.ds;
     for (let e = 0; e < dv; e++) {
-      let acc = 0;
-      for (let x = 0; x < nc; x++) acc = fr(acc + fr(p[x]! * vc[vb + cand[x]! * dv + e]!));
-      this.a[e] = acc;
-      if (!enclose) {
-        this.aLo[e] = this.aHi[e] = acc;
-        continue;
-      }
       const s = b * dv + e;
       const hLo = hs.vLo[s]!;
       const hHi = hs.vHi[s]!;
       const vAbs = Math.max(Math.abs(hLo), Math.abs(hHi));
       let lo = -Infinity;
       let hi = Infinity;
-      if (!ds.undominated && nc > 0) {
-        ds.weightedSum(cand, nc, i + 1, vlo, vhi, vb + e, dv, vAbs);
+      let acc = 0;
+      if (enclose && ds.pExact && !hs.vlo && !ds.undominated && nc > 0) {
+        ds.exactSum(cand, nc, i + 1, vc, vb + e, dv, vAbs);
+        acc = ds.sparse;
         lo = ds.lo;
         hi = ds.hi;
+      } else {
+        for (let x = 0; x < nc; x++) acc = fr(acc + fr(p[x]! * vc[vb + cand[x]! * dv + e]!));
+        if (!enclose) {
+          this.a[e] = this.aLo[e] = this.aHi[e] = acc;
+          continue;
+        }
+        if (!ds.undominated && nc > 0) {
+          ds.weightedSum(cand, nc, i + 1, vlo, vhi, vb + e, dv, vAbs);
+          lo = ds.lo;
+          hi = ds.hi;
+        }
       }
+      this.a[e] = acc;
       // the dense output is also a rounded convex combination of the dense values
-      const slack = hullSlack(i + 1, vAbs);
-      if (hLo - slack > lo) lo = downF32(hLo - slack);
-      if (hHi + slack < hi) hi = upF32(hHi + slack);
+      if (lo !== hi) {
+        const slack = hullSlack(i + 1, vAbs);
+        if (hLo - slack > lo) lo = downF32(hLo - slack);
+        if (hHi + slack < hi) hi = upF32(hHi + slack);
+      }
       if (lo === hi) this.a[e] = lo;
       else if (acc >= lo && acc <= hi && pins(acc, lo, hi)) lo = hi = acc;
       this.aLo[e] = lo;
