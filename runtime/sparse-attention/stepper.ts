@@ -199,6 +199,10 @@ export class SparseStepper {
   private readonly uShared: Int32Array;
   private readonly uVarying: Int32Array;
   private readonly sharedLogits: Float64Array;
+  /** markDuplicates: its columns, each row's representative (-1: itself), the representatives. */
+  private readonly finalCols: Int32Array;
+  private readonly dup: Int32Array;
+  private readonly reps: Int32Array;
   private readonly prow: Float64Array;
   /** Each vector of the sparse run and the enclosure [lo, hi] of the dense run's. */
   private readonly h: Float64Array;
@@ -323,6 +327,17 @@ export class SparseStepper {
     this.uShared = Int32Array.from(vs.filter(sharedRow));
     this.uVarying = Int32Array.from(vs.filter((v) => !sharedRow(v)));
     this.sharedLogits = new Float64Array(pm.V);
+    const last = pm.distinct[pm.distinct.length - 1];
+    const cols = new Set<number>();
+    if (last) {
+      for (const c of last.sparse.w1.idx) cols.add(c);
+      nonzeroRows(last.sparse.w2).forEach((c) => cols.add(c));
+      last.b2.forEach((x, c) => x !== 0 && cols.add(c));
+    }
+    for (const c of U.idx) cols.add(c);
+    this.finalCols = Int32Array.from([...cols].filter((c) => written[c] || tokCols.has(c))).sort();
+    this.dup = new Int32Array(batch).fill(-1);
+    this.reps = new Int32Array(batch);
     this.prow = new Float64Array(d);
     this.h = new Float64Array(batch * d);
     this.hlo = new Float64Array(batch * d);
@@ -373,7 +388,46 @@ export class SparseStepper {
   step(i: number, tokens: ArrayLike<number>, decide: boolean, all = false): void {
     this.embed(i, tokens);
     for (let l = 0; l < this.heads.length; l++) this.layer(l, i, all);
-    for (let b = 0; b < this.B; b++) this.readout(b, decide);
+    for (let b = 0; b < this.B; b++) {
+      const r = this.dup[b]!;
+      if (r < 0) this.readout(b, decide);
+      else {
+        this.argmax[b] = this.argmax[r]!;
+        this.margin[b] = this.margin[r]!;
+        this.bound[b] = this.bound[r]!;
+        this.slack[b] = this.slack[r]!;
+        this.decided[b] = this.decided[r]!;
+      }
+    }
+  }
+
+  /**
+   * dup[b]: an earlier batch row whose residual (values and enclosures) equals row b's on every
+   * column that the last feed-forward layer or the unembedding reads, or the former writes, and
+   * that differs between rows at all (the others are the same in every row): row b's logits and
+   * verdict are that row's. -1: row b is computed.
+   */
+  private markDuplicates(): void {
+    const { d, B } = this;
+    const cols = this.finalCols;
+    let nr = 0;
+    for (let b = 0; b < B; b++) {
+      this.dup[b] = -1;
+      const hb = b * d;
+      for (let k = 0; k < nr; k++) {
+        const rb = this.reps[k]! * d;
+        let same = true;
+        for (let x = 0; x < cols.length && same; x++) {
+          const c = cols[x]!;
+          same = this.h[hb + c] === this.h[rb + c] && this.hlo[hb + c] === this.hlo[rb + c] && this.hhi[hb + c] === this.hhi[rb + c];
+        }
+        if (same) {
+          this.dup[b] = this.reps[k]!;
+          break;
+        }
+      }
+      if (this.dup[b]! < 0) this.reps[nr++] = b;
+    }
   }
 
   private embed(i: number, tokens: ArrayLike<number>): void {
@@ -422,6 +476,8 @@ export class SparseStepper {
         this.hhi[x] = this.rhi;
       }
     }
+    if (l === this.heads.length - 1) this.markDuplicates();
+    else this.dup.fill(-1);
     this.feedForward(l);
   }
 
@@ -849,6 +905,7 @@ export class SparseStepper {
     const { m } = layer;
     const rows = this.ffRows[l]!;
     for (let b = 0; b < B; b++) {
+      if (this.dup[b]! >= 0) continue;
       const hb = b * d;
       spmv(layer.sparse.w1, this.h, hb, this.z, 0);
       spmvEnclosure(layer.sparse.w1, this.hlo, this.hhi, hb, this.z, 0, this.zlo, this.zhi, 0);
