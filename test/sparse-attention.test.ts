@@ -136,6 +136,23 @@ describe('sparse and dense agree on every token', () => {
   });
 });
 
+describe('one engine, many calls (its steppers are reused)', () => {
+  it('forward, forward on other inputs, generate: each the dense result', () => {
+    const c = random(80, 6, 13);
+    const m = compile(c, { cot: '4tok' });
+    const b = bindModel(m);
+    const eng = new SparseEngine(m);
+    const dense = new CpuEngine(m, 'f32');
+    for (const seed of [1n, 2n, 3n]) {
+      const seqs = referenceSequences(b, sampleInputs(6, 2, seed));
+      expect(eng.forwardSync(seqs).argmax).toEqual(dense.forwardSync(seqs).argmax);
+    }
+    const prompts = sampleInputs(6, 2, 9n).map((x) => promptOf(b, x));
+    expect(eng.generateSync(prompts, b.seq.cotLength)).toEqual(dense.generateSync(prompts, b.seq.cotLength));
+    expect(eng.report().undecided).toBe(0);
+  });
+});
+
 describe('generation with sparse attention', () => {
   it('writes the dense model\'s chain of thought (positional 4tok, uniform)', async () => {
     const c = random(120, 10, 9);

@@ -39,6 +39,8 @@ export class SparseEngine implements Engine {
   private readonly pm: PreparedModel;
   private dense: CpuEngine | undefined;
   private rep: SparseReport;
+  /** Steppers kept for reuse, by batch size (their buffers fit sequences up to their length). */
+  private readonly steppers = new Map<number, SparseStepper>();
   /** Sequences given so far (the report numbers them in this order). */
   private seen = 0;
 
@@ -58,6 +60,19 @@ export class SparseEngine implements Engine {
   /** What the runs so far decided by the bound, and what ran densely. */
   report(): SparseReport {
     return this.rep;
+  }
+
+  /** A stepper for B sequences of length L: a kept one, reset, where it fits. */
+  private stepper(B: number, L: number): SparseStepper {
+    const kept = this.steppers.get(B);
+    if (kept && kept.L >= L) {
+      kept.reset();
+      return kept;
+    }
+    const st = new SparseStepper(this.pm, this.plans, B, L, this.radius);
+    // a few MB at most are kept: small batches of short sequences are what repeats (fuzz, generation)
+    if (B * L <= 1 << 16) this.steppers.set(B, st);
+    return st;
   }
 
   private denseEngine(): CpuEngine {
@@ -106,7 +121,7 @@ export class SparseEngine implements Engine {
     const to = opts.argmaxTo ?? L;
     const seq0 = this.seen;
     this.seen += B;
-    const st = new SparseStepper(this.pm, this.plans, B, L, this.radius);
+    const st = this.stepper(B, L);
     const argmax = seqs.map(() => new Int32Array(L));
     const toks = new Int32Array(B);
     const rerun: number[][] = [];
@@ -157,7 +172,7 @@ export class SparseEngine implements Engine {
       s.set(p);
       return s;
     });
-    const st = new SparseStepper(this.pm, this.plans, B, L, this.radius);
+    const st = this.stepper(B, L);
     const toks = new Int32Array(B);
     /** Rows handed to the dense reference from this position on (non-exact models). */
     const denseFrom = new Int32Array(B).fill(-1);

@@ -999,6 +999,12 @@ export class SparseStepper {
       hs.cMax.fill(0);
       hs.vLo.fill(Infinity);
       hs.vHi.fill(-Infinity);
+      hs.uCache.length = 0;
+    }
+    for (const k of Object.keys(this.stats) as (keyof StepStats)[]) {
+      const v = this.stats[k];
+      if (Array.isArray(v)) v.fill(0);
+      else this.stats[k] = 0 as never;
     }
   }
 }
