@@ -47,14 +47,14 @@ function sha256Row(samples: number): void {
   console.log(`  radius ${String(s.radius)}, bound ${String(s.bound)}, smallest margin ${String(s.smallest_margin)}, undecided ${String(s.undecided)}, omitted mass ${String(s.omitted_mass)}, keys/query ${String(s.keys_per_query)}, verdict ${String(s.verdict)}`);
 }
 
-function fuzzRate(args: string[]): { rate: number; cases: number; seconds: number } {
+function fuzzRate(args: string[]): { rate: number; cases: number; seconds: number; cpu: number } {
   const p = gatecot(['fuzz', ...args, '--json']);
   const lines = p.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
   const s = lines.find((e) => e.event === 'summary')!;
   const cases = Number(s.cases);
   const seconds = Number(s.seconds);
   if (Number(s.failed_cases) !== 0) throw new Error(`fuzz ${args.join(' ')}: ${String(s.failed_cases)} failing cases`);
-  return { rate: cases / seconds, cases, seconds };
+  return { rate: cases / seconds, cases, seconds, cpu: p.cpu };
 }
 
 function fuzzRows(count: number, rounds: number): void {
@@ -62,15 +62,22 @@ function fuzzRows(count: number, rounds: number): void {
   const common = ['--seed', '1', '--count', String(count), '--out', out];
   let dense = 0;
   let sparse = 0;
+  let denseCpu = Infinity;
+  let sparseCpu = Infinity;
   for (let r = 0; r < rounds; r++) {
     const before = load();
     const d = fuzzRate([...common, '--backend', 'cpu']);
     const s = fuzzRate([...common, '--attention', 'sparse']);
     dense = Math.max(dense, d.rate);
     sparse = Math.max(sparse, s.rate);
-    console.log(`  round ${r + 1}: dense ${d.rate.toFixed(2)} cases/s (${d.seconds.toFixed(1)} s), sparse ${s.rate.toFixed(2)} cases/s (${s.seconds.toFixed(1)} s), ratio ${(s.rate / d.rate).toFixed(2)}; load ${before}`);
+    denseCpu = Math.min(denseCpu, d.cpu);
+    sparseCpu = Math.min(sparseCpu, s.cpu);
+    console.log(`  round ${r + 1}: dense ${d.rate.toFixed(2)} cases/s (${d.seconds.toFixed(1)} s, process CPU ${d.cpu.toFixed(1)} s), sparse ${s.rate.toFixed(2)} cases/s (${s.seconds.toFixed(1)} s, CPU ${s.cpu.toFixed(1)} s), ratio ${(s.rate / d.rate).toFixed(2)}; load ${before}`);
   }
+  // the machine is shared: the process's CPU seconds (startup included) move less with the load than wall time
+  const base = gatecot(['fuzz', ...common, '--count', '1', '--attention', 'sparse', '--json']).cpu;
   console.log(`fuzz --seed 1 --count ${count} (default cases: 1..200 gates, both CoT formats): best dense ${dense.toFixed(2)}, best sparse ${sparse.toFixed(2)} cases/s, ratio ${(sparse / dense).toFixed(2)}`);
+  console.log(`  per CPU second (least process CPU over the rounds, less ${base.toFixed(1)} s of one-case startup): dense ${(count / (denseCpu - base)).toFixed(2)}, sparse ${(count / (sparseCpu - base)).toFixed(2)} cases, ratio ${((denseCpu - base) / (sparseCpu - base)).toFixed(2)}`);
 }
 
 function timeForward(e: Engine & { forwardSync(s: Int32Array[], o?: object): unknown }, seqs: Int32Array[], from: number): number {

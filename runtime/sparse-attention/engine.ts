@@ -18,6 +18,7 @@ import { emptyReport, type SparseReport } from './report.js';
 import { SparseStepper } from './stepper.js';
 import { planHeads, type HeadPlan } from './structure.js';
 import { DEFAULT_RADIUS, headRadius, type Radius } from './radius.js';
+import { QueryCache } from './query-cache.js';
 
 
 /** Undecided positions listed in the report (the count covers them all). */
@@ -39,6 +40,8 @@ export class SparseEngine implements Engine {
   private readonly pm: PreparedModel;
   private dense: CpuEngine | undefined;
   private rep: SparseReport;
+  /** Per head, its queries where they are the same in every run (query-cache.ts). */
+  private readonly caches: (QueryCache | undefined)[][];
   /** Steppers kept for reuse, by batch size (their buffers fit sequences up to their length). */
   private readonly steppers = new Map<number, SparseStepper>();
   /** Sequences given so far (the report numbers them in this order). */
@@ -53,6 +56,7 @@ export class SparseEngine implements Engine {
     this.pm = prepare(model, parseArith('f32'));
     this.plans = planHeads(this.pm);
     this.exactInputs = this.plans.every((L) => L.every((h) => h.exactInputs));
+    this.caches = this.plans.map((L) => L.map((h) => (h.kind === 'index' && h.shared && h.exactInputs && h.dynamicBits === 0 ? new QueryCache() : undefined)));
     this.description = `CPU sparse attention (f32, radius ${r})`;
     this.rep = emptyReport(r, this.plans, this.plans.map((L) => L.map((h) => headRadius(r, h.lambda, h.codeRows.length))));
   }
@@ -69,7 +73,7 @@ export class SparseEngine implements Engine {
       kept.reset();
       return kept;
     }
-    const st = new SparseStepper(this.pm, this.plans, B, L, this.radius);
+    const st = new SparseStepper(this.pm, this.plans, B, L, this.radius, this.caches);
     // a few MB at most are kept: small batches of short sequences are what repeats (fuzz, generation)
     if (B * L <= 1 << 16) this.steppers.set(B, st);
     return st;

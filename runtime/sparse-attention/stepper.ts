@@ -18,6 +18,7 @@ import { DenseSoftmax } from './dense-softmax.js';
 import { layerColumns } from '../position-only.js';
 import { CodeIndex, radiusMasks } from './code-index.js';
 import { headRadius, type Radius } from './radius.js';
+import type { QueryCache } from './query-cache.js';
 import type { HeadPlan } from './structure.js';
 
 const fr = Math.fround;
@@ -103,6 +104,8 @@ interface HeadState {
   radius: number;
   /** Most candidates a query gathers (gather). */
   cap: number;
+  /** The engine's cache of this head's queries (shared heads with exact inputs and static keys). */
+  cache: QueryCache | undefined;
   /** omittedScoreBound of canonical queries (canonicalQuery) by distance, once known. */
   uCache: (number | undefined)[];
   /** Each key's code (key row kr, position j at kr * L + j). */
@@ -258,7 +261,7 @@ export class SparseStepper {
   readonly slack: Float64Array;
   readonly decided: Uint8Array;
 
-  constructor(pm: PreparedModel, plans: HeadPlan[][], batch: number, maxLen: number, radius: Radius) {
+  constructor(pm: PreparedModel, plans: HeadPlan[][], batch: number, maxLen: number, radius: Radius, caches?: (QueryCache | undefined)[][]) {
     this.pm = pm;
     this.B = batch;
     this.L = maxLen;
@@ -288,6 +291,7 @@ export class SparseStepper {
           radius: r,
           cap: CAP_BASE + CAP_PER_MASK * masks.length,
           uCache: [],
+          cache: caches?.[l]?.[hi],
           codes: new Int32Array(plan.kind === 'index' ? keyRows * maxLen : 0),
           staticKeys: plan.kind === 'index' && plan.dynamicBits === 0,
           exactDots: exactDots(plan, hd.dk),
@@ -609,6 +613,8 @@ export class SparseStepper {
   private attend(hs: HeadState, kr: number, i: number, all: boolean): void {
     const { d, L } = this;
     const { dk, plan } = hs;
+    const cache = all ? undefined : hs.cache;
+    if (cache && i < cache.length) return this.attendCached(hs, cache, i);
     const q = this.q;
     spmv(hs.wq, this.h, kr * d, q, 0);
     const exactQ = plan.exactInputs || this.rowExact(hs.wq, kr);
@@ -649,7 +655,26 @@ export class SparseStepper {
     ds.run(cand, nc, i + 1, omitU, same ? this.sameSoftmax : undefined);
     if (ds.undominated || nc === 0) st.noDominant++;
     else if (ds.omittedMass > st.maxRho) st.maxRho = ds.omittedMass;
+    if (cache && i === cache.length) cache.push(nc, cand, this.probs, ds.plo, ds.phi, ds.pOmit, ds.omittedMass, ds.undominated, ds.pExact);
     for (let b = rows0; b < rows1; b++) this.output(hs, b, nc, i, true);
+  }
+
+  /** attend from the head's QueryCache (a shared head: every batch row). */
+  private attendCached(hs: HeadState, cache: QueryCache, i: number): void {
+    const ds = this.ds;
+    const nc = cache.read(i, this.cand, this.probs, ds.plo, ds.phi);
+    ds.pOmit = cache.pOmitAt(i);
+    ds.omittedMass = cache.massAt(i);
+    ds.undominated = cache.undominatedAt(i);
+    ds.pExact = cache.pExactAt(i);
+    const st = this.stats;
+    st.queries++;
+    st.keysScored += nc;
+    st.headQueries[hs.flat]!++;
+    st.headKeys[hs.flat]! += nc;
+    if (ds.undominated || nc === 0) st.noDominant++;
+    else if (ds.omittedMass > st.maxRho) st.maxRho = ds.omittedMass;
+    for (let b = 0; b < this.B; b++) this.output(hs, b, nc, i, true);
   }
 
   /** The reference's softmax over the candidates' scores into probs. */
