@@ -14,6 +14,7 @@ import type { Backend, Engine } from '../runtime/engine.js';
 import { outputsOfSequence, promptOf } from '../runtime/reference.js';
 import { verifyModel, type MismatchDetail } from '../runtime/verify.js';
 import type { SharedGpu } from './backend.js';
+import type { Radius } from '../runtime/sparse-attention/radius.js';
 
 export interface CheckConfig {
   arith: string;
@@ -24,6 +25,14 @@ export interface CheckConfig {
   gpu?: SharedGpu;
   /** The CPU engine's f32 loop and threads (--cpu-kernel, --cpu-threads; the same numbers either way). */
   cpu?: Pick<EngineOptions, 'cpuKernel' | 'cpuThreads'>;
+  /** Certified sparse attention (runtime/sparse-attention, on the CPU) and its radius. */
+  attention?: 'sparse';
+  radius?: Radius;
+}
+
+/** The engine options of a check's attention. */
+export function attentionOf(cfg: CheckConfig): { attention?: 'sparse'; radius?: Radius } {
+  return cfg.attention ? { attention: cfg.attention, ...(cfg.radius !== undefined ? { radius: cfg.radius } : {}) } : {};
 }
 
 export type FailureKind = 'teacher-forcing' | 'generation' | 'exception';
@@ -107,7 +116,7 @@ export function plannedBackend(cfg: CheckConfig): Backend {
 
 async function engineFor(model: Model, cfg: CheckConfig): Promise<Engine> {
   const webgpu = cfg.gpu && cfg.backend !== 'cpu' ? { webgpu: { context: await cfg.gpu.context() } } : {};
-  return (await createEngine(model, cfg.backend, cfg.arith, { ...cfg.cpu, ...webgpu })).engine;
+  return (await createEngine(model, cfg.backend, cfg.arith, { ...cfg.cpu, ...webgpu, ...attentionOf(cfg) })).engine;
 }
 
 /** A thrown error as a failure of circuit `c` (shown on its first input vector). */

@@ -3,6 +3,7 @@
 // also names its model (capacity, sha256, file) and the prompt lengths; its reproducers run that
 // model file on the minimal circuit (.gc, and .cvp with the failing input folded in).
 
+import { DEFAULT_RADIUS } from '../runtime/sparse-attention/radius.js';
 import type { Circuit } from '../circuits/index.js';
 import { bindModel, sha256 } from '../model/index.js';
 import type { Backend } from '../runtime/engine.js';
@@ -26,6 +27,8 @@ export function campaignKey(o: CampaignOptions): Record<string, string | number 
     backend: o.check.backend,
     samples: o.samples,
     inject_fault: o.check.fault ?? null,
+    // only a sparse campaign has these fields: the keys (and file names) of dense ones stay as they were
+    ...(o.check.attention ? { attention: o.check.attention, radius: o.check.radius ?? DEFAULT_RADIUS } : {}),
   };
 }
 
@@ -47,6 +50,7 @@ function checkFlags(o: CampaignOptions, cot: CheckLabel, backend: Backend): stri
   const f = cot === 'uniform' ? ['--arith', o.check.arith] : ['--cot', cot, '--arith', o.check.arith];
   if (backend !== 'cpu') f.push('--backend', backend);
   if (o.check.fault && cot !== 'uniform') f.push('--inject-fault', o.check.fault);
+  if (o.check.attention) f.push('--attention', o.check.attention, ...(o.check.radius !== undefined ? ['--radius', String(o.check.radius)] : []));
   return f;
 }
 

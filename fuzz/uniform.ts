@@ -14,7 +14,7 @@ import { bindModel, isUniform, modelToBytes, readModelFile, sha256, type Uniform
 import { createEngine } from '../runtime/backend.js';
 import type { Engine } from '../runtime/engine.js';
 import type { GpuContext } from '../runtime/webgpu/gpu.js';
-import { checkBound, exceptionFailure, plannedBackend, type CheckConfig, type Checker, type CotCheck } from './check.js';
+import { attentionOf, checkBound, exceptionFailure, plannedBackend, type CheckConfig, type Checker, type CotCheck } from './check.js';
 import type { Range } from './options.js';
 
 export interface UniformTarget {
@@ -85,7 +85,7 @@ export class UniformChecker implements Checker {
     this.engine?.dispose();
     this.engine = undefined;
     this.ctx = ctx;
-    this.engine = (await createEngine(this.target.model, this.cfg.backend, this.cfg.arith, { ...this.cfg.cpu, ...(ctx ? { webgpu: { context: ctx } } : {}) })).engine;
+    this.engine = (await createEngine(this.target.model, this.cfg.backend, this.cfg.arith, { ...this.cfg.cpu, ...(ctx ? { webgpu: { context: ctx } } : {}), ...attentionOf(this.cfg) })).engine;
     return this.engine;
   }
 

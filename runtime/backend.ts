@@ -12,6 +12,8 @@
 //   ort     onnxruntime-node (an optional dependency; runtime/ort) running the model's ONNX export
 //           on its CPU execution provider, f32 only; offered where the caller allows it (run,
 //           verify): never chosen by auto
+// With attention 'sparse' (asked for by name, never chosen here on its own) the engine is the CPU
+// sparse-attention engine (runtime/sparse-attention), whatever auto would pick.
 
 import { UserError } from '../common/errors.js';
 import type { Model } from '../model/index.js';
@@ -23,6 +25,8 @@ import type { Engine, LoopSetting } from './engine.js';
 import { OrtEngine } from './ort/engine.js';
 import { WebGpuEngine, type WebGpuEngineOptions } from './webgpu/engine.js';
 import { isUnavailable } from './webgpu/errors.js';
+import { SparseEngine } from './sparse-attention/engine.js';
+import type { Radius } from './sparse-attention/radius.js';
 
 export type BackendChoice = 'auto' | 'cpu' | 'webgpu' | 'ort';
 
@@ -50,12 +54,24 @@ export function parseCpuKernel(s: string | undefined): CpuKernel | undefined {
   throw new UserError(`--cpu-kernel must be fast or reference, got '${s}'`);
 }
 
+/** dense: softmax over every visible key (the default); sparse: certified sparse attention (runtime/sparse-attention). */
+export type AttentionMode = 'dense' | 'sparse';
+
+export function parseAttention(s: string | undefined): AttentionMode {
+  if (s === undefined || s === 'dense' || s === 'sparse') return s ?? 'dense';
+  throw new UserError(`--attention must be dense or sparse, got '${s}'`);
+}
+
 export interface EngineOptions {
   webgpu?: WebGpuEngineOptions;
   /** The CPU engine's loop for f32 (default: fast where WebAssembly SIMD runs, else the reference). */
   cpuKernel?: CpuKernel;
   /** Threads of the fast CPU kernel (default: every core, at most 8). */
   cpuThreads?: number;
+  /** sparse: the CPU sparse-attention engine (f32; the backend must be cpu or auto). */
+  attention?: AttentionMode;
+  /** Sparse attention's Hamming radius. */
+  radius?: Radius;
   /** Looped models: the loop count to run (default: the model's own), or 'auto'; both engines. */
   loops?: LoopSetting;
 }
@@ -63,6 +79,11 @@ export interface EngineOptions {
 /** Creates the engine for a model. */
 export async function createEngine(model: Model, backend: BackendChoice, arith: string, opts: EngineOptions = {}): Promise<EngineChoice> {
   const a = parseArith(arith);
+  if (opts.attention === 'sparse') {
+    if (backend === 'webgpu' || backend === 'ort') throw new UserError('sparse attention runs on the CPU: use --backend cpu (or auto)');
+    if (opts.loops !== undefined) throw new UserError('sparse attention runs the chain-of-thought models, which have no loop');
+    return { engine: new SparseEngine(model, a.name, opts.radius !== undefined ? { radius: opts.radius } : {}) };
+  }
   const loops = opts.loops !== undefined ? { loops: opts.loops } : {};
   if (opts.cpuKernel === 'fast') refuseFastUnlessF32(a);
   const fast = a.kind === 'f32' && opts.cpuKernel !== 'reference' && simdAvailable();

@@ -17,6 +17,11 @@ export type LoopSetting = number | 'auto';
 
 export interface ForwardOptions {
   logits?: boolean;
+  /** The caller reads the argmax of positions argmaxFrom..argmaxTo-1 only (verify: those that
+   *  predict a CoT token); engines may compute the others anyway, an engine that certifies its
+   *  argmax (sparse attention) certifies only these. */
+  argmaxFrom?: number;
+  argmaxTo?: number;
   onProgress?: (fraction: number) => void;
 }
 

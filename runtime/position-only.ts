@@ -6,7 +6,7 @@
 import type { Model } from '../model/index.js';
 
 /** Columns that some token embedding sets to a non-zero value. */
-function tokenColumns(m: Model): Uint8Array {
+export function tokenColumns(m: Model): Uint8Array {
   const used = new Uint8Array(m.d);
   for (let i = 0; i < m.tokEmb.length; i++) if (m.tokEmb[i] !== 0) used[i % m.d] = 1;
   return used;
@@ -18,7 +18,7 @@ function readsOnly(W: Float32Array, d: number, banned: Uint8Array): boolean {
 }
 
 /** Columns that some layer writes (a head's W_O rows, a feed-forward layer's W2 rows or b2). */
-function layerColumns(m: Model): Uint8Array {
+export function layerColumns(m: Model): Uint8Array {
   const d = m.d;
   const used = new Uint8Array(d);
   for (const L of m.layers) {

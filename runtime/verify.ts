@@ -87,7 +87,7 @@ export async function verifyModel(bound: Bound, engine: Engine, inputs: Uint8Arr
     const chunk = inputs.slice(b0, b0 + batch);
     const seqs = referenceSequences(bound, chunk);
     const onProgress = opts.onProgress;
-    const { argmax } = await engine.forward(seqs, onProgress ? { onProgress: (f) => onProgress(b0 + f * chunk.length, inputs.length) } : {});
+    const { argmax } = await engine.forward(seqs, { argmaxFrom: P - 1, argmaxTo: S - 1, ...(onProgress ? { onProgress: (f: number) => onProgress(b0 + f * chunk.length, inputs.length) } : {}) });
     seqs.forEach((seq, b) => {
       const am = argmax[b]!;
       for (let p = P - 1; p < S - 1; p++) {

@@ -115,13 +115,13 @@ export function parserSummaryJson(s: ParserCampaignSummary, seed: bigint, seedFi
   };
 }
 
-export function summaryText(s: CampaignSummary, what: string): string {
+export function summaryText(s: CampaignSummary, what: string, sparse = false): string {
   const rate = s.seconds > 0 ? s.cases / s.seconds : 0;
   const stop = s.stoppedBy === 'count' ? '' : ` (stopped: ${s.stoppedBy})`;
   return (
     `fuzz ${what}: ${plural(s.cases, 'case')}, ${plural(s.inputs, 'input')}, ${s.positions} CoT positions checked, ` +
     `${plural(s.failedCases, 'failing case')} (${plural(s.findings, 'finding')}); ${s.seconds.toFixed(1)} s, ${rate.toFixed(2)} cases/s ` +
-    `on ${s.backend === 'webgpu' ? 'WebGPU' : 'the CPU'}${stop}\n`
+    `on ${s.backend === 'webgpu' ? 'WebGPU' : sparse ? 'the CPU with sparse attention' : 'the CPU reference'}${stop}\n`
   );
 }
 

@@ -13,14 +13,14 @@ import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CircuitError } from '../../circuits/index.js';
 import { MAX_CAPACITY, parseFault, type CotFormat } from '../../compiler/index.js';
-import { parseArith, parseBackend, refuseFastUnlessF32 } from '../../runtime/index.js';
+import { DEFAULT_RADIUS, parseArith, parseBackend, refuseFastUnlessF32, type BackendChoice, type Radius } from '../../runtime/index.js';
 import { builtinSeeds, corpusSeeds, DEFAULT_GATES, DEFAULT_INPUTS, FindingWriter, MAX_GATES, MAX_INPUTS, ParserFindingWriter, WHOLE, WorkerParseRunner, campaignKey, checkCapacity, checkMix, compileUniformTarget, largestCase, loadUniformTarget, openFuzzBackend, parseLocality, parseRange, parseShard, runCampaign, runParserCampaign, shardFromEnv, type CampaignOptions, type FuzzBackend, type ParserCampaignOptions, type Shard, type UniformTarget } from '../../fuzz/index.js';
 import { parseMode } from '../load.js';
 import type { CliContext } from '../context.js';
 import { EXIT_CHECK_FAILED, UsageError } from '../errors.js';
 import { WorkProgress } from '../progress.js';
 import { registerFuzzMerge } from './fuzz-merge.js';
-import { CPU_KERNEL_OPTION, CPU_THREADS_OPTION, cpuEngineOptions } from './shared.js';
+import { attentionFlags, CPU_KERNEL_OPTION, CPU_THREADS_OPTION, cpuEngineOptions } from './shared.js';
 import {
   caseJson,
   extentJson,
@@ -66,9 +66,24 @@ interface FuzzFlags {
   mode?: string;
   maxWires?: string;
   model?: string;
+  attention?: string;
+  radius?: string;
 }
 
 const DEFAULT_COUNT = 100;
+
+/** --attention sparse / --radius as check options (the sparse engine is the only one with them). */
+function sparseFlags(o: FuzzFlags): { attention?: 'sparse'; radius?: Radius } {
+  const a = attentionFlags(o);
+  return a.attention === 'sparse' ? { attention: 'sparse', ...(a.radius !== undefined ? { radius: a.radius } : {}) } : {};
+}
+
+/** Sparse attention runs on the CPU: --backend auto means cpu there, webgpu is refused. */
+function sparseBackend(b: BackendChoice, sparse: boolean): BackendChoice {
+  if (!sparse) return b;
+  if (b === 'webgpu') throw new UsageError('--attention sparse runs on the CPU: use --backend cpu (or auto)');
+  return 'cpu';
+}
 const DEFAULT_PARSER_COUNT = 1000;
 const EXIT_INTERRUPTED = 130;
 
@@ -156,7 +171,7 @@ function interruptible<T>(run: (signal: AbortSignal) => Promise<T>, onStop: () =
   return run(ac.signal).finally(() => process.off('SIGINT', handler));
 }
 
-const CIRCUIT_ONLY: (keyof FuzzFlags)[] = ['gates', 'inputs', 'gateMix', 'locality', 'injectFault', 'maxFailures', 'mode', 'maxWires', 'model'];
+const CIRCUIT_ONLY: (keyof FuzzFlags)[] = ['gates', 'inputs', 'gateMix', 'locality', 'injectFault', 'maxFailures', 'mode', 'maxWires', 'model', 'attention', 'radius'];
 
 /**
  * The uniform campaign's model, compiled (capacity --max-wires, default the largest case the
@@ -188,13 +203,14 @@ async function circuitCampaign(ctx: CliContext, o: FuzzFlags, given: (k: keyof F
   const seed = seedFlag(o.seed);
   shardNotice(ctx, e);
   const fault = o.injectFault !== undefined ? parseFault(o.injectFault) : undefined;
+  const att = sparseFlags(o);
   const opts: CampaignOptions = {
     seed,
     ...e,
     gates: o.gates !== undefined ? parseRange(o.gates, '--gates', 1, MAX_GATES) : DEFAULT_GATES,
     inputs: o.inputs !== undefined ? parseRange(o.inputs, '--inputs', 0, MAX_INPUTS) : DEFAULT_INPUTS,
     cots: cotsFlag(o.cot),
-    check: { arith: o.arith, backend: parseBackend(o.backend), ...(fault ? { fault } : {}), cpu: cpuEngineOptions(o) },
+    check: { arith: o.arith, backend: sparseBackend(parseBackend(o.backend), att.attention !== undefined), ...(fault ? { fault } : {}), cpu: cpuEngineOptions(o), ...att },
     samples: intFlag(o.samples, '--samples', 0, 100_000),
     shrink: o.shrink,
     shrinkSeconds: secondsFlag(o.shrinkTime, '--shrink-time'),
@@ -217,7 +233,10 @@ async function circuitCampaign(ctx: CliContext, o: FuzzFlags, given: (k: keyof F
 }
 
 async function runCircuitCampaign(ctx: CliContext, o: FuzzFlags, opts: CampaignOptions, runOn: FuzzBackend, e: Extent, seed: bigint): Promise<void> {
-  const what = extentText(e, seed) + (opts.uniform ? `, uniform model N=${opts.uniform.capacity} (sha256 ${opts.uniform.sha256.slice(0, 12)})` : '');
+  const what =
+    extentText(e, seed) +
+    (opts.uniform ? `, uniform model N=${opts.uniform.capacity} (sha256 ${opts.uniform.sha256.slice(0, 12)})` : '') +
+    (opts.check.attention ? `, sparse attention (radius ${opts.check.radius ?? DEFAULT_RADIUS})` : '');
   const io = ctx.io;
   const total = e.index !== undefined ? 1 : e.count === undefined ? undefined : Math.ceil(Math.max(0, e.count - (e.shard.index - 1)) / e.shard.count);
   const progress = new WorkProgress(io, 'fuzz', 'cases', total, undefined, { enabled: io.isTTY && !o.json });
@@ -258,7 +277,7 @@ async function runCircuitCampaign(ctx: CliContext, o: FuzzFlags, opts: CampaignO
   progress.update(done, failures(failed), true);
   progress.clear();
   if (o.json) jsonLine(io, summaryJson(summary, seed, opts.uniform));
-  else io.out(summaryText(summary, what));
+  else io.out(summaryText(summary, what, opts.check.attention === 'sparse'));
   if (summary.failedCases > 0) ctx.code = EXIT_CHECK_FAILED;
   else if (summary.stoppedBy === 'interrupted') ctx.code = EXIT_INTERRUPTED;
 }
@@ -348,6 +367,8 @@ export function registerFuzz(program: Command, ctx: CliContext): void {
     .option('--max-failures <N>', 'stop after N failing cases')
     .option('--no-shrink', 'write failing circuits as found, without shrinking them')
     .option('--shrink-time <sec>', 'time budget of each shrink', '60')
+    .option('--attention <mode>', 'dense (default) or sparse: every check runs on the CPU sparse-attention engine (each argmax certified against the dense f32 run by an error bound, undecided positions run densely)')
+    .option('--radius <r>', '--attention sparse: Hamming radius of the keys each head scores, or auto (the default)')
     .option('--parsers', 'fuzz the circuit file readers instead')
     .option('--corpus <dir>', '--parsers: also mutate the circuit files of this folder')
     .option('--parse-timeout <sec>', '--parsers: a parse that takes longer is a hang', '10');

@@ -16,7 +16,8 @@ import { loadCircuitOrModel, parseScale, type CompileFlags } from '../load.js';
 import { parseFault } from '../../compiler/index.js';
 import { evalJson, inputBitsFromOptions, parseOrder } from './circuit.js';
 import { circuitJson, modelJson, outputGroups, printJson, valuesJson } from './json.js';
-import { compileOptions, cpuEngineOptions, inputOptions, modelSummaryLine, parseIntOpt, runOptions } from './shared.js';
+import { attentionFlags, attentionOptions, compileOptions, cpuEngineOptions, inputOptions, modelSummaryLine, parseIntOpt, runOptions } from './shared.js';
+import { SparseEngine, radiusText, sparseJson, sparseText } from '../../runtime/index.js';
 import { registerTrace } from './trace.js';
 
 export function modelSummary(b: Bound): { layers: number; heads: number; heads_per_layer: number[]; d_model: number; seq_len: number; vocab_size: number } {
@@ -117,7 +118,7 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
     else ctx.io.out(`wrote ${o.output}: ${modelSummaryLine(l.model)}, ${(bytes.length / 1e6).toFixed(1)} MB (compiled in ${l.compileSeconds.toFixed(2)} s)\n`);
   });
 
-  runOptions(
+  attentionOptions(runOptions(
     compileOptions(
       inputOptions(program.command('run').description('generate the chain of thought for one input and print the outputs').argument('<file>', 'circuit or model file')).option(
         '--show-cot',
@@ -125,12 +126,13 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
       ).option('--json', 'print one JSON object (with --show-cot: the chain of thought in its field "cot")'),
     ),
     { ort: true },
-  ).action(async (file: string, o: CompileFlags & { input: string[]; bits?: string; order: string; showCot?: boolean; backend: string; arith: string; cpuKernel?: string; cpuThreads?: string; loops?: string; json?: boolean }) => {
+  )).action(async (file: string, o: CompileFlags & { input: string[]; bits?: string; order: string; showCot?: boolean; backend: string; arith: string; cpuKernel?: string; cpuThreads?: string; loops?: string; json?: boolean; attention?: string; radius?: string }) => {
     const bound = loadCircuitOrModel(file, o);
     const { model, circuit } = bound;
     const bits = inputBitsFromOptions(circuit, o);
     const rl = loopSetting(bound, parseLoops(o.loops));
-    const { engine, notice } = await createEngine(model, parseBackend(o.backend, { ort: true }), o.arith, { ...cpuEngineOptions(o), ...(rl.loops !== undefined ? { loops: rl.loops } : {}) });
+    const att = attentionFlags(o);
+    const { engine, notice } = await createEngine(model, parseBackend(o.backend, { ort: true }), o.arith, { ...cpuEngineOptions(o), ...(rl.loops !== undefined ? { loops: rl.loops } : {}), ...att });
     if (notice) ctx.io.err(`gatecot: ${notice}\n`);
     try {
       const prompt = promptOf(bound, bits);
@@ -155,6 +157,8 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
           ok,
           backend: engine.backend,
           arith: engine.arith,
+          attention: engine instanceof SparseEngine ? 'sparse' : 'dense',
+          ...(engine instanceof SparseEngine ? { sparse: sparseJson(engine.report(), ok ? 0 : 1) } : {}),
           model: modelJson(model, bound),
           prompt_length: bound.seq.promptLength,
           cot_length: bound.seq.cotLength,
@@ -175,7 +179,7 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
     }
   });
 
-  runOptions(
+  attentionOptions(runOptions(
     compileOptions(
       program
         .command('verify')
@@ -188,25 +192,27 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
         .option('--json', 'print one JSON object'),
     ),
     { ort: true },
-  ).action(async (file: string, o: CompileFlags & { samples: string; exhaustive?: boolean; seed: string; batch?: string; json?: boolean; backend: string; arith: string; cpuKernel?: string; cpuThreads?: string; loops?: string }) => {
+  )).action(async (file: string, o: CompileFlags & { samples: string; exhaustive?: boolean; seed: string; batch?: string; json?: boolean; backend: string; arith: string; cpuKernel?: string; cpuThreads?: string; loops?: string; attention?: string; radius?: string }) => {
     const bound = loadCircuitOrModel(file, o);
     const { model, circuit } = bound;
     const n = circuit.nInputs;
     if (o.exhaustive && n > MAX_EXHAUSTIVE_INPUTS) throw new UsageError(`--exhaustive covers at most ${MAX_EXHAUSTIVE_INPUTS} inputs (2^${MAX_EXHAUSTIVE_INPUTS} vectors); this circuit has ${n}`);
     const inputs = o.exhaustive ? allInputs(n) : sampleInputs(n, parseIntOpt(o.samples, 'samples', 16, 1e6), parseSeed(o.seed));
     const rl = loopSetting(bound, parseLoops(o.loops));
-    const { engine, notice } = await createEngine(model, parseBackend(o.backend, { ort: true }), o.arith, { ...cpuEngineOptions(o), ...(rl.loops !== undefined ? { loops: rl.loops } : {}) });
+    const att = attentionFlags(o);
+    const { engine, notice } = await createEngine(model, parseBackend(o.backend, { ort: true }), o.arith, { ...cpuEngineOptions(o), ...(rl.loops !== undefined ? { loops: rl.loops } : {}), ...att });
     if (notice) ctx.io.err(`gatecot: ${notice}\n`);
     let report: VerifyReport;
     try {
       const batch = o.batch !== undefined ? parseIntOpt(o.batch, 'batch', 16, 65536) : undefined;
-      const faster = [...(engine.backend === 'cpu' ? ['--backend webgpu'] : []), ...(o.exhaustive ? [] : ['fewer inputs (--samples)'])].join(', or ');
+      const faster = [...(engine.backend === 'cpu' && !att.attention ? ['--backend webgpu'] : []), ...(o.exhaustive ? [] : ['fewer inputs (--samples)'])].join(', or ');
       const progress = new WorkProgress(ctx.io, 'verify', 'inputs', inputs.length, faster || undefined);
       report = await verifyModel(bound, engine, inputs, { ...(batch ? { batch } : {}), onProgress: (d) => progress.update(Math.floor(d)) });
       progress.clear();
     } finally {
       engine.dispose();
     }
+    const sparse = engine instanceof SparseEngine ? engine.report() : undefined;
     if (o.json) {
       ctx.io.out(
         JSON.stringify({
@@ -216,6 +222,8 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
           mismatches: report.mismatches,
           backend: engine.backend,
           arith: engine.arith,
+          attention: sparse ? 'sparse' : 'dense',
+          ...(sparse ? { sparse: sparseJson(sparse, report.mismatches) } : {}),
           seconds: Number(report.seconds.toFixed(3)),
           model: modelSummary(bound),
           cot: bound.seq.readout === 'argmax' ? 'none' : model.meta.cot,
@@ -229,7 +237,8 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
         }) + '\n',
       );
     } else {
-      ctx.io.out(verifyText(bound, report, `${engine.backend} ${engine.arith}${engine.backend === 'cpu' ? ` (${engine.description})` : ''}${loopsText(bound, rl, report)}`));
+      ctx.io.out(verifyText(bound, report, `${engine.backend} ${engine.arith}${engine.backend === 'cpu' ? ` (${engine.description})` : ''}${loopsText(bound, rl, report)}${sparse ? `, sparse attention (radius ${radiusText(sparse)})` : ''}`));
+      if (sparse) ctx.io.out(sparseText(sparse, report.mismatches) + '\n');
     }
     if (!report.ok) ctx.code = EXIT_CHECK_FAILED;
   });

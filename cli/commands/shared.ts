@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import type { Bound, Model } from '../../model/index.js';
 import { parseCpuKernel, type CpuKernel } from '../../runtime/backend.js';
+import { parseAttention, parseRadius, type Radius } from '../../runtime/index.js';
 import { UsageError } from '../errors.js';
 
 export function collect(value: string, prev: string[]): string[] {
@@ -66,4 +67,19 @@ export function parseIntOpt(s: string | undefined, name: string, def: number, ma
   if (s === undefined) return def;
   if (!/^\d+$/.test(s) || Number(s) > max) throw new UsageError(`--${name} must be an integer from 0 to ${max}, got '${s}'`);
   return Number(s);
+}
+
+/** --attention and --radius: dense attention (default) or certified sparse attention (runtime/sparse-attention). */
+export function attentionOptions(cmd: Command): Command {
+  return cmd
+    .option('--attention <mode>', 'dense (softmax over every visible key, the default) or sparse (each match head over the keys within --radius of its query code, every argmax certified against the dense f32 run by an error bound; positions it cannot decide run densely)')
+    .option('--radius <r>', '--attention sparse: Hamming radius of the keys each head scores, or auto (default: per head, the smallest whose omitted keys weigh below f32 rounding)');
+}
+
+/** The engine options of --attention/--radius. */
+export function attentionFlags(o: { attention?: string; radius?: string }): { attention?: 'dense' | 'sparse'; radius?: Radius } {
+  const attention = parseAttention(o.attention);
+  if (o.radius !== undefined && attention !== 'sparse') throw new UsageError('--radius goes with --attention sparse');
+  if (attention !== 'sparse') return {};
+  return { attention, ...(o.radius !== undefined ? { radius: parseRadius(o.radius) } : {}) };
 }
