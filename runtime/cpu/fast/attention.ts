@@ -17,6 +17,7 @@
 
 import { rdiv, type Arith } from '../../arith.js';
 import type { MemoryViews } from './arena.js';
+import { WIDE_MAX } from './kernels.js';
 
 /** One head's attention over positions [0, L) (word offsets into the shared memory). */
 export interface HeadJob {
@@ -31,7 +32,7 @@ export interface HeadJob {
   /** Keys transposed: coordinate t of key j at kt + t * Lpad + j. */
   kt: number;
   /** Values: position j, coordinate e at v + j * dv + e (a position-only head's dv holds every
-   *  batch row's values side by side: its scores serve them all). */
+   *  batch row's values side by side: its scores serve them all), then 4 spare words. */
   v: number;
   /** Outputs, laid out as the values. */
   out: number;
@@ -53,6 +54,8 @@ export interface Scratch {
   cj: number;
   cp: number;
   z: number;
+  /** 4 words of scratch (a value sum's last chunk). */
+  tmp: number;
   /** The thread's own exp cache (kernels.ts EXP_CACHE_WORDS words; never shared between threads). */
   cache: number;
   /** kernels.ts packTable() (64 words, read only). */
@@ -68,7 +71,7 @@ export function scratchAt(base: number, width: number, cache: number, pack: numb
   const cj = idx + width + 16;
   const cp = cj + width + 16;
   const mx = (cp + width + 16 + 3) & ~3;
-  return { s, idx, cj, cp, mx, z: mx + 16, cache, pack };
+  return { s, idx, cj, cp, mx, z: mx + 16, tmp: mx + 20, cache, pack };
 }
 
 /** The largest f32 not above x (the candidates' threshold: never above the reference's bound). */
@@ -126,7 +129,12 @@ export function valueSums(V: MemoryViews, sc: Scratch, lay: ValueLayout, i: numb
   const { dv } = lay;
   if (dv === 0) return;
   if (!lay.dense) {
-    V.kernels.wsum(4 * sc.cj, 4 * sc.cp, n, 4 * lay.v, dv, 4 * lay.out);
+    // the first 36 coordinates in one pass (registers), any beyond that one chunk at a time
+    const K = V.kernels;
+    const N = Math.min(WIDE_MAX, (dv + 3) >> 2);
+    const last = Math.min(4, dv - 4 * (N - 1));
+    K[`wsum${N}`](4 * sc.cj, 4 * sc.cp, n, 4 * lay.v, dv, 4 * lay.out, last, 4 * sc.tmp);
+    if (4 * N < dv) K.wsum(4 * sc.cj, 4 * sc.cp, n, 4 * lay.v, dv, 4 * lay.out, 4 * N);
     return;
   }
   const f = V.f32;

@@ -89,7 +89,7 @@ function applyLayer(rt: FastRuntime, ops: RowOps, layer: PreparedLayer, H: Float
       const { dk, dv } = hd;
       const q = A.alloc(pad4(L) * dk);
       const kt = A.alloc(dk * Lpad);
-      const v = A.alloc(rows.length * L * dv);
+      const v = A.alloc(rows.length * L * dv + 4); // + the value sums' spare words
       // a position-only head's outputs: position i, row b at (i * B + b) * dv; another's: (b * L + i) * dv
       const job: HeadJob = { kind: 'attend', L, Lpad, dk, dv: rows.length * dv, q, kt, v, out: outs[hi]! + rows[0]! * L * dv, zero: k.expZeroBelow, denseValues: false };
       project(rt, ops, hd, H, d, L, rows, job);

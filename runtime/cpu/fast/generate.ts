@@ -62,7 +62,7 @@ export class FastStepper {
     this.caches = pm.layers.map((L) =>
       L.heads.map((hd) => {
         const groups = hd.positionOnly ? [Array.from({ length: B }, (_, b) => b)] : Array.from({ length: B }, (_, b) => [b]);
-        return groups.map((rows): Cache => ({ rows, kt: A.alloc(hd.dk * Lpad), v: A.alloc(rows.length * T * hd.dv), dense: false }));
+        return groups.map((rows): Cache => ({ rows, kt: A.alloc(hd.dk * Lpad), v: A.alloc(rows.length * T * hd.dv + 4), dense: false }));
       }),
     );
     this.outs = pm.layers.map((L) => L.heads.map((hd) => A.alloc(B * hd.dv)));

@@ -23,10 +23,12 @@
 //       order (f32) is written to zOut; cp[c] = e_c / Z. Every key left out, and every candidate
 //       whose e is 0, has weight 0 / Z = 0, as in the reference. pack: packTable() in memory
 //       (the lists get up to 3 entries of scratch past n).
-//   wsum(cj, cp, n, v, dv, out)   out[e] = Σ_c cp[c] · v[cj[c] * dv + e] for e < dv, the
+//   wsum(cj, cp, n, v, dv, out, e0)   out[e] = Σ_c cp[c] · v[cj[c] * dv + e] for e0 <= e < dv, the
 //       candidates in order (f32), 4 coordinates per SIMD step (each lane its own sum), the rest
 //       one by one. A position-only head's values hold every batch row's side by side (dv = B ·
-//       the head's dv), so one call serves the whole batch.
+//       the head's dv), so one call serves the whole batch. wsumN: the first 4N coordinates in
+//       one pass over the candidates, N accumulators in registers (the same sums); values need 4
+//       spare words after them (the last chunk reads past a key's values and drops those lanes).
 //
 // Pointers and lengths are byte addresses and element counts in the shared memory.
 
@@ -220,8 +222,8 @@ function softmaxKernel(): WasmFunction {
 }
 
 function wsumKernel(): WasmFunction {
-  const [cj, cp, n, v, dv, out] = [0, 1, 2, 3, 4, 5];
-  const [e, pj, acc, dvB, e4, accv, pp, end, ve] = [6, 7, 8, 9, 10, 11, 12, 13, 14];
+  const [cj, cp, n, v, dv, out, e0] = [0, 1, 2, 3, 4, 5, 6];
+  const [e, pj, acc, dvB, e4, accv, pp, end, ve] = [7, 8, 9, 10, 11, 12, 13, 14, 15];
   const locals: ValType[] = ['i32', 'i32', 'f32', 'i32', 'i32', 'v128', 'i32', 'i32', 'i32'];
   // over the candidates: pp walks cp, pj walks cj; ve = v + 4e, the value's address ve + j * dvB
   const overCandidates = (body: number[]): number[] => [
@@ -239,7 +241,7 @@ function wsumKernel(): WasmFunction {
     ...op.get(dv), ...op.i32(4), ...op.i32Mul(), ...op.set(dvB),
     ...op.get(dv), ...op.i32(-4), ...op.i32And(), ...op.set(e4),
     ...op.get(cp), ...op.get(n), ...op.i32(4), ...op.i32Mul(), ...op.i32Add(), ...op.set(end),
-    ...op.i32(0), ...op.set(e),
+    ...op.get(e0), ...op.set(e),
     // 4 coordinates at a time: each lane its own sum over the candidates in order
     ...op.block(), ...op.loop(),
     ...op.get(e), ...op.get(e4), ...op.i32GeU(), ...op.brIf(1),
@@ -261,7 +263,44 @@ function wsumKernel(): WasmFunction {
     ...op.get(e), ...op.i32(1), ...op.i32Add(), ...op.set(e),
     ...op.br(0), ...op.end(), ...op.end(),
   ];
-  return { name: 'wsum', params: ['i32', 'i32', 'i32', 'i32', 'i32', 'i32'], results: [], locals, body: b };
+  return { name: 'wsum', params: ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'], results: [], locals, body: b };
+}
+
+/** Most 4-coordinate chunks a register-resident value sum takes (wsumN, N = 1..WIDE_MAX). */
+export const WIDE_MAX = 9;
+
+/**
+ * wsumN(cj, cp, n, v, dv, out, r, tmp): out[e] = Σ_c cp[c] · v[cj[c] * dv + e] for
+ * e < 4(N - 1) + r (r in 1..4 lanes of the last chunk), the N accumulators of 4 coordinates held
+ * in registers while the candidates pass once (each lane its own sum in candidate order, as
+ * wsum's). The last chunk may read up to 3 values past a key's (the next key's, or the padding
+ * after the values: allocate 4 spare words); its lanes past r are dropped (stored at tmp first).
+ */
+function wsumWideKernel(N: number): WasmFunction {
+  const [cj, cp, n, v, dv, out, r, tmp] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [pp, pj, end, dvB, base, ps] = [8, 9, 10, 11, 12, 13];
+  const acc = (k: number): number => 14 + k;
+  const locals: ValType[] = ['i32', 'i32', 'i32', 'i32', 'i32', 'v128', ...Array<ValType>(N).fill('v128')];
+  const b: number[] = [
+    ...op.get(dv), ...op.i32(4), ...op.i32Mul(), ...op.set(dvB),
+    ...op.get(cp), ...op.set(pp), ...op.get(cj), ...op.set(pj),
+    ...op.get(cp), ...op.get(n), ...op.i32(4), ...op.i32Mul(), ...op.i32Add(), ...op.set(end),
+  ];
+  for (let k = 0; k < N; k++) b.push(...op.f32(0), ...op.f32x4Splat(), ...op.set(acc(k)));
+  b.push(...op.block(), ...op.loop(), ...op.get(pp), ...op.get(end), ...op.i32GeU(), ...op.brIf(1));
+  b.push(...op.get(pp), ...op.v128Load32Splat(), ...op.set(ps));
+  b.push(...op.get(v), ...op.get(pj), ...op.i32Load(), ...op.get(dvB), ...op.i32Mul(), ...op.i32Add(), ...op.set(base));
+  for (let k = 0; k < N; k++) b.push(...op.get(acc(k)), ...op.get(ps), ...op.get(base), ...op.v128Load(16 * k), ...op.f32x4Mul(), ...op.f32x4Add(), ...op.set(acc(k)));
+  b.push(...op.get(pp), ...op.i32(4), ...op.i32Add(), ...op.set(pp), ...op.get(pj), ...op.i32(4), ...op.i32Add(), ...op.set(pj));
+  b.push(...op.br(0), ...op.end(), ...op.end());
+  for (let k = 0; k < N - 1; k++) b.push(...op.get(out), ...op.get(acc(k)), ...op.v128Store(16 * k));
+  // the last chunk: its first r lanes
+  b.push(...op.get(tmp), ...op.get(acc(N - 1)), ...op.v128Store());
+  for (let l = 0; l < 4; l++) {
+    b.push(...op.get(r), ...op.i32(l), ...op.i32GtU(), ...op.if());
+    b.push(...op.get(out), ...op.get(tmp), ...op.f32Load(4 * l), ...op.f32Store(16 * (N - 1) + 4 * l), ...op.end());
+  }
+  return { name: `wsum${N}`, params: ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'], results: [], locals, body: b };
 }
 
 /** Most 64-KiB pages the shared memory may grow to (4 GiB). */
@@ -271,7 +310,8 @@ let compiled: WasmModule | undefined;
 
 /** The kernels' module, compiled once per process (a worker gets it by postMessage). */
 export function kernelModule(): WasmModule {
-  const fns = [...SCORE_SHAPES.map((s) => scoresKernel(s.rows, s.vecs)), candsKernel(), softmaxKernel(), wsumKernel()];
+  const wide = Array.from({ length: WIDE_MAX }, (_, k) => wsumWideKernel(k + 1));
+  const fns = [...SCORE_SHAPES.map((s) => scoresKernel(s.rows, s.vecs)), candsKernel(), softmaxKernel(), wsumKernel(), ...wide];
   compiled ??= new WA.Module(wasmModule(fns, MAX_PAGES, [{ name: 'exp', params: ['f64'], results: ['f64'] }]));
   return compiled;
 }
@@ -281,7 +321,9 @@ export interface KernelExports {
   scores1(qt: number, dk: number, kt: number, ldk: number, n: number, out: number, ldo: number, mx: number): void;
   cands(p: number, n: number, m: number, thr: number, idx: number): number;
   softmax(so: number, n4: number, i: number, m: number, thr: number, zeroUp: number, cache: number, cj: number, cp: number, zOut: number, pack: number): number;
-  wsum(cj: number, cp: number, n: number, v: number, dv: number, out: number): void;
+  wsum(cj: number, cp: number, n: number, v: number, dv: number, out: number, e0: number): void;
+  /** wsum1 .. wsum9 (WIDE_MAX): the first 4(N - 1) + r coordinates with accumulators in registers. */
+  [wide: `wsum${number}`]: (cj: number, cp: number, n: number, v: number, dv: number, out: number, r: number, tmp: number) => void;
 }
 
 /** The kernels bound to a shared memory. */
