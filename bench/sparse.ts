@@ -1,5 +1,5 @@
 // Certified sparse attention against the dense CPU reference, same machine, same run.
-//   npm run bench:sparse [-- --samples 2 --fuzz-count 60 --rounds 3 --no-sha]
+//   npm run bench:sparse [-- --samples 2 --sha-radius auto,1 --fuzz-count 60 --rounds 3 --circuits c880,c6288 --uniform c432 --no-sha --no-fuzz --no-pass]
 // 1. SHA-256 with the 4-token CoT: `gatecot verify bristol/sha256.txt --attention sparse` as a
 //    process (parse, compile, bind and the pass: what a user waits for), wall and CPU seconds.
 // 2. fuzz campaigns: `gatecot fuzz --backend cpu` and `gatecot fuzz --attention sparse`, the same
@@ -37,11 +37,11 @@ function gatecot(args: string[]): Proc {
   return { wall, cpu: times ? Number(times[1]) + Number(times[2]) : NaN, stdout: r.stdout ?? '', code: r.status ?? -1 };
 }
 
-function sha256Row(samples: number): void {
+function sha256Row(samples: number, radius: string): void {
   const before = load();
-  const p = gatecot(['verify', sharedPath('bristol/sha256.txt'), '--attention', 'sparse', '--samples', String(samples), '--json']);
+  const p = gatecot(['verify', sharedPath('bristol/sha256.txt'), '--attention', 'sparse', '--radius', radius, '--samples', String(samples), '--json']);
   const j = JSON.parse(p.stdout) as { ok: boolean; mismatches: number; inputs_tested: number; positions_checked: number; seconds: number; sparse: Record<string, unknown> };
-  console.log(`SHA-256 4tok verify --attention sparse: ${j.inputs_tested} inputs, ${j.positions_checked} positions, ${j.mismatches} mismatches, ok ${j.ok}`);
+  console.log(`SHA-256 4tok verify --attention sparse --radius ${radius}: ${j.inputs_tested} inputs, ${j.positions_checked} positions, ${j.mismatches} mismatches, ok ${j.ok}`);
   console.log(`  process: wall ${p.wall.toFixed(1)} s, CPU ${p.cpu.toFixed(1)} s; the pass: ${j.seconds.toFixed(1)} s; load ${before} -> ${load()}`);
   const s = j.sparse;
   console.log(`  radius ${String(s.radius)}, bound ${String(s.bound)}, smallest margin ${String(s.smallest_margin)}, undecided ${String(s.undecided)}, omitted mass ${String(s.omitted_mass)}, keys/query ${String(s.keys_per_query)}, verdict ${String(s.verdict)}`);
@@ -90,14 +90,20 @@ function timeForward(e: Engine & { forwardSync(s: Int32Array[], o?: object): unk
   return best / 1000;
 }
 
-function passRows(names: string[]): void {
-  console.log('| circuit | CoT | S | B | dense s | sparse s | dense/sparse | load |');
+function passRows(names: string[], uniform: string[]): void {
+  console.log('| circuit | model | S | B | dense s | sparse s | dense/sparse | load |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
-  for (const name of names) {
+  // JIT warm-up: both engines once on a small model before anything is timed
+  const w = compile(loadShared('iscas85/c17.bench'), { cot: '4tok' });
+  const ws = referenceSequences(bindModel(w), sampleInputs(5, 4, 1n));
+  timeForward(new CpuEngine(w, 'f32'), ws, 0);
+  timeForward(new SparseEngine(w), ws, 0);
+  const runs: [string, CotFormat | 'uniform'][] = [...names.flatMap((n) => (['gate', '4tok'] as const).map((cot): [string, CotFormat] => [n, cot])), ...uniform.map((n): [string, 'uniform'] => [n, 'uniform'])];
+  for (const [name, cot] of runs) {
     const c = loadShared(`iscas85/${name}.bench`);
-    for (const cot of ['gate', '4tok'] as CotFormat[]) {
-      const m = compile(c, { cot });
-      const b = bindModel(m);
+    {
+      const m = cot === 'uniform' ? compile(c, { mode: 'uniform' }) : compile(c, { cot });
+      const b = cot === 'uniform' ? bindModel(m, c) : bindModel(m);
       const seqs = referenceSequences(b, sampleInputs(c.nInputs, 16, 1n));
       const from = b.seq.promptLength - 1;
       const d = timeForward(new CpuEngine(m, 'f32'), seqs, from);
@@ -109,6 +115,6 @@ function passRows(names: string[]): void {
 
 const samples = Number(arg('samples') ?? '2');
 console.log(`bench:sparse, ${new Date().toISOString()}, load ${load()}`);
-if (!flag('no-sha')) sha256Row(samples);
+if (!flag('no-sha')) for (const r of (arg('sha-radius') ?? 'auto').split(',')) sha256Row(samples, r);
 if (!flag('no-fuzz')) fuzzRows(Number(arg('fuzz-count') ?? '60'), Number(arg('rounds') ?? '3'));
-if (!flag('no-pass')) passRows((arg('circuits') ?? 'c880,c6288').split(','));
+if (!flag('no-pass')) passRows((arg('circuits') ?? 'c880,c6288').split(','), (arg('uniform') ?? 'c432').split(',').filter((x) => x));

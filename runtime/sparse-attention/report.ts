@@ -5,7 +5,22 @@
 import type { HeadPlan } from './structure.js';
 import type { Radius } from './radius.js';
 
-export interface SparseReport {
+/** Running statistics of a run (stepper.ts), summed over the runs into the report. */
+export interface StepStats {
+  /** Head queries answered, and the keys they scored. */
+  queries: number;
+  keysScored: number;
+  /** The same per head, layer by layer (in the order of the report's `heads`). */
+  headQueries: number[];
+  headKeys: number[];
+  /** Largest relative weight the dense run may put on a query's omitted keys together, over the
+   *  queries whose top key is certain; the queries where an omitted key might be the top one (their
+   *  output is bounded by the hull of the values). */
+  maxRho: number;
+  noDominant: number;
+}
+
+export interface SparseReport extends StepStats {
   radius: Radius;
   heads: HeadPlan[];
   /** The radius each head used (auto: radius.ts), in the order of `heads`. */
@@ -24,16 +39,6 @@ export interface SparseReport {
   undecidedAt: { sequence: number; position: number }[];
   /** What ran densely instead: single positions (models whose keys and values are the dense ones), whole sequences (others). */
   denseRerun: { positions: number; sequences: number };
-  /** Head queries, keys scored, and over the queries whose top key is certain the largest relative
-   *  weight the dense run may give their omitted keys together. */
-  queries: number;
-  keysScored: number;
-  /** Queries and keys scored per head (in the order of `heads`). */
-  headQueries: number[];
-  headKeys: number[];
-  maxRho: number;
-  /** Queries where an omitted key might hold the top score (their output is bounded by the hull of the values). */
-  noDominant: number;
 }
 
 export function emptyReport(radius: Radius, plans: HeadPlan[][], radii: number[][]): SparseReport {

@@ -19,6 +19,7 @@ import { layerColumns } from '../position-only.js';
 import { CodeIndex, radiusMasks } from './code-index.js';
 import { headRadius, type Radius } from './radius.js';
 import type { QueryCache } from './query-cache.js';
+import type { StepStats } from './report.js';
 import type { HeadPlan } from './structure.js';
 
 const fr = Math.fround;
@@ -62,19 +63,17 @@ function popcount(x: number): number {
   return n;
 }
 
-/** Running statistics of the run (the report's figures). */
-export interface StepStats {
-  /** Head queries answered, and the keys they scored. */
-  queries: number;
-  keysScored: number;
-  /** The same per head, layer by layer. */
-  headQueries: number[];
-  headKeys: number[];
-  /** Largest relative weight the dense run may put on a query's omitted keys together, over the
-   *  queries whose top key is certain; the queries where an omitted key might be the top one (their
-   *  output is bounded by the hull of the values). */
-  maxRho: number;
-  noDominant: number;
+/** In place: a[0..n) in increasing order (insertion sort: n is small). */
+function sortSmall(a: Int32Array | Float64Array, n: number): void {
+  for (let x = 1; x < n; x++) {
+    const v = a[x]!;
+    let y = x - 1;
+    while (y >= 0 && a[y]! > v) {
+      a[y + 1] = a[y]!;
+      y--;
+    }
+    a[y + 1] = v;
+  }
 }
 
 interface HeadState {
@@ -593,19 +592,8 @@ export class SparseStepper {
     }
     const unc = hs.uncertain[kr]!;
     for (let k = 0, nu = hs.nUncertain[kr]!; k < nu; k++) cand[nc++] = unc[k]!;
-    if (nc > 1) {
-      if (nc <= 32) {
-        for (let x = 1; x < nc; x++) {
-          const v = cand[x]!;
-          let y = x - 1;
-          while (y >= 0 && cand[y]! > v) {
-            cand[y + 1] = cand[y]!;
-            y--;
-          }
-          cand[y + 1] = v;
-        }
-      } else cand.subarray(0, nc).sort();
-    }
+    if (nc > 32) cand.subarray(0, nc).sort();
+    else sortSmall(cand, nc);
     return nc;
   }
 
@@ -829,15 +817,7 @@ export class SparseStepper {
       cost[c] = agree - disagree;
     }
     // the D smallest costs (and any other negative one) come off
-    for (let x = 1; x < n; x++) {
-      const v = cost[x]!;
-      let y = x - 1;
-      while (y >= 0 && cost[y]! > v) {
-        cost[y + 1] = cost[y]!;
-        y--;
-      }
-      cost[y + 1] = v;
-    }
+    sortSmall(cost, n);
     let drop = 0;
     for (let c = 0; c < n; c++) if (c < dist || cost[c]! < 0) drop += cost[c]!;
     let sabs = 0;
