@@ -89,7 +89,8 @@ function cpuSeconds(m: Model, seqs: Int32Array[]): { seconds: number; how: strin
 function tuning(): Partial<Tuning> {
   const t: Partial<Tuning> = {};
   const a = arg('attention');
-  if (a === 'auto' || a === 'tiled' || a === 'subgroup') t.attention = a;
+  if (a === 'auto' || a === 'tiled' || a === 'subgroup' || a === 'cpu') t.attention = a;
+  if (arg('kb')) t.kb = Number(arg('kb'));
   if (arg('qpi')) t.qpi = Number(arg('qpi'));
   return t;
 }

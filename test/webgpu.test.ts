@@ -145,7 +145,7 @@ suite('WebGPU kernels and batch shapes', () => {
     const m = compile(c, { cot: '4tok' });
     // 32 KiB: the weights (24 KB) still fit one binding; the rest must be split.
     const maxBindingBytes = 32 << 10;
-    const plan = planPass(layoutOf(m, 'f32'), { ...ctx!.limits, maxBindingBytes }, 2, m.meta.seq_len, DEFAULT_TUNING, false);
+    const plan = planPass(layoutOf(m, 'f32'), { ...ctx!.limits, maxBindingBytes }, 2, m.meta.seq_len, DEFAULT_TUNING, 'tiled');
     expect(plan.kvSegs).toBeGreaterThan(2);
     expect(plan.C).toBeLessThan(m.meta.seq_len / 4);
     expect(m.meta.seq_len * m.d * 4).toBeGreaterThan(8 * maxBindingBytes); // position embedding: 9+ segments

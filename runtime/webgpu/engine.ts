@@ -20,12 +20,13 @@ import { runLatent } from './latent.js';
 import { layoutOf, shapeKey, type ModelLayout, type Precision } from './layout.js';
 import { ParamArena } from './params.js';
 import { Profiler } from './profile.js';
-import { DEFAULT_TUNING, maxBatch, planPass, type PassPlan, type Tuning } from './plan.js';
+import { DEFAULT_TUNING, maxBatch, planPass, type AttentionKernel, type PassPlan, type Tuning } from './plan.js';
 import { headNb, type ShaderSource } from './shaders/common.js';
 import { compareShader } from './shaders/compare.js';
 import { decodeShader, headRuns } from './shaders/decode.js';
 import { embedShader } from './shaders/embed.js';
 import { flashShader } from './shaders/flash.js';
+import { flashCpuShader } from './shaders/flash-cpu.js';
 import { flashSgShader } from './shaders/flash-sg.js';
 import { mixShader } from './shaders/mix.js';
 import { projectShader } from './shaders/project.js';
@@ -153,13 +154,19 @@ export class WebGpuEngine implements Engine {
     ]);
   }
 
-  /** The subgroup size the register-tiled attention kernel uses, or 0 for the tiled kernel. */
-  subgroupAttention(): number {
+  /** The chunk attention kernel this engine runs (Tuning.attention; auto: the CPU kernel on a
+   *  CPU adapter, the workgroup-memory tiled kernel elsewhere). */
+  attentionKernel(): AttentionKernel {
     const t = this.tuning.attention;
+    if ((t === 'subgroup' || t === 'cpu') && !this.subgroupSize()) throw new WebGpuError('unsupported', `the ${t} attention kernel needs subgroups of one fixed size`);
+    if (t !== 'auto') return t;
+    return this.ctx.isCpu && this.subgroupSize() ? 'cpu' : 'tiled';
+  }
+
+  /** The adapter's fixed subgroup size when the subgroup kernel can use it, else 0. */
+  private subgroupSize(): number {
     const sg = this.ctx.subgroupSize;
-    const usable = sg >= 4 && sg <= 64;
-    if (t === 'subgroup' && !usable) throw new WebGpuError('unsupported', 'the subgroup attention kernel needs subgroups of one fixed size');
-    return (t === 'subgroup' || (t === 'auto' && this.ctx.isCpu)) && usable ? sg : 0;
+    return sg >= 4 && sg <= 64 ? sg : 0;
   }
 
   /** The kernels of a pass (batch-dependent variants compiled on first use, then cached). */
@@ -170,10 +177,18 @@ export class WebGpuEngine implements Engine {
       ml.layers.map(async (L, l): Promise<LayerKernels> => {
         const flash = await Promise.all(
           L.heads.map((hl, h) => {
-            const { nb: hnb, qpi, tk } = plan.heads[l]![h]!;
-            const sg = this.subgroupAttention();
+            const { nb: hnb, qpi, tk, v4 } = plan.heads[l]![h]!;
             const shape = `${hl.dk4}.${hl.dv}.${hl.shared}`;
-            if (sg) return this.kernel(`flash-sg.${shape}.${hnb}.${qpi}.${sg}`, () => flashSgShader(ml.prec, hl, { nb: hnb, qpi, tk, sg }));
+            const kind = this.attentionKernel();
+            if (kind === 'cpu') {
+              const { kb } = this.tuning;
+              const sg = this.subgroupSize();
+              return this.kernel(`flash-cpu.${shape}.${hnb}.${qpi}.${sg}.${kb}.${v4}`, () => flashCpuShader(ml.prec, hl, { nb: hnb, qpi, tk, sg, kb, v4 }));
+            }
+            if (kind === 'subgroup') {
+              const sg = this.subgroupSize();
+              return this.kernel(`flash-sg.${shape}.${hnb}.${qpi}.${sg}`, () => flashSgShader(ml.prec, hl, { nb: hnb, qpi, tk, sg }));
+            }
             return this.kernel(`flash.${shape}.${hnb}.${qpi}.${tk}`, () => flashShader(ml.prec, hl, { nb: hnb, qpi, tk }));
           }),
         );
@@ -203,7 +218,7 @@ export class WebGpuEngine implements Engine {
     if (this.ws?.matches(B, L, layerMajor)) return this.ws;
     this.ws?.destroy();
     this.ws = undefined;
-    this.ws = new Workspace(this.ctx, this.layout, planPass(this.layout, this.ctx.limits, B, L, this.tuning, this.subgroupAttention() > 0), layerMajor);
+    this.ws = new Workspace(this.ctx, this.layout, planPass(this.layout, this.ctx.limits, B, L, this.tuning, this.attentionKernel()), layerMajor);
     return this.ws;
   }
 

@@ -4,6 +4,7 @@
 // as long as the device lives: if it is garbage-collected while work is pending, Dawn aborts
 // the process from ProcessEvents.
 
+import { readFileSync } from 'node:fs';
 import { WebGpuError, WebGpuUnavailableError, messageOf } from './errors.js';
 
 export interface GpuOptions {
@@ -51,6 +52,31 @@ function isDisabled(opts: GpuOptions): boolean {
   return Boolean(opts.disabled) || env === 'off' || env === '0' || env === 'false';
 }
 
+/** The SIMD width lavapipe's JIT compiler (llvmpipe) gets when the process does not choose
+ * one: 512 bits where the CPU has AVX-512 (F, BW, DQ, VL), read from /proc/cpuinfo. llvmpipe
+ * runs every shader invocation as one lane of a vector of that width (subgroups of 16 f32 lanes
+ * instead of 8) and defaults to 256 bits even on AVX-512 CPUs; on this project's kernels the
+ * wider vectors halve the instructions per attention pair (BENCHMARKS.md). Each lane computes
+ * exactly what it computes at 256 bits. LP_NATIVE_VECTOR_WIDTH set by the user wins;
+ * GATECOT_LAVAPIPE_WIDTH=256 keeps Mesa's default. Must run before Dawn opens Vulkan (Mesa
+ * reads the variable once per process). */
+export function chooseLavapipeWidth(env: NodeJS.ProcessEnv = process.env, cpuinfo: () => string = readCpuinfo): string | undefined {
+  if (env.LP_NATIVE_VECTOR_WIDTH !== undefined) return env.LP_NATIVE_VECTOR_WIDTH;
+  if (env.GATECOT_LAVAPIPE_WIDTH === '256') return undefined;
+  const flags = new Set(/^flags\s*:(.*)$/m.exec(cpuinfo())?.[1]?.trim().split(/\s+/) ?? []);
+  if (!['avx512f', 'avx512bw', 'avx512dq', 'avx512vl'].every((f) => flags.has(f))) return undefined;
+  env.LP_NATIVE_VECTOR_WIDTH = '512';
+  return '512';
+}
+
+function readCpuinfo(): string {
+  try {
+    return process.platform === 'linux' ? readFileSync('/proc/cpuinfo', 'latin1') : '';
+  } catch {
+    return '';
+  }
+}
+
 /** The adapter, or a WebGpuUnavailableError saying why there is none. */
 export async function requestAdapter(opts: GpuOptions = {}): Promise<AdapterHandle> {
   if (isDisabled(opts)) throw new WebGpuUnavailableError('WebGPU is disabled (GATECOT_WEBGPU=off)');
@@ -62,6 +88,7 @@ export async function requestAdapter(opts: GpuOptions = {}): Promise<AdapterHand
   }
   let gpu: GPU;
   let adapter: GPUAdapter | null;
+  chooseLavapipeWidth();
   try {
     gpu = mod.create(opts.dawnOptions ?? []);
     adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });

@@ -10,24 +10,47 @@ import { kRow, type ModelLayout } from './layout.js';
 import { headNb } from './shaders/common.js';
 import { decodeGroups, headGroups, partialStride } from './shaders/decode.js';
 import { flashTile } from './shaders/flash.js';
+import { cpuValuesAligned } from './shaders/flash-cpu.js';
 
 export interface Tuning {
-  /** Queries per invocation of the chunk attention kernel (0: 4 for the subgroup kernel, 2 for the tiled one). */
+  /** Queries per invocation of the chunk attention kernel (0: the kernel's default, ATTENTION_QPI). */
   qpi: number;
   /** Keys per workgroup-memory tile (reduced when the tile would not fit). */
   tk: number;
+  /** Keys per block of the CPU kernel (one maximum and rescale per block). */
+  kb: number;
   /** Batch rows that share one score computation (position-only heads). */
   nbMax: number;
   /** Target size of the chunk's hidden-state buffer. */
   chunkBytes: number;
   /** Decoding: invocations (softmax partials) per head, group and key segment. */
   decodeLanes: number;
-  /** Chunk attention kernel: workgroup-memory tiles, register tiles with subgroup broadcasts
-   *  (no barriers: for CPU adapters), or auto (the latter on a CPU adapter with subgroups). */
-  attention: 'auto' | 'tiled' | 'subgroup';
+  /** Chunk attention kernel: workgroup-memory tiles (for GPUs), register tiles with subgroup
+   *  broadcasts, queries in the lanes and keys at uniform addresses (for CPU adapters:
+   *  shaders/flash-cpu.ts), or auto (cpu on a CPU adapter, tiled elsewhere). */
+  attention: 'auto' | AttentionKernel;
 }
 
-export const DEFAULT_TUNING: Tuning = { qpi: 0, tk: 64, nbMax: 16, chunkBytes: 64 << 20, decodeLanes: 512, attention: 'auto' };
+export type AttentionKernel = 'tiled' | 'subgroup' | 'cpu';
+
+/** Queries per invocation of each chunk attention kernel when Tuning.qpi is 0. */
+export const ATTENTION_QPI: Record<AttentionKernel, number> = { tiled: 2, subgroup: 4, cpu: 4 };
+
+/** Numbers the CPU kernel keeps per query and key (key components and values) times its
+ *  queries per invocation, at most: its code is unrolled over them, and llvmpipe's compile time
+ *  grows faster than that (shaders/flash-cpu.ts). */
+export const CPU_KERNEL_UNROLL = 256;
+
+/** Queries per invocation of the CPU kernel for a head carrying `width` numbers per key: the
+ *  most (a power of two, at most 8) within CPU_KERNEL_UNROLL. More queries per lane share each
+ *  loaded key among more pairs; a wide head (many values) gets fewer. */
+export function cpuQpi(width: number): number {
+  let q = 8;
+  while (q > 1 && q * width > CPU_KERNEL_UNROLL) q /= 2;
+  return q;
+}
+
+export const DEFAULT_TUNING: Tuning = { qpi: 0, tk: 64, kb: 8, nbMax: 16, chunkBytes: 64 << 20, decodeLanes: 512, attention: 'auto' };
 
 export interface HeadPlan {
   /** Batch rows per group (share one score computation): headNb (nb for a narrow shared head). */
@@ -36,6 +59,8 @@ export interface HeadPlan {
   groups: number;
   tk: number;
   qpi: number;
+  /** CPU kernel: the head's values are read as vec4s (shaders/flash-cpu.ts cpuValuesAligned). */
+  v4: boolean;
 }
 
 export interface PassPlan {
@@ -59,8 +84,8 @@ export interface PassPlan {
   partSize: number;
 }
 
-export function planPass(ml: ModelLayout, lim: EngineLimits, B: number, L: number, t: Tuning, subgroupKernel: boolean): PassPlan {
-  const qpi = t.qpi > 0 ? t.qpi : subgroupKernel ? 4 : 2;
+export function planPass(ml: ModelLayout, lim: EngineLimits, B: number, L: number, t: Tuning, kernel: AttentionKernel): PassPlan {
+  const qpi = t.qpi > 0 ? t.qpi : ATTENTION_QPI[kernel];
   const by = ml.bytes;
   const maxB = lim.maxBindingBytes;
   // Rows per score-sharing group: a power of two (at most nbMax), so that few kernel variants
@@ -72,7 +97,9 @@ export function planPass(ml: ModelLayout, lim: EngineLimits, B: number, L: numbe
   const heads = ml.layers.map((Ly) =>
     Ly.heads.map((hl): HeadPlan => {
       const hnb = headNb(hl, nb);
-      return { nb: hnb, groups: headGroups(hl, B, nb), tk: flashTile(hl, hnb, by, lim.maxWorkgroupStorage, t.tk), qpi };
+      const q = t.qpi > 0 || kernel !== 'cpu' ? qpi : cpuQpi(hl.dk4 + hnb * hl.dv);
+      const v4 = kernel === 'cpu' && cpuValuesAligned(Ly.hdv, hl.aOff, hl.dv, hnb, B);
+      return { nb: hnb, groups: headGroups(hl, B, nb), tk: flashTile(hl, hnb, by, lim.maxWorkgroupStorage, t.tk), qpi: q, v4 };
     }),
   );
   const all = ml.layers.flatMap((Ly, l) => Ly.heads.map((hl, h) => ({ hl, hp: heads[l]![h]! })));

@@ -1,0 +1,179 @@
+// Causal attention for a chunk of queries, streaming softmax, for CPU adapters (lavapipe).
+//
+// llvmpipe runs each invocation as one lane of an 8- or 16-wide SIMD vector (the subgroup). A
+// memory load inside a loop becomes a loop over the lanes (a scalar load with a bounds test
+// each, whatever the address), a subgroupBroadcast one shuffle, and arithmetic one vector
+// instruction for all lanes; registers are the CPU's 16 or 32 vector registers, so whatever a
+// lane keeps beyond that lives on the stack. The kernel is therefore shaped like a CPU GEMM
+// micro-kernel (and like PyTorch's CPU flash attention, which blocks queries and keys and
+// rescales once per block):
+// - each lane owns QPI queries (loaded once); all lanes of a subgroup walk the same keys, G at
+//   a time (G = the subgroup size): lane c loads key t0 + c and its values (one per-lane load
+//   per key and subgroup), and every key component is handed to all lanes with
+//   subgroupBroadcast;
+// - scores are computed KB keys at a time, component-outer: per key component, KB broadcasts
+//   and QPI·KB multiply-adds into QPI·KB accumulators that stay in registers;
+// - per block of KB keys each query takes the block maximum, rescales its running sum and
+//   accumulators once and adds exp(s - max)·v;
+// - keys below kFull are visible to every query of the workgroup and run without any causal
+//   test; only the last (diagonal) stretch of at most TQ + G keys runs with it.
+// No barrier and no workgroup memory (each turns an llvmpipe shader into a coroutine). Batch
+// sharing (position-only heads), key segments and the state buffer work as in flash.ts.
+
+import type { HeadShape, Precision } from '../layout.js';
+import { FLAG_FIRST, FLAG_LAST, WG, attentionEpilogue, header, range, vIndexP, zero, type ShaderSource } from './common.js';
+import { flashDims, type FlashConfig } from './flash.js';
+
+export interface FlashCpuConfig extends FlashConfig {
+  /** Subgroup size: keys loaded per step (one per lane). */
+  sg: number;
+  /** Keys per softmax block (one maximum and one rescale per block and query); divides sg. */
+  kb: number;
+  /** The NB·dv values of a key for a group start at a multiple of 4 in the value cache for
+   *  every key (cpuValuesAligned): they are read as vec4s, a quarter of the per-lane loads. */
+  v4: boolean;
+}
+
+/** Whether a head's values can be read as vec4s for a batch of B rows (FlashCpuConfig.v4): the
+ *  value row of a position (B·hdv), the head's place in it (B·aOff) and a group's values (nb·dv)
+ *  are all whole vec4s. */
+export function cpuValuesAligned(hdv: number, aOff: number, dv: number, nb: number, B: number): boolean {
+  return (B * hdv) % 4 === 0 && (B * aOff) % 4 === 0 && (nb * dv) % 4 === 0;
+}
+
+const COMP = ['x', 'y', 'z', 'w'];
+
+export function flashCpuShader(prec: Precision, hl: HeadShape, cfg: FlashCpuConfig): ShaderSource {
+  const { nb: NB, qpi: QPI, sg: G } = cfg;
+  const KB = Math.min(G, cfg.kb);
+  if (G % KB !== 0) throw new RangeError(`keys per block (${KB}) must divide the subgroup size (${G})`);
+  const f16 = prec === 'f16';
+  const { DK4, DV, NBDV, TQ, R, Kk } = flashDims(hl, cfg);
+  const Z = zero(prec);
+  // f16 values travel through the subgroup as u32 bit patterns (no f16 subgroup feature needed).
+  const bk = (x: string, c: number): string => (f16 ? `bitcast<T4>(subgroupBroadcast(bitcast<vec2<u32>>(${x}), ${c}u))` : `subgroupBroadcast(${x}, ${c}u)`);
+  const bv = (x: string, c: number): string => (f16 ? `T(bitcast<vec2<f16>>(subgroupBroadcast(bitcast<u32>(vec2<f16>(${x}, ${Z})), ${c}u)).x)` : `subgroupBroadcast(${x}, ${c}u)`);
+  /** Key component t.x of key c of the step, in every lane. */
+  const kc = (c: number, t: number, x: number): string => (f16 ? `kv${c}_${t}.${COMP[x]}` : bk(`mk${t}.${COMP[x]}`, c));
+
+  /** Scores and softmax update of the KB keys c0 .. c0 + KB - 1 of the step. */
+  const block = (c0: number, masked: boolean): string => {
+    const C = range(KB).map((i) => c0 + i);
+    const lines: string[] = [];
+    if (f16) C.forEach((c) => range(DK4).forEach((t) => lines.push(`    let kv${c}_${t} = ${bk(`mk${t}`, c)};`)));
+    // Component-outer: each broadcast key component meets the QPI queries at once.
+    range(DK4).forEach((t) =>
+      range(4).forEach((x) => {
+        C.forEach((c) => {
+          lines.push(`    let b${c}_${t}${COMP[x]} = ${kc(c, t, x)};`);
+          R.forEach((r) => {
+            const prod = `q${r}_${t}.${COMP[x]} * b${c}_${t}${COMP[x]}`;
+            lines.push(t === 0 && x === 0 ? `    var s${r}_${c} = ${prod};` : `    s${r}_${c} = s${r}_${c} + ${prod};`);
+          });
+        });
+      }),
+    );
+    C.forEach((c) => Kk.forEach((k) => lines.push(`    let v${c}_${k} = ${bv(`mv${k}`, c)};`)));
+    R.forEach((r) => {
+      const vis = (c: number): string => `t0 + ${c}u < lim${r}`;
+      if (masked) C.forEach((c) => lines.push(`    s${r}_${c} = select(NEG, s${r}_${c}, ${vis(c)});`));
+      lines.push(`    {
+      let mx = max(m${r}, ${C.map((c) => `s${r}_${c}`).reduce((a, b) => `max(${a}, ${b})`)});
+      let sc = exp(m${r} - mx);
+      m${r} = mx;
+      l${r} = l${r} * sc;
+${Kk.map((k) => `      a${r}_${k} = a${r}_${k} * sc;`).join('\n')}
+${C.map(
+  (c) => `      {
+        let p = ${masked ? `select(${Z}, exp(s${r}_${c} - mx), ${vis(c)})` : `exp(s${r}_${c} - mx)`};
+        l${r} = l${r} + p;
+${Kk.map((k) => `        a${r}_${k} = a${r}_${k} + p * v${c}_${k};`).join('\n')}
+      }`,
+).join('\n')}
+    }`);
+    });
+    return lines.join('\n');
+  };
+
+  // Lane c's values of key kr (all NB rows of the group), as vec4s when aligned.
+  const valueLoads = cfg.v4
+    ? `    let vb = ((kr - P.kvBase) * P.nRows * P.hHdv + P.nRows * P.hAOff + row0 * ${DV}u) / 4u;
+${range(NBDV / 4)
+  .map((i) => `    let mv4_${i} = Vc[vb + ${i}u];`)
+  .join('\n')}
+${Kk.map((k) => `    let mv${k} = mv4_${Math.floor(k / 4)}.${COMP[k % 4]};`).join('\n')}`
+    : Kk.map((k) => `    let mv${k} = Vc[${vIndexP(DV, 'kr', `vr${Math.floor(k / DV)}`, `${k % DV}u`)}];`).join('\n');
+
+  /** One step of G keys from t0: lane c loads key t0 + c (clamped below kHi when masked). */
+  const step = (masked: boolean): string => `    let kr = ${masked ? 'min(t0 + lane, kHi - 1u)' : 't0 + lane'};
+    let kb = (kr - P.kvBase) * KROW4 + kOff4;
+${range(DK4)
+  .map((t) => `    let mk${t} = K[kb + ${t}u];`)
+  .join('\n')}
+${valueLoads}
+${range(G / KB)
+  .map((i) => block(i * KB, masked))
+  .join('\n')}`;
+
+  const code = `enable subgroups;
+${header(prec)}
+@group(0) @binding(1) var<storage, read> Q: array<T4>;
+@group(0) @binding(2) var<storage, read> K: array<T4>;
+@group(0) @binding(3) var<storage, read> Vc: array<${cfg.v4 ? 'T4' : 'T'}>;
+@group(0) @binding(4) var<storage, read_write> A: array<T>;
+@group(0) @binding(5) var<storage, read_write> St: array<T>;
+const NBDV = ${NBDV}u;
+
+@compute @workgroup_size(${WG})
+fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) sl: u32) {
+  let gy = wid.y;
+  let keySet = select(gy, 0u, ${hl.shared});
+  let row0 = gy * ${NB}u;
+  let qbase = wid.x * ${TQ}u;
+  if (qbase >= P.nPos) { return; }
+  let first = (P.flags & ${FLAG_FIRST}u) != 0u;
+  let last = (P.flags & ${FLAG_LAST}u) != 0u;
+  let KROW4 = P.hKRow / 4u;
+  let kOff4 = (P.hKOff + keySet * ${hl.dk4}u) / 4u;
+  // Keys this workgroup needs: up to its last query (causal), within this segment. Keys below
+  // kFull (whole steps of G) are visible to all its queries.
+  let kHi = min(P.kEnd, P.pos0 + min(qbase + ${TQ}u, P.nPos));
+  let kAll = max(P.kStart, min(kHi, P.pos0 + qbase + 1u));
+  let kFull = P.kStart + (kAll - P.kStart) / ${G}u * ${G}u;
+${R.map(
+  (r) => `  let qc${r} = qbase + ${r * WG}u + li;
+  let lim${r} = min(P.pos0 + qc${r} + 1u, kHi); // keys j < lim are visible to this query
+  let qb${r} = min(qc${r}, P.nPos - 1u) * KROW4 + kOff4;
+${range(DK4)
+  .map((t) => `  let q${r}_${t} = Q[qb${r} + ${t}u];`)
+  .join('\n')}
+  let st${r} = (gy * P.chunkCap + min(qc${r}, P.nPos - 1u)) * (2u + NBDV);
+  var m${r} = NEG;
+  var l${r} = ${Z};
+${Kk.map((k) => `  var a${r}_${k} = ${Z};`).join('\n')}
+  if (!first) {
+    m${r} = St[st${r}];
+    l${r} = St[st${r} + 1u];
+${Kk.map((k) => `    a${r}_${k} = St[st${r} + ${2 + k}u];`).join('\n')}
+  }`,
+).join('\n')}
+  let lane = sl % ${G}u;
+  // Value rows beyond the batch read row 0 (their results are never written).
+${range(NB)
+  .map((n) => `  let vr${n} = select(0u, row0 + ${n}u, row0 + ${n}u < P.nRows);`)
+  .join('\n')}
+  for (var t0 = P.kStart; t0 < kFull; t0 += ${G}u) {
+${step(false)}
+  }
+  for (var t0 = kFull; t0 < kHi; t0 += ${G}u) {
+${step(true)}
+  }
+${attentionEpilogue(QPI, NB, DV)}
+}
+`;
+  return {
+    label: `flash-cpu(dk4 ${hl.dk4}, dv ${hl.dv}, nb ${NB}, qpi ${QPI}, sg ${G}, kb ${KB}${cfg.v4 ? ', v4' : ''}${hl.shared ? ', shared' : ''})`,
+    code,
+    bindings: ['uniform', 'read', 'read', 'read', 'rw', 'rw'],
+  };
+}
