@@ -267,7 +267,7 @@ describe('scaling', () => {
       expect(r.min_fixed_s).toBe(2);
       expect(r.logit_margin).toBeGreaterThan(0);
     }
-  });
+  }, 400_000); // verifies three models in fixed point on the CPU reference: minutes on 2 busy cores
   it('uniform: capacities above --verify-max are measured, not verified, and the row says so', async () => {
     const [r] = await runScaling({ mode: 'uniform', sizes: [64], verifyMax: 32, family: 'cvp-instance' });
     expect(r).toMatchObject({ capacity: 64, wires: 64, verified: null, min_fixed_s: null, logit_margin: null, note: 'not verified: N > --verify-max 32' });
