@@ -30,15 +30,6 @@ import type { Radius } from './sparse-attention/radius.js';
 
 export type BackendChoice = 'auto' | 'cpu' | 'webgpu' | 'ort';
 
-/** The backend named by --backend; `ort` only where the caller offers it (run and verify). */
-export function parseBackend(s: string | undefined, opts: { ort?: boolean } = {}): BackendChoice {
-  if (s === undefined) return 'cpu';
-  if (s === 'auto' || s === 'cpu' || s === 'webgpu') return s;
-  if (s === 'ort' && opts.ort) return s;
-  if (s === 'ort') throw new UserError('--backend ort (onnxruntime) is offered by run and verify only; here use auto, cpu or webgpu');
-  throw new UserError(`--backend must be auto, cpu${opts.ort ? ', webgpu or ort' : ' or webgpu'}, got '${s}'`);
-}
-
 export interface EngineChoice {
   engine: Engine;
   /** A one-line notice to show the user (e.g. a fallback), if any. */
@@ -48,19 +39,8 @@ export interface EngineChoice {
 /** Which CPU loop runs f32: the fast kernel (default) or the reference's rounded loop. */
 export type CpuKernel = 'fast' | 'reference';
 
-export function parseCpuKernel(s: string | undefined): CpuKernel | undefined {
-  if (s === undefined) return undefined;
-  if (s === 'fast' || s === 'reference') return s;
-  throw new UserError(`--cpu-kernel must be fast or reference, got '${s}'`);
-}
-
 /** dense: softmax over every visible key (the default); sparse: certified sparse attention (runtime/sparse-attention). */
 export type AttentionMode = 'dense' | 'sparse';
-
-export function parseAttention(s: string | undefined): AttentionMode {
-  if (s === undefined || s === 'dense' || s === 'sparse') return s ?? 'dense';
-  throw new UserError(`--attention must be dense or sparse, got '${s}'`);
-}
 
 export interface EngineOptions {
   webgpu?: WebGpuEngineOptions;
@@ -80,7 +60,7 @@ export interface EngineOptions {
 export async function createEngine(model: Model, backend: BackendChoice, arith: string, opts: EngineOptions = {}): Promise<EngineChoice> {
   const a = parseArith(arith);
   if (opts.attention === 'sparse') {
-    if (backend === 'webgpu' || backend === 'ort') throw new UserError('sparse attention runs on the CPU: use --backend cpu (or auto)');
+    if (backend === 'webgpu' || backend === 'ort') throw new UserError(`sparse attention runs on the CPU engine, not on ${backend}`);
     if (opts.loops !== undefined) throw new UserError('sparse attention runs the chain-of-thought models, which have no loop');
     return { engine: new SparseEngine(model, a.name, opts.radius !== undefined ? { radius: opts.radius } : {}) };
   }
@@ -96,7 +76,7 @@ export async function createEngine(model: Model, backend: BackendChoice, arith: 
     return { engine: await OrtEngine.create(model, loops) };
   }
   if (backend === 'webgpu') return { engine: await gpu() };
-  if (a.kind !== 'f32' && a.kind !== 'f16') return { engine: cpu(), notice: `WebGPU runs f32 and f16 only: using the CPU reference for --arith ${a.name}` };
+  if (a.kind !== 'f32' && a.kind !== 'f16') return { engine: cpu(), notice: `WebGPU runs f32 and f16 only: using the CPU reference for ${a.name}` };
   try {
     return { engine: await gpu() };
   } catch (e) {

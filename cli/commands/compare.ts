@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { compareHeader, compareTable, runCompare } from '../../report/compare.js';
-import { parseBackend } from '../../runtime/index.js';
+import { parseBackend } from '../engine-flags.js';
 import type { CliContext } from '../context.js';
 import { EXIT_CHECK_FAILED } from '../errors.js';
 import { loadCircuit, prepareOutputDir, writeOutput } from '../files.js';

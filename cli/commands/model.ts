@@ -5,7 +5,8 @@ import { evalOutputsOne, outputHex, type Circuit } from '../../circuits/index.js
 import { compileUniform, compileUniformLooped } from '../../compiler/index.js';
 import { modelToBytes, type Bound } from '../../model/index.js';
 import { allInputs, MAX_EXHAUSTIVE_INPUTS, sampleInputs } from '../../runtime/inputs.js';
-import { createEngine, parseBackend } from '../../runtime/backend.js';
+import { createEngine } from '../../runtime/backend.js';
+import { parseBackend } from '../engine-flags.js';
 import { parseLoops } from '../load.js';
 import { WorkProgress } from '../progress.js';
 import { answerSequences, loopSetting, outputsOfSequence, promptOf, verifyModel, type LoopSetting, type LoopsSource, type MismatchDetail, type VerifyReport } from '../../runtime/index.js';

@@ -7,7 +7,7 @@ import { UserError } from '../../common/errors.js';
 import type { Command } from 'commander';
 import { runScaling, scalingPlots, scalingTable, SIZE_OPTION } from '../../report/scaling.js';
 import { DEFAULT_VERIFY_MAX, UNIFORM_FAMILIES, uniformScalingNotes, uniformScalingPlots, uniformScalingTable, type UniformFamily } from '../../report/scaling-uniform.js';
-import { parseBackend } from '../../runtime/index.js';
+import { parseBackend } from '../engine-flags.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { prepareOutputDir, writeOutput } from '../files.js';

@@ -2,8 +2,9 @@
 
 import type { Command } from 'commander';
 import type { Bound, Model } from '../../model/index.js';
-import { parseCpuKernel, type CpuKernel } from '../../runtime/backend.js';
-import { parseAttention, parseRadius, type Radius } from '../../runtime/index.js';
+import type { CpuKernel } from '../../runtime/backend.js';
+import { parseRadius, type Radius } from '../../runtime/index.js';
+import { parseAttention, parseCpuKernel } from '../engine-flags.js';
 import { UsageError } from '../errors.js';
 
 export function collect(value: string, prev: string[]): string[] {

@@ -5,7 +5,8 @@
 // Exit 1 when a wire's readout (outputs included) differs from direct evaluation, as verify.
 
 import type { Bound } from '../../model/index.js';
-import { createEngine, parseBackend, promptOf, type Engine, type LoopSetting } from '../../runtime/index.js';
+import { parseBackend } from '../engine-flags.js';
+import { createEngine, promptOf, type Engine, type LoopSetting } from '../../runtime/index.js';
 import { traceLatent, type LatentTraceData } from '../../runtime/latent-trace.js';
 import type { CliContext } from '../context.js';
 import { EXIT_CHECK_FAILED } from '../errors.js';

@@ -8,7 +8,8 @@
 import type { Command } from 'commander';
 import { wireLabel, type Circuit } from '../../circuits/index.js';
 import { loopCount, type Bound } from '../../model/index.js';
-import { createEngine, latent, parseBackend, promptOf, traceGeneration, type EngineName, type EngineOptions } from '../../runtime/index.js';
+import { parseBackend } from '../engine-flags.js';
+import { createEngine, latent, promptOf, traceGeneration, type EngineName, type EngineOptions } from '../../runtime/index.js';
 import type { CliContext } from '../context.js';
 import { EXIT_CHECK_FAILED, UsageError } from '../errors.js';
 import { writeOutput } from '../files.js';

@@ -103,13 +103,13 @@ export class WebGpuEngine implements Engine {
 
   /** Opens the adapter, uploads the model and builds its kernels. */
   static async create(model: Model, arith: string, opts: WebGpuEngineOptions = {}): Promise<WebGpuEngine> {
-    if (arith !== 'f32' && arith !== 'f16') throw new WebGpuError('unsupported', `the WebGPU engine runs f32 or f16, not ${arith} (use --backend cpu)`);
+    if (arith !== 'f32' && arith !== 'f16') throw new WebGpuError('unsupported', `the WebGPU engine runs f32 or f16, not ${arith} (the CPU engine runs it)`);
     // A bad loop count fails as on the CPU (LoopCountError), before any device is opened.
     if (opts.loops !== undefined) loopCount(model.meta, opts.loops === 'auto' ? 1 : opts.loops);
     const ctx = opts.context ?? (await openGpu({ ...opts, wantF16: arith === 'f16' }));
     let e: WebGpuEngine | undefined;
     try {
-      if (arith === 'f16' && !ctx.hasF16) throw new WebGpuError('unsupported', `the WebGPU adapter (${ctx.info.line}) does not offer shader-f16: use --arith f32`);
+      if (arith === 'f16' && !ctx.hasF16) throw new WebGpuError('unsupported', `the WebGPU adapter (${ctx.info.line}) does not offer shader-f16: run it in f32`);
       e = await ctx.scoped('the model upload', () => new WebGpuEngine(ctx, model, arith, opts));
       await e.baseKernels();
       return e;
@@ -341,7 +341,7 @@ export class WebGpuEngine implements Engine {
   async generate(prompts: Int32Array[], steps: number): Promise<Int32Array[]> {
     const P = prompts[0]?.length ?? 0;
     if (P === 0) throw new RangeError('generate needs non-empty prompts of equal length');
-    if (steps > 0 && this.model.meta.loop) throw new WebGpuError('unsupported', 'the WebGPU engine generates tokens with models without a loop; a looped model answers in one forward pass (use --backend cpu to decode with it)');
+    if (steps > 0 && this.model.meta.loop) throw new WebGpuError('unsupported', 'the WebGPU engine generates tokens with models without a loop; a looped model answers in one forward pass (the CPU engine decodes with it)');
     this.checkTokens(prompts, P, 'generate');
     const L = P + steps;
     if (L > this.layout.positions) throw new RangeError(`position ${L - 1} is beyond the model's ${this.layout.positions} positions`);

@@ -5,7 +5,9 @@
 // looped run costs about passes x heads x S^2/2 x inputs multiply-adds (S = wires + 1; passes =
 // depth, or the gate count for looped-cot); a row above --budget (default 2e10) is reported as
 // skipped with its cost, never silently dropped.
-// Usage (after npm run build): node scripts/latent/acceptance.mjs [--webgpu | --webgpu-only] [--budget X] [--only NAME,..]
+// Usage (after npm run build): node scripts/latent/acceptance.mjs [--webgpu | --webgpu-only] [--budget X] [--fixed-budget X] [--only NAME,..]
+// The CPU f32 rows run on the fast f32 kernel (createEngine's default: the reference's numbers bit
+// for bit), the fixed:2 rows on the CPU reference.
 import { bristol, iscas85 } from '../lib/shared-circuits.mjs';
 import { generate } from '../../dist/circuits/gen/index.js';
 import { circuitDepth, compileLatent } from '../../dist/compiler/index.js';
@@ -18,6 +20,9 @@ const opt = (name, def) => {
   return i >= 0 ? args[i + 1] : def;
 };
 const budget = Number(opt('--budget', '2e10'));
+// --fixed-budget X: the budget of the fixed:2 rows (default: --budget). fixed:s runs on the CPU
+// reference's rounded loop, one rounding per multiply-add, some 20x slower than the fast f32 kernel.
+const fixedBudget = Number(opt('--fixed-budget', String(budget)));
 const only = opt('--only', undefined)?.split(',');
 const webgpu = args.includes('--webgpu') || args.includes('--webgpu-only');
 const cpuRows = !args.includes('--webgpu-only');
@@ -52,9 +57,10 @@ for (const c of circuits) {
       const inputs = sampleInputs(c.nInputs, samples, 1n);
       const cost = passes * heads * ((W + 1) ** 2 / 2) * inputs.length;
       const label = `${c.name} (${c.nInputs} inputs, ${c.ops.length} gates, depth ${D}) ${kind} ${backend} ${arith}`;
-      if (cost > budget) {
+      const limit = arith.startsWith('fixed') ? fixedBudget : budget;
+      if (cost > limit) {
         skipped++;
-        console.log(`skip ${label}: ${cost.toExponential(1)} multiply-adds of dense attention > budget ${budget.toExponential(0)}`);
+        console.log(`skip ${label}: ${cost.toExponential(1)} multiply-adds of dense attention > budget ${limit.toExponential(0)}`);
         continue;
       }
       const m = compileLatent(c, kind);

@@ -28,7 +28,7 @@ export interface FastEngineOptions {
 
 /** Refuses the fast kernel for an arithmetic other than f32 (one line, by value). */
 export function refuseFastUnlessF32(a: Arith): void {
-  if (a.kind !== 'f32') throw new UserError(`the fast CPU kernel runs f32 only (--arith ${a.name} runs the reference loop, whose rounding is its point)`);
+  if (a.kind !== 'f32') throw new UserError(`the fast CPU kernel runs f32 only (${a.name} runs on the reference loop, whose rounding is its point)`);
 }
 
 /** What the fast kernel says it is (an engine's description). */
