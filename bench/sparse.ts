@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compile, type CotFormat } from '../compiler/index.js';
 import { bindModel } from '../model/index.js';
-import { CpuEngine, SparseEngine, referenceSequences, sampleInputs, type Engine } from '../runtime/index.js';
+import { CpuEngine, FastCpuEngine, SparseEngine, referenceSequences, sampleInputs, type Engine } from '../runtime/index.js';
 import { arg, flag, loadShared, sharedPath } from './paths.js';
 
 const bin = resolve(fileURLToPath(import.meta.url), '..', '..', '..', 'bin', 'gatecot.js');
@@ -90,13 +90,18 @@ function timeForward(e: Engine & { forwardSync(s: Int32Array[], o?: object): unk
   return best / 1000;
 }
 
+const w0 = () => compile(loadShared('iscas85/c17.bench'), { cot: '4tok' });
+
 function passRows(names: string[], uniform: string[]): void {
-  console.log('| circuit | model | S | B | dense s | sparse s | dense/sparse | load |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  // dense: the CPU reference's loop; dense fast: the fast f32 kernel (WebAssembly SIMD, every core),
+  // the default f32 CPU engine; both compute the same numbers.
+  console.log('| circuit | model | S | B | dense s | dense fast s | sparse s | dense/sparse | dense fast/sparse | load |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   // JIT warm-up: both engines once on a small model before anything is timed
-  const w = compile(loadShared('iscas85/c17.bench'), { cot: '4tok' });
+  const w = w0();
   const ws = referenceSequences(bindModel(w), sampleInputs(5, 4, 1n));
   timeForward(new CpuEngine(w, 'f32'), ws, 0);
+  timeForward(new FastCpuEngine(w), ws, 0);
   timeForward(new SparseEngine(w), ws, 0);
   const runs: [string, CotFormat | 'uniform'][] = [...names.flatMap((n) => (['gate', '4tok'] as const).map((cot): [string, CotFormat] => [n, cot])), ...uniform.map((n): [string, 'uniform'] => [n, 'uniform'])];
   for (const [name, cot] of runs) {
@@ -107,8 +112,11 @@ function passRows(names: string[], uniform: string[]): void {
       const seqs = referenceSequences(b, sampleInputs(c.nInputs, 16, 1n));
       const from = b.seq.promptLength - 1;
       const d = timeForward(new CpuEngine(m, 'f32'), seqs, from);
+      const fe = new FastCpuEngine(m);
+      const f = timeForward(fe, seqs, from);
+      fe.dispose();
       const s = timeForward(new SparseEngine(m), seqs, from);
-      console.log(`| ${name} | ${cot} | ${seqs[0]!.length} | ${seqs.length} | ${d.toFixed(3)} | ${s.toFixed(3)} | ${(d / s).toFixed(1)} | ${load()} |`);
+      console.log(`| ${name} | ${cot} | ${seqs[0]!.length} | ${seqs.length} | ${d.toFixed(3)} | ${f.toFixed(3)} | ${s.toFixed(3)} | ${(d / s).toFixed(1)} | ${(f / s).toFixed(1)} | ${load()} |`);
     }
   }
 }

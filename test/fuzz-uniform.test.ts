@@ -169,11 +169,13 @@ describe.skipIf(!gpu)('gatecot fuzz --mode uniform on WebGPU', () => {
     const spy = vi.spyOn(WebGpuEngine, 'create');
     try {
       // Two inputs per case (6..8 input wires, no random samples): one batch shape for every case.
-      const r = await cli('fuzz', '--mode', 'uniform', '--count', '3', '--gates', '1..8', '--inputs', '6..8', '--samples', '0', '--backend', 'webgpu', '--json', '--out', join(tmp, 'gpu'));
+      // Capacity 64 with two inputs, as in test/webgpu.test.ts: the same kernels, which Mesa's
+      // shader cache then compiles once for both files (lavapipe takes a minute for them).
+      const r = await cli('fuzz', '--mode', 'uniform', '--max-wires', '64', '--count', '3', '--gates', '1..8', '--inputs', '6..8', '--samples', '0', '--backend', 'webgpu', '--json', '--out', join(tmp, 'gpu'));
       expect(r.code, r.stderr).toBe(0);
       const cases = events(r.stdout, 'case');
       expect(cases).toHaveLength(3);
-      for (const c of cases) expect(c).toMatchObject({ ok: true, backend: 'webgpu', mode: 'uniform', capacity: 16 });
+      for (const c of cases) expect(c).toMatchObject({ ok: true, backend: 'webgpu', mode: 'uniform', capacity: 64 });
       expect(spy).toHaveBeenCalledTimes(2);
     } finally {
       spy.mockRestore();
