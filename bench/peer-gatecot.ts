@@ -1,14 +1,14 @@
 // One gatecot engine as a peer of bench/peers.ts, in its own process (so that its peak memory is
 // its own): the same protocol as bench/peers/*_peer.py. Reads the exported model file and the
 // sequences, runs one warm-up pass and --reps timed teacher-forced passes, prints one JSON line.
-//   node dist/bench/peer-gatecot.js --engine cpu-fast|cpu-reference|webgpu --model M --seqs S
+//   node dist/bench/peer-gatecot.js --engine cpu-fast|cpu-reference|webgpu|ort --model M --seqs S
 //        --batch B --len L --prompt P [--reps 3] [--threads T] [--prefixes 2048,4096]
 // cpu-reference with --prefixes: the pass is timed on two prefixes of the sequences and
 // extrapolated to L with t(L) = a·L + c·L² (its cost is quadratic in L), once each (no warm-up).
 
 import { readFileSync } from 'node:fs';
 import { modelFromBytes, type Model } from '../model/index.js';
-import { CpuEngine, FastCpuEngine, WebGpuEngine, type Engine } from '../runtime/index.js';
+import { CpuEngine, FastCpuEngine, OrtEngine, WebGpuEngine, type Engine } from '../runtime/index.js';
 import { arg } from './paths.js';
 
 function wrongTokens(seqs: Int32Array[], argmax: Int32Array[], P: number): number {
@@ -23,6 +23,8 @@ async function engineOf(kind: string, m: Model, threads?: number): Promise<Engin
   if (kind === 'cpu-fast') return new FastCpuEngine(m, threads ? { threads } : {});
   if (kind === 'cpu-reference') return new CpuEngine(m, 'f32');
   if (kind === 'webgpu') return WebGpuEngine.create(m, 'f32');
+  // onnxruntime-node (CPU execution provider) running gatecot's ONNX export of the model
+  if (kind === 'ort') return OrtEngine.create(m);
   throw new Error(`unknown engine ${kind}`);
 }
 

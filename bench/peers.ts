@@ -2,7 +2,8 @@
 // the same exported weights (the .safetensors file) and the same teacher-forced sequences, each
 // engine in its own process (its peak resident memory is that process's), best of --reps passes
 // after a warm-up. Engines: gatecot CPU fast (runtime/cpu/fast/), CPU reference (extrapolated
-// above --ref-max), WebGPU (when an adapter opens), and every bench/peers/*_peer.py (numpy, numpy
+// above --ref-max), WebGPU (when an adapter opens), ort (onnxruntime-node on gatecot's ONNX export,
+// `--backend ort`; when the optional package is installed), and every bench/peers/*_peer.py (numpy, numpy
 // shared; torch, onnxruntime when their python package imports, else a skip line).
 //   npm run bench -- --peers [--sizes 1k,4k] [--iscas c6288] [--batches 1,16] [--reps 3]
 //       [--engines cpu-fast,numpy,...] [--ref-max 4096] [--threads T] [--timeout 1200]
@@ -92,7 +93,7 @@ export async function runPeers(): Promise<void> {
   const refMax = Number(arg('ref-max') ?? 4096);
   const timeoutS = Number(arg('timeout') ?? 1200);
   const py = python();
-  const gatecot = ['cpu-fast', 'cpu-reference', 'webgpu'];
+  const gatecot = ['cpu-fast', 'cpu-reference', 'webgpu', 'ort'];
   const pys = pythonPeers();
   const want = arg('engines') ? new Set(list(arg('engines'), '')) : undefined;
   const engines = [...gatecot, ...pys.map((p) => p.name)].filter((e) => !want || want.has(e));

@@ -2,7 +2,7 @@
 // the model is read once and each engine compiles its kernels once: ONE file of capacity 8192
 // verified against direct evaluation on every ISCAS-85 circuit, the 64-bit Bristol circuits that
 // fit, random circuits, 100 CVP instances and the four task families; f32 on WebGPU (16 inputs) and
-// on the CPU (the fast f32 kernel; all-zeros and all-ones), the paper's fixed:2 on the CPU reference for
+// on the CPU (the fast f32 kernel; the same inputs), the paper's fixed:2 on the CPU reference for
 // circuits of at most 600 wires and by certificate (every input) above; the file's sha256 before
 // and after. Usage (after npm run build): node scripts/uniform/acceptance.mjs [OUT_DIR] [--resume LOG]
 // (--resume: skip the rows that an earlier run of the same file reported `ok` in LOG, so that a run
@@ -30,6 +30,7 @@ const opt = (name) => {
 const phases = new Set((opt('--phases') ?? 'webgpu,cpu,fixed,cert').split(','));
 const cpuMaxWires = Number(opt('--cpu-max-wires') ?? Infinity);
 const cpuKernel = opt('--cpu-kernel') ?? 'fast';
+const cpuSamples = opt('--cpu-samples');
 // --big-samples K: random inputs (besides all-zeros and all-ones) on WebGPU for sequences over
 // 8000 positions (default 14, as for the others): the uniform model's heads read the input, so
 // every input costs a whole S^2 pass.
@@ -93,7 +94,8 @@ if (phases.has('webgpu')) {
 if (phases.has('cpu')) {
   const cpu = cpuKernel === 'reference' ? new CpuEngine(model, 'f32') : new FastCpuEngine(model);
   console.log(`# cpu f32 engine: ${cpu.description}`);
-  await verifyAll(cpu, 0, (c) => wires(c) <= cpuMaxWires);
+  // The same inputs as the WebGPU rows (16, or 2 + --big-samples over 8000 positions); --cpu-samples 0: all-zeros and all-ones only.
+  await verifyAll(cpu, cpuSamples !== undefined ? Number(cpuSamples) : (S) => (S > 8000 ? bigSamples : 14), (c) => wires(c) <= cpuMaxWires);
 }
 if (phases.has('fixed')) await verifyAll(new CpuEngine(model, 'fixed:2'), 0, (c) => wires(c) <= 600);
 for (const c of circuits.filter((x) => phases.has('cert') && wires(x) > 600 && !done.has(`${x.name} fixed:2 certified`))) {
