@@ -182,20 +182,45 @@ const ROLES_UNIFORM: StepRole[] = ['id', 'in_a', 'in_b', 'value'];
  */
 export function topK(weights: ArrayLike<number>, k: number): { pos: number; weight: number }[] {
   const best: { pos: number; weight: number }[] = [];
-  for (let j = 0; j < weights.length; j++) {
-    const w = weights[j]!;
-    if (best.length === k && !(w > best[k - 1]!.weight)) continue;
+  const insert = (w: number, j: number): void => {
     let at = best.length;
     while (at > 0 && w > best[at - 1]!.weight) at--;
     best.splice(at, 0, { pos: j, weight: w });
     if (best.length > k) best.pop();
+  };
+  const n = weights.length;
+  let j = 0;
+  for (; j < n && best.length < k; j++) insert(weights[j]!, j);
+  if (best.length < k) return best;
+  // Once k are held, a weight enters only above the k-th (ties keep the earlier position): one
+  // comparison per key with the threshold in a local, the trace's hottest loop (every traced
+  // position scans its whole attention row).
+  let floor = best[k - 1]!.weight;
+  for (; j < n; j++) {
+    const w = weights[j]!;
+    if (w > floor) {
+      insert(w, j);
+      floor = best[k - 1]!.weight;
+    }
   }
   return best;
 }
 
+/** round4's results by argument: attention weights repeat (the same few values at thousands of
+ *  positions), and toPrecision is slow. Cleared when it grows past ROUND_CACHE_MAX. */
+const roundCache = new Map<number, number>();
+const ROUND_CACHE_MAX = 1 << 16;
+
+/** x to 5 significant digits (as x.toPrecision(5)); 0, -0 and non-finite values unchanged. */
 export function round4(x: number): number {
   if (x === 0 || !Number.isFinite(x)) return x;
-  return Number(x.toPrecision(5));
+  let r = roundCache.get(x);
+  if (r === undefined) {
+    r = Number(x.toPrecision(5));
+    if (roundCache.size >= ROUND_CACHE_MAX) roundCache.clear();
+    roundCache.set(x, r);
+  }
+  return r;
 }
 
 export function traceGeneration(bound: Bound, inputBits: Uint8Array, opts: TraceOptions = {}): TraceData {
