@@ -73,7 +73,12 @@ function pythonPeers(): { name: string; file: string; extra: string[] }[] {
 function run(cmd: string, args: string[], timeoutS: number): Result {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 1 << 24, env: process.env });
   if (r.error || r.status !== 0) {
-    const why = r.signal === 'SIGTERM' ? `timed out after ${timeoutS} s` : (r.stderr || String(r.error)).trim().split('\n').slice(-1)[0]!;
+    const why =
+      r.signal === 'SIGTERM'
+        ? `timed out after ${timeoutS} s`
+        : r.signal
+          ? `killed by ${r.signal}${r.signal === 'SIGKILL' ? ' (out of memory, most likely: the kernel killed it)' : ''}`
+          : (r.stderr || String(r.error ?? `exit ${r.status}`)).trim().split('\n').slice(-1)[0]!;
     return { peer: args[0] ?? cmd, error: why.slice(0, 160) };
   }
   const line = r.stdout.trim().split('\n').pop() ?? '';
