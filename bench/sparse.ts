@@ -90,15 +90,13 @@ function timeForward(e: Engine & { forwardSync(s: Int32Array[], o?: object): unk
   return best / 1000;
 }
 
-const w0 = () => compile(loadShared('iscas85/c17.bench'), { cot: '4tok' });
-
 function passRows(names: string[], uniform: string[]): void {
   // dense: the CPU reference's loop; dense fast: the fast f32 kernel (WebAssembly SIMD, every core),
   // the default f32 CPU engine; both compute the same numbers.
   console.log('| circuit | model | S | B | dense s | dense fast s | sparse s | dense/sparse | dense fast/sparse | load |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   // JIT warm-up: both engines once on a small model before anything is timed
-  const w = w0();
+  const w = compile(loadShared('iscas85/c17.bench'), { cot: '4tok' });
   const ws = referenceSequences(bindModel(w), sampleInputs(5, 4, 1n));
   timeForward(new CpuEngine(w, 'f32'), ws, 0);
   timeForward(new FastCpuEngine(w), ws, 0);

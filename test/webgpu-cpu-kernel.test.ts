@@ -18,10 +18,6 @@ import { cpuValuesAligned, flashCpuShader } from '../runtime/webgpu/shaders/flas
 import { gpuOrSkip } from './fixtures/gpu.js';
 
 const LONG = 900_000;
-// This file runs lavapipe at the width gatecot picks for the machine (16 lanes where the CPU has
-// AVX-512), not the 8 lanes that vitest.config.ts sets for the other files: its agreement tests
-// are the ones that run the 16-lane kernels.
-if (process.env.GATECOT_LAVAPIPE_WIDTH === '256') delete process.env.GATECOT_LAVAPIPE_WIDTH;
 
 describe('llvmpipe vector width', () => {
   const avx512 = 'processor\t: 0\nflags\t\t: fpu sse2 avx avx2 fma avx512f avx512dq avx512bw avx512vl\n';
@@ -97,7 +93,9 @@ describe('the generated kernel', () => {
   });
 });
 
-const ctx = await gpuOrSkip('WebGPU CPU-kernel tests', { wantF16: true });
+// At the width gatecot picks for the machine (16 lanes where the CPU has AVX-512), not the 8 lanes
+// that vitest.config.ts sets for the other files: these agreement tests run the 16-lane kernels.
+const ctx = await gpuOrSkip('WebGPU CPU-kernel tests', { wantF16: true, machineWidth: true });
 afterAll(() => ctx?.destroy());
 const suite = ctx?.subgroupSize ? describe : describe.skip;
 
