@@ -27,18 +27,21 @@ export class CircuitError extends UserError {
   readonly kind: CircuitErrorKind;
   readonly loc: SourceLoc | undefined;
   readonly detail: string;
+  /** The format the content looks like, where it failed to parse as the one its name chose. */
+  readonly looksLike: string | undefined;
 
-  constructor(kind: CircuitErrorKind, detail: string, loc?: SourceLoc) {
+  constructor(kind: CircuitErrorKind, detail: string, loc?: SourceLoc, looksLike?: string) {
     super(formatLocated(detail, loc));
     this.kind = kind;
     this.loc = loc;
     this.detail = detail;
+    this.looksLike = looksLike;
   }
 
   /** The same error, located in `file` when it had no file yet. */
   inFile(file: string): CircuitError {
     if (this.loc?.file !== undefined) return this;
-    return new CircuitError(this.kind, this.detail, { file, line: this.loc?.line ?? 1, col: this.loc?.col ?? 1 });
+    return new CircuitError(this.kind, this.detail, { file, line: this.loc?.line ?? 1, col: this.loc?.col ?? 1 }, this.looksLike);
   }
 }
 

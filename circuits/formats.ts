@@ -92,10 +92,10 @@ export function parseCircuitBytes(bytes: Uint8Array, opts: ParseOptions = {}): C
     return PARSERS[format](src);
   } catch (e) {
     // A file whose extension chose the format but whose content looks like another one (a
-    // .bench saved as .txt): the error says which format to pass.
+    // .bench saved as .txt): the error says which format it looks like (the CLI: which --format).
     const other = opts.format === undefined ? detectFormat(undefined, bytes) : format;
     if (e instanceof CircuitError && other !== format && other !== 'gc' && !(format.startsWith('bristol') && other.startsWith('bristol'))) {
-      throw new CircuitError(e.kind, `${e.detail} (the content looks like ${other}: pass --format ${other})`, e.loc);
+      throw new CircuitError(e.kind, `${e.detail} (the content looks like ${other})`, e.loc, other);
     }
     throw e;
   }

@@ -48,7 +48,7 @@ export function toHex(v: bigint, width: number): string {
 /** Input bits of the whole circuit from one hex value per input group. */
 export function inputBitsFromHex(c: Circuit, hex: string[], order: BitOrder = 'lsb0'): Uint8Array {
   if (hex.length !== c.inputs.length) {
-    throw new CircuitError('value', `expected ${c.inputs.length} --input value(s) (${c.inputs.map((g) => `${g.name}[${g.width}]`).join(', ')}), got ${hex.length}`);
+    throw new CircuitError('value', `expected ${c.inputs.length} input value(s), one per input group (${c.inputs.map((g) => `${g.name}[${g.width}]`).join(', ')}), got ${hex.length}`);
   }
   const bits = new Uint8Array(c.nInputs);
   let o = 0;

@@ -1,6 +1,7 @@
 // Exit codes and the one-line error report of the CLI.
 
-import { UserError } from '../common/errors.js';
+import { CircuitError } from '../circuits/errors.js';
+import { OptionError, UserError } from '../common/errors.js';
 import type { Io } from './io.js';
 
 export const EXIT_OK = 0;
@@ -23,14 +24,33 @@ export function forFlag<T>(flag: string, f: () => T): T {
   }
 }
 
+/**
+ * Runs a library call whose OptionErrors name options; they come back naming the flags: `--NAME`,
+ * or `flags[NAME]` where the command's flag has another name (fuzz's --gate-mix for `mix`).
+ */
+export function forOptions<T>(f: () => T, flags: Record<string, string> = {}): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof OptionError) throw new UsageError(`${flags[e.option] ?? `--${e.option}`}${e.problem.startsWith(':') ? '' : ' '}${e.problem}`);
+    throw e;
+  }
+}
+
 export function oneLine(s: string): string {
   return s.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+/** A library error's message in the CLI's words: a format hint names --format. */
+function cliMessage(e: UserError): string {
+  if (e instanceof CircuitError && e.looksLike !== undefined && e.message.endsWith(')')) return `${e.message.slice(0, -1)}: pass --format ${e.looksLike})`;
+  return e.message;
 }
 
 /** Reports an error thrown by a command as one line and returns the exit code. */
 export function reportError(e: unknown, io: Io): number {
   if (e instanceof UserError) {
-    io.err(`gatecot: ${oneLine(e.message)}\n`);
+    io.err(`gatecot: ${oneLine(cliMessage(e))}\n`);
     return EXIT_BAD_INPUT;
   }
   const msg = e instanceof Error ? e.message : String(e);

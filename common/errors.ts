@@ -5,3 +5,17 @@
 export class UserError extends Error {
   override name = 'UserError';
 }
+
+/**
+ * A bad value of one named option of a library call (a generator's `width`, a campaign's `shard`):
+ * the message is `<option> <problem>`; the CLI words it with the option's flag instead.
+ */
+export class OptionError extends UserError {
+  override name = 'OptionError';
+  constructor(
+    readonly option: string,
+    readonly problem: string,
+  ) {
+    super(`${option}${problem.startsWith(':') ? '' : ' '}${problem}`);
+  }
+}

@@ -3,15 +3,13 @@
 
 export { caseSeed, inShard, mix64, parseShard, shardIndices, WHOLE } from './seeds.js';
 export type { Shard } from './seeds.js';
-export { shardFromEnv } from './shard-env.js';
-export type { AutoShard, ShardEnv } from './shard-env.js';
 export { DEFAULT_GATES, DEFAULT_INPUTS, MAX_GATES, MAX_INPUTS, checkMix, parseLocality, parseRange, rangeText } from './options.js';
 export type { CaseOptions, Range } from './options.js';
 export { EXHAUSTIVE_UP_TO, buildCase, caseInputs, caseSpec, generatorOptions } from './cases.js';
 export type { CaseSpec } from './cases.js';
 export { bitString, checkBound, checkCot, positionalChecker, tokenClass } from './check.js';
 export type { CheckConfig, CheckLabel, Checker, CotCheck, Failure, FailureKind } from './check.js';
-export { UniformChecker, checkCapacity, compileUniformTarget, largestCase, loadUniformTarget } from './uniform.js';
+export { UniformChecker, compileUniformTarget, largestCase, loadUniformTarget } from './uniform.js';
 export type { UniformTarget } from './uniform.js';
 export { ddmin } from './ddmin.js';
 export { circuitProblem, keepOutputs, liveGates, projectInputs, pruneDead, removeGates, removeInputs, replaceGate, truncateAt } from '../circuits/netlist.js';

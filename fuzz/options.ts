@@ -1,6 +1,7 @@
-// Option values of a fuzz campaign and their parsing (one-line UserErrors that name the flag).
+// Option values of a fuzz campaign and their parsing (one-line OptionErrors that name the option;
+// the CLI words them with its flags).
 
-import { UserError } from '../common/errors.js';
+import { OptionError } from '../common/errors.js';
 import { parseMix } from '../circuits/gen/random.js';
 
 /** An inclusive integer range A..B. */
@@ -9,13 +10,13 @@ export interface Range {
   max: number;
 }
 
-/** "A..B" or a single "A" (= A..A), each within [lo, hi]. */
-export function parseRange(text: string, flag: string, lo: number, hi: number): Range {
+/** "A..B" or a single "A" (= A..A), each within [lo, hi]; errors name the option `name`. */
+export function parseRange(text: string, name: string, lo: number, hi: number): Range {
   const m = /^\s*(\d+)\s*(?:\.\.\s*(\d+)\s*)?$/.exec(text);
   const min = m ? Number(m[1]) : NaN;
   const max = m ? Number(m[2] ?? m[1]) : NaN;
   if (!m || !(min >= lo) || !(max <= hi) || min > max) {
-    throw new UserError(`${flag} must be A..B (or one number) with ${lo} <= A <= B <= ${hi}, got '${text}'`);
+    throw new OptionError(name, `must be A..B (or one number) with ${lo} <= A <= B <= ${hi}, got '${text}'`);
   }
   return { min, max };
 }
@@ -24,15 +25,15 @@ export function rangeText(r: Range): string {
   return r.min === r.max ? String(r.min) : `${r.min}..${r.max}`;
 }
 
-/** Checks a --gate-mix value (the `random` generator's --mix syntax) and returns it trimmed. */
+/** Checks a gate mix (the `random` generator's option `mix`) and returns it trimmed. */
 export function checkMix(text: string): string {
-  parseMix(text, '--gate-mix');
+  parseMix(text);
   return text.trim();
 }
 
 export function parseLocality(text: string): number {
   const x = /^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(text) ? Number(text) : NaN;
-  if (!(x >= 0 && x <= 1)) throw new UserError(`--locality must be a number from 0 to 1, got '${text}'`);
+  if (!(x >= 0 && x <= 1)) throw new OptionError('locality', `must be a number from 0 to 1, got '${text}'`);
   return x;
 }
 

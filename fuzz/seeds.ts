@@ -11,7 +11,7 @@
 // shards are disjoint and together run every case; each stays a uniform sample of the
 // campaign even when stopped early by a time budget (contiguous blocks would not).
 
-import { UserError } from '../common/errors.js';
+import { OptionError } from '../common/errors.js';
 import { splitmix64 } from '../circuits/gen/prng.js';
 
 const MASK64 = (1n << 64n) - 1n;
@@ -48,7 +48,7 @@ export function parseShard(text: string): Shard {
   const index = m ? Number(m[1]) : NaN;
   const count = m ? Number(m[2]) : NaN;
   if (!m || !Number.isSafeInteger(count) || count < 1 || index < 1 || index > count) {
-    throw new UserError(`--shard must be I/N with 1 <= I <= N (e.g. 2/8), got '${text}'`);
+    throw new OptionError('shard', `must be I/N with 1 <= I <= N (e.g. 2/8), got '${text}'`);
   }
   return { index, count };
 }

@@ -47,24 +47,14 @@ export function compileUniformTarget(capacity: number, fault?: Fault): UniformTa
 export function loadUniformTarget(file: string): UniformTarget {
   const t0 = performance.now();
   const m = readModelFile(file);
-  if (!isUniform(m)) throw new UserError(`--model ${file} is a positional model (it holds one circuit): the uniform campaign needs a uniform model (gatecot compile --uniform)`);
-  if (m.meta.readout === 'argmax') throw new UserError(`--model ${file} is a uniform looped model (no CoT): the uniform campaign checks the CoT model; check it with verify --circuit`);
+  if (!isUniform(m)) throw new UserError(`the model ${file} is a positional model (it holds one circuit): the uniform campaign needs a uniform model (gatecot compile --uniform)`);
+  if (m.meta.readout === 'argmax') throw new UserError(`the model ${file} is a uniform looped model (no CoT): the uniform campaign checks the CoT model; check it with verify --circuit`);
   return target(m, t0, { file });
 }
 
 /** The most wires (inputs + gates) a case of these ranges can have. */
 export function largestCase(o: { gates: Range; inputs: Range }): number {
   return o.gates.max + o.inputs.max;
-}
-
-/** Refuses ranges that can draw a case over the capacity (one line). */
-export function checkCapacity(o: { gates: Range; inputs: Range }, capacity: number, flag: string): void {
-  const w = largestCase(o);
-  if (w > capacity) {
-    throw new UserError(
-      `--inputs ${o.inputs.min}..${o.inputs.max} and --gates ${o.gates.min}..${o.gates.max} can draw circuits of ${w} wires, more than the model's capacity of ${capacity} (${flag}): narrow the ranges or use a larger model`,
-    );
-  }
 }
 
 /** Checks circuits through one uniform model, with one engine for every check. */

@@ -5,6 +5,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readCircuitFile } from '../circuits/index.js';
 import { cli, cliProcess } from './cli-helpers.js';
 import { repoRoot, shared } from './shared.js';
 
@@ -34,6 +35,13 @@ describe('reading files', () => {
     copyFileSync(c17, p);
     await oneLine(['stats', p], /^gatecot: .*c17\.txt:1:1: .*\(the content looks like bench: pass --format bench\)\n$/);
     expect((await cli('stats', p, '--format', 'bench')).code).toBe(0);
+    // The library's own error names the format, not the flag: the CLI adds "pass --format".
+    const r = readCircuitFile(p);
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.error.looksLike).toBe('bench');
+      expect(r.error.message).toMatch(/c17\.txt:1:1: .*\(the content looks like bench\)$/);
+    }
   });
   it('- reads the circuit from standard input', () => {
     const r = spawnSync(process.execPath, [join(repoRoot, 'bin', 'gatecot.js'), 'stats', '-'], { input: readFileSync(c17), encoding: 'utf8' });

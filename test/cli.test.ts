@@ -212,7 +212,7 @@ describe('embedded tests and writing files', () => {
 describe('bad input: one line, exit 2', () => {
   const cases: [string[], RegExp][] = [
     [['stats', '/nonexistent/x.bench'], /cannot read \/nonexistent\/x.bench: no such file/],
-    [['eval', c17, '--input', '1', '--input', '2'], /expected 1 --input value/],
+    [['eval', c17, '--input', '1', '--input', '2'], /^gatecot: --input: expected 1 input value\(s\), one per input group \(in\[5\]\), got 2\n$/],
     [['eval', c17, '--input', 'zz'], /is not a hex number/],
     [['eval', c17, '--input', '40'], /does not fit in 5 bits/],
     [['eval', c17, '--bits', '101'], /--bits: 3 bits given, the circuit has 5 input wires/],
@@ -228,7 +228,15 @@ describe('bad input: one line, exit 2', () => {
     [['verify', c17, '--arith', 'fixed:x'], /unknown arithmetic 'fixed:x'/],
     [['verify', c17, '--cot', '3tok'], /--cot must be 4tok or gate/],
     [['verify', shared('bristol/adder64.txt'), '--exhaustive'], /--exhaustive covers at most 20 inputs/],
-    [['gen', 'adder', '--width', 'x'], /--width must be an integer/],
+    [['gen', 'adder', '--width', 'x'], /^gatecot: --width must be an integer from 1 to 4096, got 'x'\n$/],
+    // The library's errors name options (OptionError: 'mix', 'shard'); the CLI words them with its flags.
+    [['gen', 'random', '--mix', 'FOO=1'], /^gatecot: --mix: unknown op 'FOO' \(ops: /],
+    [['fuzz', '--gate-mix', 'AND=0', '--count', '1', '--backend', 'cpu'], /^gatecot: --gate-mix gives every op weight 0\n$/],
+    [['fuzz', '--locality', '2', '--count', '1', '--backend', 'cpu'], /^gatecot: --locality must be a number from 0 to 1, got '2'\n$/],
+    [['fuzz', '--gates', '9..2', '--count', '1', '--backend', 'cpu'], /^gatecot: --gates must be A\.\.B \(or one number\)/],
+    [['fuzz', '--shard', '4/3', '--count', '1', '--backend', 'cpu'], /^gatecot: --shard must be I\/N with 1 <= I <= N \(e\.g\. 2\/8\), got '4\/3'\n$/],
+    [['experiment', '--shard', 'x'], /^gatecot: --shard must be I\/N/],
+    [['fuzz', '--mode', 'uniform', '--model', c17, '--count', '1', '--backend', 'cpu'], /^gatecot: --model: /],
     [['gen', 's5', '--tree', 'false'], /^gatecot: too many arguments for 's5'\. Expected 0 arguments but got 1\.\n$/],
     [['stats', shared('aiger/toggle.aag')], /sequential AIGER/],
   ];

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseCircuitText } from '../circuits/index.js';
-import { shardFromEnv } from '../fuzz/index.js';
+import { shardFromEnv } from '../cli/shard-env.js';
 import { cli, jsonEvents, type CliResult } from './cli-helpers.js';
 import { repoRoot } from './shared.js';
 import { parseYamlDocs, type Yaml } from './yaml-subset.js';

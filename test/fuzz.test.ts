@@ -51,10 +51,10 @@ describe('seeds and shards', () => {
       expect(all.sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, k) => k));
     }
     expect(parseShard('2/3')).toEqual({ index: 2, count: 3 });
-    for (const bad of ['0/3', '4/3', '1/0', 'x', '1/']) expect(() => parseShard(bad)).toThrow(/--shard/);
-    expect(parseRange('1..300', '--gates', 1, 1000)).toEqual({ min: 1, max: 300 });
-    expect(parseRange('7', '--gates', 1, 1000)).toEqual({ min: 7, max: 7 });
-    expect(() => parseRange('9..2', '--gates', 1, 1000)).toThrow(/--gates/);
+    for (const bad of ['0/3', '4/3', '1/0', 'x', '1/']) expect(() => parseShard(bad)).toThrow(/^shard must be I\/N/);
+    expect(parseRange('1..300', 'gates', 1, 1000)).toEqual({ min: 1, max: 300 });
+    expect(parseRange('7', 'gates', 1, 1000)).toEqual({ min: 7, max: 7 });
+    expect(() => parseRange('9..2', 'gates', 1, 1000)).toThrow(/^gates must be A\.\.B/);
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../circuits/errors.js';
+import { OptionError } from '../common/errors.js';
 import { evalMany, evalOne } from '../circuits/eval.js';
 import { Op, outputWires, type Circuit } from '../circuits/ir.js';
 import { wireDepths } from '../circuits/stats.js';
@@ -484,34 +485,44 @@ describe('options', () => {
     else expect(m).toMatch(msg);
   };
   it('rejects bad values with one-line messages', () => {
-    fails('adder', { width: 'x' }, "--width must be an integer from 1 to 4096, got 'x'");
-    fails('adder', { width: '0' }, "--width must be an integer from 1 to 4096, got '0'");
-    fails('adder', { width: '1.5' }, /--width must be an integer/);
-    fails('multiplier', { width: '257' }, "--width must be an integer from 1 to 256, got '257'");
-    fails('comparator', { width: '' }, /--width must be an integer/);
-    fails('modadd', { count: '0' }, /--count must be an integer from 1 to 65536/);
-    fails('s5', { count: '-2' }, /--count must be an integer from 1 to 4096/);
-    fails('s5', { tree: 'yes' }, "--tree must be true or false, got 'yes'");
-    fails('itersq', { p: '1' }, "--p must be an integer from 2 to 65535, got '1'");
-    fails('itersq', { p: '7', k: '-1' }, /--k must be an integer from 0 to 1024/);
-    fails('cvp', { gates: '0' }, /--gates must be an integer from 1 to 1024/);
-    fails('cvp', { seed: '-1' }, "--seed must be an integer from 0 to 2^64-1, got '-1'");
-    fails('cvp-instance', { gates: '1000001' }, "--gates must be an integer from 1 to 1000000, got '1000001'");
-    fails('cvp-instance', { seed: 'x' }, /--seed must be an integer from 0 to 2\^64-1/);
-    fails('random', { seed: String(1n << 64n) }, /--seed must be an integer from 0 to 2\^64-1/);
-    fails('random', { locality: '1.5' }, "--locality must be a number from 0 to 1, got '1.5'");
-    fails('random', { locality: 'near' }, /--locality must be a number/);
-    fails('random', { window: '1' }, /--window must be an integer from 2 to 1024/);
-    fails('random', { gates: '10', outputs: '11' }, "--outputs must be an integer from 0 to 10, got '11'");
-    fails('random', { mix: 'FOO=1' }, /--mix: unknown op 'FOO'/);
-    fails('random', { mix: 'AND' }, "--mix must look like AND=3,OR=2,NOT=1, got 'AND'");
-    fails('random', { mix: 'AND=0,OR=0' }, '--mix gives every op weight 0');
-    fails('random', { mix: 'AND=1,and=2' }, '--mix names AND twice');
-    fails('random', { mix: 'AND=-1' }, /--mix must look like/);
+    fails('adder', { width: 'x' }, "width must be an integer from 1 to 4096, got 'x'");
+    fails('adder', { width: '0' }, "width must be an integer from 1 to 4096, got '0'");
+    fails('adder', { width: '1.5' }, /width must be an integer/);
+    fails('multiplier', { width: '257' }, "width must be an integer from 1 to 256, got '257'");
+    fails('comparator', { width: '' }, /width must be an integer/);
+    fails('modadd', { count: '0' }, /count must be an integer from 1 to 65536/);
+    fails('s5', { count: '-2' }, /count must be an integer from 1 to 4096/);
+    fails('s5', { tree: 'yes' }, "tree must be true or false, got 'yes'");
+    fails('itersq', { p: '1' }, "p must be an integer from 2 to 65535, got '1'");
+    fails('itersq', { p: '7', k: '-1' }, /k must be an integer from 0 to 1024/);
+    fails('cvp', { gates: '0' }, /gates must be an integer from 1 to 1024/);
+    fails('cvp', { seed: '-1' }, "seed must be an integer from 0 to 2^64-1, got '-1'");
+    fails('cvp-instance', { gates: '1000001' }, "gates must be an integer from 1 to 1000000, got '1000001'");
+    fails('cvp-instance', { seed: 'x' }, /seed must be an integer from 0 to 2\^64-1/);
+    fails('random', { seed: String(1n << 64n) }, /seed must be an integer from 0 to 2\^64-1/);
+    fails('random', { locality: '1.5' }, "locality must be a number from 0 to 1, got '1.5'");
+    fails('random', { locality: 'near' }, /locality must be a number/);
+    fails('random', { window: '1' }, /window must be an integer from 2 to 1024/);
+    fails('random', { gates: '10', outputs: '11' }, "outputs must be an integer from 0 to 10, got '11'");
+    fails('random', { mix: 'FOO=1' }, /mix: unknown op 'FOO'/);
+    fails('random', { mix: 'AND' }, "mix must look like AND=3,OR=2,NOT=1, got 'AND'");
+    fails('random', { mix: 'AND=0,OR=0' }, 'mix gives every op weight 0');
+    fails('random', { mix: 'AND=1,and=2' }, 'mix names AND twice');
+    fails('random', { mix: 'AND=-1' }, /mix must look like/);
+  });
+  it('a bad value is an OptionError naming the option, not a flag (the CLI adds the --)', () => {
+    let err: unknown;
+    try {
+      generate('adder', { width: 'x' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(OptionError);
+    expect(err).toMatchObject({ option: 'width', problem: "must be an integer from 1 to 4096, got 'x'" });
   });
   it('rejects unknown families and options', () => {
     fails('adders', {}, /^unknown generator family 'adders' \(families: random, adder,/);
-    fails('adder', { widht: '4' }, 'gen adder: unknown option --widht (options: --width)');
+    fails('adder', { widht: '4' }, "generator adder: unknown option 'widht' (options: width)");
   });
   it('every family builds from its defaults, with distinct group names', () => {
     expect(GENERATORS.map((g) => g.family)).toEqual(['random', 'adder', 'multiplier', 'comparator', 'modadd', 's5', 'itersq', 'cvp', 'cvp-instance']);

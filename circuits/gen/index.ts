@@ -43,8 +43,8 @@ export function generate(family: string, opts: Record<string, string>): Circuit 
   const g = findGenerator(family);
   for (const key of Object.keys(opts)) {
     if (!g.options.some((o) => o.name === key)) {
-      const known = g.options.map((o) => `--${o.name}`).join(', ');
-      throw new UserError(`gen ${family}: unknown option --${key} (options: ${known})`);
+      const known = g.options.map((o) => o.name).join(', ');
+      throw new UserError(`generator ${family}: unknown option ${quote(key)} (options: ${known})`);
     }
   }
   return g.build(opts);

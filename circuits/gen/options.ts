@@ -1,14 +1,15 @@
 // Reading generator options: the CLI hands every option over as a string, so each one is
-// validated here with a one-line UserError that names the flag, the accepted range and the
-// value given (e.g. "--width must be an integer from 1 to 4096, got 'x'").
+// validated here with a one-line OptionError that names the option, the accepted range and the
+// value given (e.g. "width must be an integer from 1 to 4096, got 'x'"; the CLI says --width).
 
-import { UserError, quote } from '../errors.js';
+import { OptionError } from '../../common/errors.js';
+import { quote } from '../errors.js';
 import type { GenOption } from './types.js';
 
 /** The option's text: the value given, else its default; a missing required option is an error. */
 export function optionText(opts: Record<string, string>, spec: GenOption): string {
   const v = opts[spec.name] ?? spec.default;
-  if (v === undefined) throw new UserError(`--${spec.name} is required (${spec.help})`);
+  if (v === undefined) throw new OptionError(spec.name, `is required (${spec.help})`);
   return v;
 }
 
@@ -18,7 +19,7 @@ export function intOption(opts: Record<string, string>, spec: GenOption, min: nu
   const text = optionText(opts, spec).trim();
   const v = DECIMAL.test(text) ? Number(text) : NaN;
   if (!Number.isSafeInteger(v) || v < min || v > max) {
-    throw new UserError(`--${spec.name} must be an integer from ${min} to ${max}, got ${quote(text)}`);
+    throw new OptionError(spec.name, `must be an integer from ${min} to ${max}, got ${quote(text)}`);
   }
   return v;
 }
@@ -30,7 +31,7 @@ export function bigintOption(opts: Record<string, string>, spec: GenOption, min:
   if (DECIMAL.test(text)) v = BigInt(text);
   else if (/^0x[0-9a-f]+$/i.test(text)) v = BigInt(text);
   if (v === undefined || v < min || v > max) {
-    throw new UserError(`--${spec.name} must be an integer from ${min} to ${maxText(max)}, got ${quote(text)}`);
+    throw new OptionError(spec.name, `must be an integer from ${min} to ${maxText(max)}, got ${quote(text)}`);
   }
   return v;
 }
@@ -45,7 +46,7 @@ export function flagOption(opts: Record<string, string>, spec: GenOption): boole
   if (v === undefined) return false;
   const text = v.trim();
   if (text === 'true' || text === 'false') return text === 'true';
-  throw new UserError(`--${spec.name} must be true or false, got ${quote(text)}`);
+  throw new OptionError(spec.name, `must be true or false, got ${quote(text)}`);
 }
 
 const FLOAT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -54,7 +55,7 @@ export function floatOption(opts: Record<string, string>, spec: GenOption, min: 
   const text = optionText(opts, spec).trim();
   const v = FLOAT.test(text) ? Number(text) : NaN;
   if (!Number.isFinite(v) || v < min || v > max) {
-    throw new UserError(`--${spec.name} must be a number from ${min} to ${max}, got ${quote(text)}`);
+    throw new OptionError(spec.name, `must be a number from ${min} to ${max}, got ${quote(text)}`);
   }
   return v;
 }

@@ -23,7 +23,8 @@
 //  most recent other gates to make K.
 
 import { NetlistBuilder } from '../builder.js';
-import { UserError, quote } from '../errors.js';
+import { OptionError } from '../../common/errors.js';
+import { quote } from '../errors.js';
 import { OP_NAMES, Op, arity, type Circuit, type OpCode } from '../ir.js';
 import { bigintOption, floatOption, intOption, optionText } from './options.js';
 import { Rng } from './prng.js';
@@ -50,23 +51,23 @@ const OUTPUTS: GenOption = {
   help: `K outputs, 1..gates: the K most recent gates that drive nothing (then other recent gates); 0 = every such gate, at most the ${AUTO_OUTPUT_CAP} most recent`,
 };
 
-/** Weights indexed by op code, from "AND=3,OR=2,..." (names case-insensitive); errors name `flag`. */
-export function parseMix(text: string, flag = '--mix'): number[] {
+/** Weights indexed by op code, from "AND=3,OR=2,..." (names case-insensitive); errors name the option `mix`. */
+export function parseMix(text: string): number[] {
   const w = new Array<number>(OP_NAMES.length).fill(0);
   const seen = new Set<string>();
   for (const part of text.split(',')) {
     const m = /^\s*([A-Za-z0-9]+)\s*=\s*(\d+)\s*$/.exec(part);
-    if (!m) throw new UserError(`${flag} must look like AND=3,OR=2,NOT=1, got ${quote(part.trim())}`);
+    if (!m) throw new OptionError('mix', `must look like AND=3,OR=2,NOT=1, got ${quote(part.trim())}`);
     const name = m[1]!.toUpperCase();
     const i = (OP_NAMES as readonly string[]).indexOf(name);
-    if (i < 0) throw new UserError(`${flag}: unknown op ${quote(m[1]!)} (ops: ${OP_NAMES.join(' ')})`);
-    if (seen.has(name)) throw new UserError(`${flag} names ${name} twice`);
+    if (i < 0) throw new OptionError('mix', `: unknown op ${quote(m[1]!)} (ops: ${OP_NAMES.join(' ')})`);
+    if (seen.has(name)) throw new OptionError('mix', `names ${name} twice`);
     seen.add(name);
     const v = Number(m[2]);
-    if (v > MAX_WEIGHT) throw new UserError(`${flag}: the weight of ${name} must be at most ${MAX_WEIGHT}, got ${m[2]}`);
+    if (v > MAX_WEIGHT) throw new OptionError('mix', `: the weight of ${name} must be at most ${MAX_WEIGHT}, got ${m[2]}`);
     w[i] = v;
   }
-  if (w.every((v) => v === 0)) throw new UserError(`${flag} gives every op weight 0`);
+  if (w.every((v) => v === 0)) throw new OptionError('mix', 'gives every op weight 0');
   return w;
 }
 

@@ -33,7 +33,7 @@ export function inputBitsFromOptions(c: ReturnType<typeof loadCircuit>, o: { inp
     if (o.input && o.input.length > 0) throw new UsageError('give either --input or --bits, not both');
     return forFlag('--bits', () => parseBitString(o.bits!, c.nInputs));
   }
-  return inputBitsFromHex(c, o.input ?? [], order);
+  return forFlag('--input', () => inputBitsFromHex(c, o.input ?? [], order));
 }
 
 export function registerCircuitCommands(program: Command, ctx: CliContext): void {

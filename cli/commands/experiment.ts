@@ -25,7 +25,7 @@ import {
 } from '../../report/experiment.js';
 import { parseShard } from '../../fuzz/index.js';
 import type { CliContext } from '../context.js';
-import { UsageError } from '../errors.js';
+import { UsageError, forOptions } from '../errors.js';
 import { prepareOutputDir, writeOutput } from '../files.js';
 import { collect } from './shared.js';
 import { parseSizes } from './scaling.js';
@@ -242,7 +242,7 @@ export function registerExperiment(program: Command, ctx: CliContext): void {
     .option('--force', 'overwrite existing files')
     .option('--json', 'print the result as one JSON object')
     .action(async (o: ExperimentFlags) => {
-      const shard = o.shard !== undefined ? parseShard(o.shard) : undefined;
+      const shard = o.shard !== undefined ? forOptions(() => parseShard(o.shard!)) : undefined;
       const jobs = o.jobs !== undefined ? positiveInt(o.jobs, '--jobs') : 1;
       if (shard && jobs > 1) throw new UsageError('--jobs runs every cell of the experiment: it does not combine with --shard');
       const cfg = configOf(o);

@@ -6,7 +6,7 @@
 // current case, prints its summary and exits 1 if it found something, else 130. The backend is
 // chosen once (fuzz/backend.ts); by default `auto`: the WebGPU engine where there is an
 // adapter, so that the fuzzer checks the GPU engine where there is one (README: Backends).
-// `--shard auto` takes this job's shard from Kubernetes or Slurm (fuzz/shard-env.ts);
+// `--shard auto` takes this job's shard from Kubernetes or Slurm (cli/shard-env.ts);
 // `gatecot fuzz merge` (fuzz-merge.ts) joins the shards' outputs into one campaign summary.
 
 import { existsSync, statSync } from 'node:fs';
@@ -15,10 +15,11 @@ import { CircuitError } from '../../circuits/index.js';
 import { MAX_CAPACITY, parseFault, type CotFormat } from '../../compiler/index.js';
 import { parseBackend } from '../engine-flags.js';
 import { DEFAULT_RADIUS, parseArith, refuseFastUnlessF32, type BackendChoice, type Radius } from '../../runtime/index.js';
-import { builtinSeeds, corpusSeeds, DEFAULT_GATES, DEFAULT_INPUTS, FindingWriter, MAX_GATES, MAX_INPUTS, ParserFindingWriter, WHOLE, WorkerParseRunner, campaignKey, checkCapacity, checkMix, compileUniformTarget, largestCase, loadUniformTarget, openFuzzBackend, parseLocality, parseRange, parseShard, runCampaign, runParserCampaign, shardFromEnv, type CampaignOptions, type FuzzBackend, type ParserCampaignOptions, type Shard, type UniformTarget } from '../../fuzz/index.js';
+import { builtinSeeds, corpusSeeds, DEFAULT_GATES, DEFAULT_INPUTS, FindingWriter, MAX_GATES, MAX_INPUTS, ParserFindingWriter, WHOLE, WorkerParseRunner, campaignKey, checkMix, compileUniformTarget, largestCase, loadUniformTarget, openFuzzBackend, parseLocality, parseRange, parseShard, rangeText, runCampaign, runParserCampaign, type CampaignOptions, type Range, type FuzzBackend, type ParserCampaignOptions, type Shard, type UniformTarget } from '../../fuzz/index.js';
 import { parseMode } from '../load.js';
 import type { CliContext } from '../context.js';
-import { EXIT_CHECK_FAILED, UsageError } from '../errors.js';
+import { EXIT_CHECK_FAILED, UsageError, forFlag, forOptions } from '../errors.js';
+import { shardFromEnv } from '../shard-env.js';
 import { WorkProgress } from '../progress.js';
 import { registerFuzzMerge } from './fuzz-merge.js';
 import { attentionFlags, CPU_KERNEL_OPTION, CPU_THREADS_OPTION, cpuEngineOptions } from './shared.js';
@@ -127,9 +128,19 @@ function shardOf(o: FuzzFlags): { shard: Shard; from?: string } {
   const shards = o.shards !== undefined ? intFlag(o.shards, '--shards', 1, 2 ** 31) : undefined;
   if (o.shard === undefined || o.shard.trim() !== 'auto') {
     if (shards !== undefined) throw new UsageError('--shards N goes with --shard auto (--shard I/N names its count itself)');
-    return { shard: o.shard !== undefined ? parseShard(o.shard) : WHOLE };
+    return { shard: o.shard !== undefined ? forOptions(() => parseShard(o.shard!)) : WHOLE };
   }
   return shardFromEnv(process.env, shards);
+}
+
+/** Refuses ranges that can draw a case over the capacity (`source` says where it came from). */
+function checkCapacity(o: { gates: Range; inputs: Range }, capacity: number, source: string): void {
+  const w = largestCase(o);
+  if (w > capacity) {
+    throw new UsageError(
+      `--inputs ${rangeText(o.inputs)} and --gates ${rangeText(o.gates)} can draw circuits of ${w} wires, more than the model's capacity of ${capacity} (${source}): narrow the ranges or use a larger model`,
+    );
+  }
 }
 
 /** Extent shared by both campaigns: count, index, time budget, shard. */
@@ -190,7 +201,7 @@ function uniformModel(o: FuzzFlags, opts: CampaignOptions, given: (k: keyof Fuzz
   if (o.model !== undefined) {
     if (o.maxWires !== undefined) throw new UsageError('--model gives the capacity: it cannot be combined with --max-wires');
     if (o.injectFault !== undefined) throw new UsageError('--inject-fault compiles a faulty model: it cannot be combined with --model (compile one with gatecot compile --uniform --inject-fault)');
-    const t = loadUniformTarget(o.model);
+    const t = forFlag('--model', () => loadUniformTarget(o.model!));
     checkCapacity(opts, t.capacity, `--model ${o.model}`);
     return t;
   }
@@ -208,8 +219,8 @@ async function circuitCampaign(ctx: CliContext, o: FuzzFlags, given: (k: keyof F
   const opts: CampaignOptions = {
     seed,
     ...e,
-    gates: o.gates !== undefined ? parseRange(o.gates, '--gates', 1, MAX_GATES) : DEFAULT_GATES,
-    inputs: o.inputs !== undefined ? parseRange(o.inputs, '--inputs', 0, MAX_INPUTS) : DEFAULT_INPUTS,
+    gates: o.gates !== undefined ? forOptions(() => parseRange(o.gates!, 'gates', 1, MAX_GATES)) : DEFAULT_GATES,
+    inputs: o.inputs !== undefined ? forOptions(() => parseRange(o.inputs!, 'inputs', 0, MAX_INPUTS)) : DEFAULT_INPUTS,
     cots: cotsFlag(o.cot),
     check: { arith: o.arith, backend: sparseBackend(parseBackend(o.backend), att.attention !== undefined), ...(fault ? { fault } : {}), cpu: cpuEngineOptions(o), ...att },
     samples: intFlag(o.samples, '--samples', 0, 100_000),
@@ -217,8 +228,8 @@ async function circuitCampaign(ctx: CliContext, o: FuzzFlags, given: (k: keyof F
     shrinkSeconds: secondsFlag(o.shrinkTime, '--shrink-time'),
   };
   if (opts.check.cpu?.cpuKernel === 'fast') refuseFastUnlessF32(parseArith(o.arith)); // before any case
-  if (o.gateMix !== undefined) opts.mix = checkMix(o.gateMix);
-  if (o.locality !== undefined) opts.locality = parseLocality(o.locality);
+  if (o.gateMix !== undefined) opts.mix = forOptions(() => checkMix(o.gateMix!), { mix: '--gate-mix' });
+  if (o.locality !== undefined) opts.locality = forOptions(() => parseLocality(o.locality!));
   if (o.maxFailures !== undefined) opts.maxFailures = intFlag(o.maxFailures, '--max-failures', 1, 2 ** 31);
   const uniform = uniformModel(o, opts, given);
   if (uniform) opts.uniform = uniform;

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { writableFormatOf, writeCircuit, writeCircuitFile, type WritableFormat } from '../../circuits/index.js';
 import { GENERATORS, type GenOption } from '../../circuits/gen/index.js';
 import type { CliContext } from '../context.js';
-import { UsageError } from '../errors.js';
+import { UsageError, forOptions } from '../errors.js';
 import { writeOutput, writtenGateCount, writtenGates } from '../files.js';
 import { circuitJson, printJson } from './json.js';
 
@@ -45,7 +45,7 @@ export function registerGen(program: Command, ctx: CliContext): void {
           if (typeof v === 'string') opts[opt.name] = v;
           else if (v === true) opts[opt.name] = 'true';
         }
-        const c = g.build(opts);
+        const c = forOptions(() => g.build(opts));
         // gen --json: the family, every option's value (given, else its default; a switch: true/false), the circuit.
         const head = (): Record<string, unknown> => ({ family: g.family, options: optionValues(g.options, opts), circuit: circuitJson(c) });
         const out = typeof o.output === 'string' ? o.output : undefined;

@@ -3,7 +3,7 @@
 // files that exist are refused (without --force) before anything is computed.
 
 import { join } from 'node:path';
-import { UserError } from '../../common/errors.js';
+import { OptionError } from '../../common/errors.js';
 import type { Command } from 'commander';
 import { runScaling, scalingPlots, scalingTable, SIZE_OPTION } from '../../report/scaling.js';
 import { DEFAULT_VERIFY_MAX, UNIFORM_FAMILIES, uniformScalingNotes, uniformScalingPlots, uniformScalingTable, type UniformFamily } from '../../report/scaling-uniform.js';
@@ -49,7 +49,7 @@ const UNIFORM_FILES = ['scaling.md', 'scaling.json', 'dmodel.svg', 'compile.svg'
 /** A family's size out of its generator's range, said in terms of --sizes. */
 function sizeError(e: unknown, family: string): unknown {
   const opt = SIZE_OPTION[family];
-  if (e instanceof UserError && opt && e.message.startsWith(`--${opt} `)) return new UsageError(`--sizes: a ${family} circuit's size is its ${e.message.slice(2)}`);
+  if (e instanceof OptionError && opt && e.option === opt) return new UsageError(`--sizes: a ${family} circuit's size is its ${e.message}`);
   return e;
 }
 

@@ -11,7 +11,7 @@
 // Neither set, both set, or values that do not fit together: a one-line UserError.
 
 import { UserError } from '../common/errors.js';
-import type { Shard } from './seeds.js';
+import type { Shard } from '../fuzz/index.js';
 
 /** The environment variables read (empty counts as unset). */
 export type ShardEnv = Readonly<Record<string, string | undefined>>;
