@@ -56,6 +56,11 @@ export interface EngineOptions {
   loops?: LoopSetting;
 }
 
+/** Which CPU loop runs arithmetic `arith` when `cpuKernel` is asked for (undefined: the default). */
+export function cpuKernelFor(arith: string, cpuKernel?: CpuKernel): CpuKernel {
+  return parseArith(arith).kind === 'f32' && cpuKernel !== 'reference' && simdAvailable() ? 'fast' : 'reference';
+}
+
 /** Creates the engine for a model. */
 export async function createEngine(model: Model, backend: BackendChoice, arith: string, opts: EngineOptions = {}): Promise<EngineChoice> {
   const a = parseArith(arith);
@@ -66,7 +71,7 @@ export async function createEngine(model: Model, backend: BackendChoice, arith: 
   }
   const loops = opts.loops !== undefined ? { loops: opts.loops } : {};
   if (opts.cpuKernel === 'fast') refuseFastUnlessF32(a);
-  const fast = a.kind === 'f32' && opts.cpuKernel !== 'reference' && simdAvailable();
+  const fast = cpuKernelFor(arith, opts.cpuKernel) === 'fast';
   if (opts.cpuKernel === 'fast' && !fast) throw new UserError('the fast CPU kernel needs WebAssembly SIMD and shared memory, which this JavaScript engine lacks');
   const cpu = (): Engine => (fast ? new FastCpuEngine(model, { ...loops, ...(opts.cpuThreads !== undefined ? { threads: opts.cpuThreads } : {}) }) : new CpuEngine(model, a, loops));
   const gpu = (): Promise<WebGpuEngine> => WebGpuEngine.create(model, a.name, { ...opts.webgpu, ...loops });

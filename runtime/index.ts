@@ -19,7 +19,7 @@ export type { HeadDetail, LayerDetail, PositionDetail } from './cpu/stepper.js';
 export { answerSequences, outputsOfSequence, promptOf, referenceSequences } from './reference.js';
 export { gateLabel, topPositions, verifyModel } from './verify.js';
 export { allInputs, sampleInputs, MAX_EXHAUSTIVE_INPUTS } from './inputs.js';
-export { createEngine } from './backend.js';
+export { cpuKernelFor, createEngine } from './backend.js';
 export type { AttentionMode, BackendChoice, CpuKernel, EngineChoice, EngineOptions } from './backend.js';
 export { OrtEngine, OrtUnavailableError, loadOrt, ortInstallHint, ORT_PACKAGE } from './ort/index.js';
 export type { OrtEngineOptions } from './ort/index.js';

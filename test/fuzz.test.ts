@@ -10,10 +10,11 @@ import { Op, parseCircuitText, type Circuit } from '../circuits/index.js';
 import { generate } from '../circuits/gen/index.js';
 import { FAULTS } from '../compiler/index.js';
 import { InlineParseRunner, ParserFindingWriter, WHOLE, WorkerParseRunner, builtinSeeds, caseSeed, caseSpec, circuitProblem, ddmin, examineParse, parseRange, parseShard, parserCase, runParserCampaign, shardIndices, shrink, type Failure, type ParseOutcome, type ParserCase } from '../fuzz/index.js';
+import { simdAvailable } from '../runtime/cpu/fast/kernels.js';
 import { cli, fuzzShards } from './cli-helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gatecot-fuzz-'));
-/** These campaigns test the fuzzer, not an engine: on the CPU reference, whatever fuzz's default
+/** These campaigns test the fuzzer, not an engine: on the CPU (fast f32 kernel), whatever fuzz's default
  *  (auto) would find on this machine (test/webgpu-errors.test.ts fuzzes on WebGPU). */
 const CPU = ['--backend', 'cpu'];
 
@@ -92,6 +93,10 @@ describe('gatecot fuzz on correct compilers', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^fuzz seed 3, cases 0\.\.11: 12 cases, \d+ inputs, \d+ CoT positions checked, 0 failing cases \(0 findings\)/);
     expect(existsSync(join(tmp, 'clean'))).toBe(false);
+    // The summary names the CPU loop that ran: f32's default is the fast kernel (where WebAssembly SIMD exists).
+    expect(r.stdout).toMatch(simdAvailable() ? /cases\/s on the CPU \(fast f32 kernel\)\n$/ : /cases\/s on the CPU reference\n$/);
+    const ref = await cli('fuzz', '--seed', '3', '--count', '2', '--gates', '1..10', ...CPU, '--cpu-kernel', 'reference');
+    expect(ref.stdout).toMatch(/cases\/s on the CPU reference\n$/);
   });
 
   it('in fixed:2 too, with JSON lines', async () => {

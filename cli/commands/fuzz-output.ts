@@ -3,6 +3,7 @@
 
 import type { CampaignSummary, CaseResult, Finding, FindingFiles, ParserCampaignSummary, ParserCase, Shard, UniformTarget } from '../../fuzz/index.js';
 import { bitString } from '../../fuzz/index.js';
+import type { CpuKernel } from '../../runtime/index.js';
 import type { Io } from '../io.js';
 
 export function extentJson(e: { count?: number; index?: number; timeBudget?: number; shard: Shard }): Record<string, unknown> {
@@ -115,13 +116,14 @@ export function parserSummaryJson(s: ParserCampaignSummary, seed: bigint, seedFi
   };
 }
 
-export function summaryText(s: CampaignSummary, what: string, sparse = false): string {
+/** The campaign's summary line; `on` names the engine: sparse attention, or which CPU loop ran f32 (runtime cpuKernelFor). */
+export function summaryText(s: CampaignSummary, what: string, on: { sparse?: boolean; cpuKernel?: CpuKernel } = {}): string {
   const rate = s.seconds > 0 ? s.cases / s.seconds : 0;
   const stop = s.stoppedBy === 'count' ? '' : ` (stopped: ${s.stoppedBy})`;
   return (
     `fuzz ${what}: ${plural(s.cases, 'case')}, ${plural(s.inputs, 'input')}, ${s.positions} CoT positions checked, ` +
     `${plural(s.failedCases, 'failing case')} (${plural(s.findings, 'finding')}); ${s.seconds.toFixed(1)} s, ${rate.toFixed(2)} cases/s ` +
-    `on ${s.backend === 'webgpu' ? 'WebGPU' : sparse ? 'the CPU with sparse attention' : 'the CPU reference'}${stop}\n`
+    `on ${s.backend === 'webgpu' ? 'WebGPU' : on.sparse ? 'the CPU with sparse attention' : on.cpuKernel === 'fast' ? 'the CPU (fast f32 kernel)' : 'the CPU reference'}${stop}\n`
   );
 }
 

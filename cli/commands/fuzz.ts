@@ -14,7 +14,7 @@ import type { Command } from 'commander';
 import { CircuitError } from '../../circuits/index.js';
 import { MAX_CAPACITY, parseFault, type CotFormat } from '../../compiler/index.js';
 import { parseBackend } from '../engine-flags.js';
-import { DEFAULT_RADIUS, parseArith, refuseFastUnlessF32, type BackendChoice, type Radius } from '../../runtime/index.js';
+import { DEFAULT_RADIUS, cpuKernelFor, parseArith, refuseFastUnlessF32, type BackendChoice, type Radius } from '../../runtime/index.js';
 import { builtinSeeds, corpusSeeds, DEFAULT_GATES, DEFAULT_INPUTS, FindingWriter, MAX_GATES, MAX_INPUTS, ParserFindingWriter, WHOLE, WorkerParseRunner, campaignKey, checkMix, compileUniformTarget, largestCase, loadUniformTarget, openFuzzBackend, parseLocality, parseRange, parseShard, rangeText, runCampaign, runParserCampaign, type CampaignOptions, type Range, type FuzzBackend, type ParserCampaignOptions, type Shard, type UniformTarget } from '../../fuzz/index.js';
 import { parseMode } from '../load.js';
 import type { CliContext } from '../context.js';
@@ -289,7 +289,7 @@ async function runCircuitCampaign(ctx: CliContext, o: FuzzFlags, opts: CampaignO
   progress.update(done, failures(failed), true);
   progress.clear();
   if (o.json) jsonLine(io, summaryJson(summary, seed, opts.uniform));
-  else io.out(summaryText(summary, what, opts.check.attention === 'sparse'));
+  else io.out(summaryText(summary, what, { sparse: opts.check.attention === 'sparse', cpuKernel: cpuKernelFor(opts.check.arith, opts.check.cpu?.cpuKernel) }));
   if (summary.failedCases > 0) ctx.code = EXIT_CHECK_FAILED;
   else if (summary.stoppedBy === 'interrupted') ctx.code = EXIT_INTERRUPTED;
 }
