@@ -74,5 +74,10 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(out));
 }
 
-await main();
+try {
+  await main();
+} catch (e) {
+  // A pass that failed (an allocation refused under bench/peers.ts's --mem-cap, say): one JSON line.
+  console.log(JSON.stringify({ peer: arg('engine'), error: String((e as Error)?.message ?? e).split('\n')[0]!.slice(0, 200) }));
+}
 process.exit(0);

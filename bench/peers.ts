@@ -6,7 +6,11 @@
 // `--backend ort`; when the optional package is installed), and every bench/peers/*_peer.py (numpy, numpy
 // shared; torch, onnxruntime when their python package imports, else a skip line).
 //   npm run bench -- --peers [--sizes 1k,4k] [--iscas c6288] [--batches 1,16] [--reps 3]
-//       [--engines cpu-fast,numpy,...] [--ref-max 4096] [--threads T] [--timeout 1200]
+//       [--engines cpu-fast,numpy,...] [--ref-max 4096] [--threads T] [--timeout 1200] [--mem-cap 20]
+// --mem-cap G (GiB, default 20; 0: none): the ort and python peers run under `prlimit --as`, so
+// that a peer materialising S x S scores fails to allocate ("OOM") instead of waking the
+// kernel's out-of-memory killer on a shared machine. gatecot's own engines run uncapped: their
+// WebAssembly and Vulkan reservations are address space, not memory (their peak RSS is reported).
 //   --sizes 1k,2k,4k,8k,16k,32k,64k --iscas c6288,c7552   the issue's table (long: hours here)
 // Random circuits: 16 inputs, (2^k - 20)/4 gates, compiled with the 4-token CoT: S = 2^k - 3.
 
@@ -70,6 +74,17 @@ function pythonPeers(): { name: string; file: string; extra: string[] }[] {
   });
 }
 
+/** An error text that says the peer ran out of memory (killed, or an allocation refused under the cap). */
+export function outOfMemory(error: string): boolean {
+  return /OOM|out of memory|SIGKILL|failed to allocate|bad_alloc|MemoryError|Unable to allocate/i.test(error);
+}
+
+/** `cmd args` under an address-space cap of `capGiB` (none when 0 or prlimit is missing). */
+function capped(cmd: string, args: string[], capGiB: number): [string, string[]] {
+  if (!(capGiB > 0) || spawnSync('prlimit', ['--version']).status !== 0) return [cmd, args];
+  return ['prlimit', [`--as=${Math.round(capGiB * 2 ** 30)}`, cmd, ...args]];
+}
+
 function run(cmd: string, args: string[], timeoutS: number): Result {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 1 << 24, env: process.env });
   if (r.error || r.status !== 0) {
@@ -97,6 +112,7 @@ export async function runPeers(): Promise<void> {
   const reps = arg('reps') ?? '3';
   const refMax = Number(arg('ref-max') ?? 4096);
   const timeoutS = Number(arg('timeout') ?? 1200);
+  const capGiB = Number(arg('mem-cap') ?? 20);
   const py = python();
   const gatecot = ['cpu-fast', 'cpu-reference', 'webgpu', 'ort'];
   const pys = pythonPeers();
@@ -104,6 +120,7 @@ export async function runPeers(): Promise<void> {
   const engines = [...gatecot, ...pys.map((p) => p.name)].filter((e) => !want || want.has(e));
   const dir = mkdtempSync(join(tmpdir(), 'gatecot-peers-'));
   const rows: { name: string; S: number; B: number; r: Result; load: number }[] = [];
+  console.log(`memory cap of the ort and python peers: ${capGiB > 0 ? `${capGiB} GiB of address space (prlimit --as)` : 'none'}`);
   console.log(`date ${new Date().toISOString()}; node ${process.version}; ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}); load average at start ${loadavg()[0]!.toFixed(2)} (the machine may be shared)`);
   if (!py) console.log('python3 with numpy: not importable here; every python peer is skipped');
   try {
@@ -126,12 +143,13 @@ export async function runPeers(): Promise<void> {
           let r: Result;
           if (gatecot.includes(e)) {
             const extra = [...(e === 'cpu-reference' && S > refMax ? ['--prefixes', `${refMax / 2},${refMax}`] : []), ...(arg('threads') ? ['--threads', arg('threads')!] : [])];
-            r = run(process.execPath, [join(here, 'peer-gatecot.js'), '--engine', e, ...common, ...extra], timeoutS);
+            const argv = [join(here, 'peer-gatecot.js'), '--engine', e, ...common, ...extra];
+            r = e === 'ort' ? run(...capped(process.execPath, argv, capGiB), timeoutS) : run(process.execPath, argv, timeoutS);
           } else if (!py) {
             r = { peer: e, skip: 'python3 with numpy not importable' };
           } else {
             const p = pys.find((x) => x.name === e)!;
-            r = run(py, [p.file, ...common, ...p.extra], timeoutS);
+            r = run(...capped(py, [p.file, ...common, ...p.extra], capGiB), timeoutS);
           }
           r.peer = e;
           rows.push({ name: k.name, S, B, r, load: loadavg()[0]! });
@@ -159,7 +177,7 @@ export async function runPeers(): Promise<void> {
     const of = (e: string) => rows.find((x) => `${x.name}\u0000${x.S}\u0000${x.B}` === key && x.r.peer === e)?.r;
     const cell = (e: string) => {
       const r = of(e);
-      return !r ? '' : r.skip ? 'skip' : r.error ? (r.error.includes('OOM') ? 'OOM' : 'error') : `${fmt(r.seconds)} s${r.estimated ? ' (est.)' : ''}`;
+      return !r ? '' : r.skip ? 'skip' : r.error ? (outOfMemory(r.error) ? 'OOM' : 'error') : `${fmt(r.seconds)} s${r.estimated ? ' (est.)' : ''}`;
     };
     const fast = of('cpu-fast')?.seconds;
     const np = of('numpy')?.seconds;
