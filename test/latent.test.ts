@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { evalMany, Op, wireDepths, type Circuit } from '../circuits/index.js';
 import { generate } from '../circuits/gen/index.js';
-import { circuitDepth, compile, compileLatent, latentWidth, positionBits, type LatentKind } from '../compiler/index.js';
+import { circuitDepth, compile, compileLatent, compileUniform, latentWidth, positionBits, type LatentKind } from '../compiler/index.js';
+import { scoreGroups } from '../runtime/cpu/score-groups.js';
 import { appliedLayers, bindCompiled, bindModel, ModelFileError, modelFromBytes, modelToBytes } from '../model/index.js';
 import { allInputs, CpuEngine, forwardLayerMajor, parseArith, prepare, promptOf, referenceSequences, sampleInputs, verifyModel, CpuStepper } from '../runtime/index.js';
 import { cli } from './cli-helpers.js';
@@ -127,6 +128,39 @@ describe('the layer-by-layer executor', () => {
         seqs.forEach((_, b) => expect(Array.from(lm.logits![b]!.subarray(i * V, (i + 1) * V))).toEqual(Array.from(Float32Array.from(lg.subarray(b * V, (b + 1) * V)))));
       }
     }
+  });
+  it("a deep model's equal position-only heads share one set of softmax weights across its layers, and its logits stay bit for bit the stepper's", () => {
+    const c = loadShared('iscas85/c432.bench');
+    const m = compileLatent(c, 'deep');
+    for (const arith of ['f32', 'fixed:2']) {
+      const pm = prepare(m, parseArith(arith));
+      const heads = pm.distinct.flatMap((L) => L.heads);
+      const positionOnly = heads.filter((h) => h.positionOnly).length;
+      const { group, count } = scoreGroups(pm.distinct);
+      // D layers x 2 position-only heads, two score groups (the fetch of each operand).
+      expect(pm.distinct.length).toBe(circuitDepth(c));
+      expect(positionOnly).toBe(2 * pm.distinct.length);
+      expect(count).toBe(2);
+      expect(group.every((g) => g.every((x) => x !== undefined))).toBe(true);
+      const seqs = referenceSequences(bindCompiled(m, c), sampleInputs(c.nInputs, 3, 5n));
+      const lm = forwardLayerMajor(pm, seqs, { logits: true });
+      const st = new CpuStepper(pm, seqs.length, seqs[0]!.length);
+      const V = pm.V;
+      const lg = new Float64Array(seqs.length * V);
+      for (let i = 0; i < seqs[0]!.length; i++) {
+        st.step(i, seqs.map((s) => s[i]!), lg);
+        seqs.forEach((_, b) => expect(Array.from(lm.logits![b]!.subarray(i * V, (i + 1) * V))).toEqual(Array.from(Float32Array.from(lg.subarray(b * V, (b + 1) * V)))));
+      }
+    }
+  });
+  it('heads with different W_Q or W_K fall in different score groups; heads that are not position-only in none', () => {
+    const pm = prepare(compile(loadShared('iscas85/c17.bench'), { cot: 'gate' }), parseArith('f32'));
+    const { group, count } = scoreGroups(pm.layers);
+    expect(count).toBe(pm.layers[0]!.heads.filter((h) => h.positionOnly).length);
+    expect(new Set(group[0]!.filter((g) => g !== undefined)).size).toBe(count);
+    const uni = prepare(compileUniform(8), parseArith('f32'));
+    const g = scoreGroups(uni.layers);
+    uni.layers.forEach((L, l) => L.heads.forEach((h, i) => expect(g.group[l]![i] === undefined).toBe(!h.positionOnly)));
   });
 });
 

@@ -8,6 +8,7 @@
 
 import { UserError } from '../../common/errors.js';
 import type { PreparedLayer, PreparedModel } from './prepared.js';
+import { scoreGroups } from './score-groups.js';
 import { CpuStepper, type LayerDetail } from './stepper.js';
 
 export interface LayerMajorResult {
@@ -89,9 +90,10 @@ export function forwardLayerMajor(pm: PreparedModel, seqs: Int32Array[], opts: L
   const B = seqs.length;
   const L = seqs[0]!.length;
   const { d, V } = pm;
-  // Position-only heads' weights are reused across passes of the same stored layer while they fit
-  // in MEMO_ENTRIES numbers (an exact saving: the same rounded scores, recomputed otherwise).
-  const memoEntries = pm.distinct.reduce((s, ly) => s + ly.heads.filter((h) => h.positionOnly).length, 0) * (L * (L + 1)) / 2;
+  // Position-only heads' weights are reused across passes of heads of one score group (a stored
+  // layer's head in every iteration; equal heads of different layers: score-groups.ts) while they
+  // fit in MEMO_ENTRIES numbers (an exact saving: the same rounded scores, recomputed otherwise).
+  const memoEntries = (scoreGroups(pm.distinct).count * (L * (L + 1))) / 2;
   const st = new CpuStepper(pm, B, L, { slots: pm.distinct, memoPositionOnly: memoEntries <= MEMO_ENTRIES });
   const row = B * d;
   const H = new Float64Array(L * row);

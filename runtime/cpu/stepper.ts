@@ -11,6 +11,7 @@
 import { rdiv } from '../arith.js';
 import { argmax } from './kernels.js';
 import type { PreparedLayer, PreparedModel } from './prepared.js';
+import { scoreGroups } from './score-groups.js';
 
 export interface HeadDetail {
   name: string;
@@ -45,9 +46,10 @@ export interface StepperOptions {
   onTrace?: (d: PositionDetail) => void;
   /** Layers whose keys and values get a cache slot (default: the applied layers, token by token). */
   slots?: PreparedLayer[];
-  /** Keep the softmax weights of position-only heads per (slot, head, position) and reuse them when
-   *  the same slot runs position i again (a looped block: its scores depend on positions alone, so
-   *  they are the same rounded numbers in every iteration; the weighted sum stays dense). */
+  /** Keep the softmax weights of position-only heads per (score group, position) and reuse them
+   *  when a head of the same group runs position i again (a looped block in every iteration, the
+   *  equal heads of a deep model's layers: their scores depend on positions alone, so they are the
+   *  same rounded numbers; score-groups.ts. The weighted sum stays dense). */
   memoPositionOnly?: boolean;
   /** When given, the milliseconds spent attending over positions (scores, softmax, weighted
    *  sums: the O(S) work per position and head) are added to profile.attentionMs (benchmarks). */
@@ -89,7 +91,11 @@ export class CpuStepper {
     const d = pm.d;
     this.h = new Float64Array(batch * d);
     const slots = opts.slots ?? pm.layers;
-    this.memo = opts.memoPositionOnly ? slots.map((L) => L.heads.map(() => [])) : undefined;
+    if (opts.memoPositionOnly) {
+      const { group, count } = scoreGroups(slots);
+      const shared = Array.from({ length: count }, (): (Float64Array | undefined)[] => []);
+      this.memo = group.map((hs) => hs.map((g) => (g === undefined ? [] : shared[g]!)));
+    } else this.memo = undefined;
     // keys transposed: coordinate t of row r's key at position i is at ((r * dk + t) * maxLen + i)
     this.kc = slots.map((L) => L.heads.map((hd) => new Float64Array((hd.positionOnly ? 1 : batch) * maxLen * hd.dk)));
     this.vc = slots.map((L) => L.heads.map((hd) => new Float64Array(batch * maxLen * hd.dv)));
@@ -174,9 +180,11 @@ export class CpuStepper {
       const known = tl ? undefined : memo?.[i];
       if (known) this.probs.set(known);
       for (let b = 0; b < B; b++) {
-        // value of this position, then key (once when shared; not at all when the weights are known)
+        // value of this position, then key (once when shared). The key is stored even when the
+        // weights are known: a detail (tl) recomputes the scores from this slot's own keys, and
+        // a score group's weights may have come from another slot (another layer).
         k.spmv(hd.sparse.wv, this.h, b * d, vc, (b * this.L + i) * dv);
-        if (!known && (!shared || b === 0)) {
+        if (!shared || b === 0) {
           k.spmv(hd.sparse.wk, this.h, b * d, this.kt, 0);
           const kb = (shared ? 0 : b) * dk * this.L + i;
           for (let t = 0; t < dk; t++) kc[kb + t * this.L] = this.kt[t]!;

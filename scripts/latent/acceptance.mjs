@@ -5,7 +5,10 @@
 // looped run costs about passes x heads x S^2/2 x inputs multiply-adds (S = wires + 1; passes =
 // depth, or the gate count for looped-cot); a row above --budget (default 2e10) is reported as
 // skipped with its cost, never silently dropped.
-// Usage (after npm run build): node scripts/latent/acceptance.mjs [--webgpu | --webgpu-only] [--budget X] [--fixed-budget X] [--only NAME,..]
+// Usage (after npm run build): node scripts/latent/acceptance.mjs [--webgpu | --webgpu-only] [--budget X] [--fixed-budget X] [--only NAME,..] [--kinds looped,deep,looped-cot] [--arith f32,fixed:2]
+// The cost is an upper bound for looped and deep models: their position-only heads' softmax weights
+// are computed once per score group and reused by every pass (runtime/cpu/score-groups.ts), so
+// only the weighted sums over the values are paid per pass.
 // The CPU f32 rows run on the fast f32 kernel (createEngine's default: the reference's numbers bit
 // for bit), the fixed:2 rows on the CPU reference.
 import { bristol, iscas85 } from '../lib/shared-circuits.mjs';
@@ -39,9 +42,10 @@ const circuits = [
   ...Array.from({ length: 10 }, (_, i) => generate('cvp-instance', { gates: String(20 * (i + 1)), seed: String(i + 1) })),
 ].filter((c) => !only || only.includes(c.name));
 
-const KINDS = ['looped', 'deep', 'looped-cot'];
+const KINDS = opt('--kinds', 'looped,deep,looped-cot').split(',');
+const ARITHS = opt('--arith', 'f32,fixed:2').split(',');
 const runs = [
-  ...(cpuRows ? [['cpu', 'f32', 4], ['cpu', 'fixed:2', 2]] : []),
+  ...(cpuRows ? [['cpu', 'f32', 4], ['cpu', 'fixed:2', 2]].filter(([, a]) => ARITHS.includes(a)) : []),
   ...(webgpu ? [['webgpu', 'f32', 16]] : []),
 ];
 let checks = 0;
