@@ -78,6 +78,8 @@ try {
   await main();
 } catch (e) {
   // A pass that failed (an allocation refused under bench/peers.ts's --mem-cap, say): one JSON line.
-  console.log(JSON.stringify({ peer: arg('engine'), error: String((e as Error)?.message ?? e).split('\n')[0]!.slice(0, 200) }));
+  const msg = String((e as Error)?.message ?? e).replace(/\s+/g, ' ');
+  const oom = /failed to allocate|bad_alloc|out of memory/i.exec(msg);
+  console.log(JSON.stringify({ peer: arg('engine'), error: oom ? `OOM: ${msg.slice(oom.index, oom.index + 160)}` : msg.slice(0, 200) }));
 }
 process.exit(0);
