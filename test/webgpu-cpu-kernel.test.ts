@@ -14,7 +14,7 @@ import { WebGpuEngine, openGpu, type WebGpuEngineOptions } from '../runtime/webg
 import { chooseLavapipeWidth } from '../runtime/webgpu/gpu.js';
 import { layoutOf } from '../runtime/webgpu/layout.js';
 import { CPU_KERNEL_UNROLL, DEFAULT_TUNING, cpuQpi, planPass } from '../runtime/webgpu/plan.js';
-import { cpuValuesAligned, flashCpuShader } from '../runtime/webgpu/shaders/flash-cpu.js';
+import { CPU_PV_INLINE_MAX, cpuPv, cpuValuesAligned, flashCpuShader } from '../runtime/webgpu/shaders/flash-cpu.js';
 import { gpuOrSkip } from './fixtures/gpu.js';
 
 const LONG = 900_000;
@@ -75,6 +75,38 @@ describe('the generated kernel', () => {
     expect(s.code.match(/subgroupBroadcast\(mk0\.x, 7u\)/g)?.length).toBe(2);
     expect(s.code).toContain('var a1_5');
     expect(s.code).not.toContain('var a2_');
+  });
+
+  it("a wide head's P·V runs blocked: per value component the block's products meet the accumulator once", () => {
+    expect(cpuPv(1, 8)).toBe('inline'); // a positional retrieval head: 8 accumulators
+    expect(cpuPv(2, 8)).toBe('inline');
+    expect(cpuPv(20, 8)).toBe('blocked'); // the uniform model's layer-0 heads
+    expect(cpuPv(36, 4)).toBe('blocked'); // its description head
+    expect(CPU_PV_INLINE_MAX).toBe(16);
+    const cfg = { nb: 1, qpi: 2, tk: 64, sg: 8, kb: 4, v4: false } as const;
+    const inline = flashCpuShader('f32', { dk4: 2, dv: 3, shared: false }, cfg);
+    const blocked = flashCpuShader('f32', { dk4: 2, dv: 3, shared: false }, { ...cfg, pv: 'blocked' });
+    expect(blocked.label).toBe('flash-cpu(dk4 2, dv 3, nb 1, qpi 2, sg 8, kb 4, pv blocked)');
+    // Inline: one accumulator update per key, value and query, plus a rescale per block.
+    // Blocked: one update (rescale and block sum together) per value and query and block.
+    const blocks = 2 * 2; // two blocks of four keys per step of eight, in both key loops
+    expect(inline.code.match(/a\d_\d = a\d_\d \+ p \* v/g)?.length).toBe(blocks * 4 * 3 * 2);
+    expect(blocked.code.match(/a\d_\d = a\d_\d \* sc\d \+ u\d_\d;/g)?.length).toBe(blocks * 3 * 2);
+    expect(blocked.code.match(/u0_2 = u0_2 \+ p0_\d+ \* v\d+_2;/g)?.length).toBe(blocks * 3);
+    // Each value component of each key is broadcast once, for all queries of the lane.
+    expect(blocked.code.match(/let v\d+_\d = subgroupBroadcast\(mv\d, \d+u\);/g)?.length).toBe(blocks * 4 * 3);
+  });
+
+  it('the plan runs P·V blocked where a lane\'s accumulators exceed the inline limit, or as the tuning says', () => {
+    const ml = layoutOf(compileUniform(64), 'f32');
+    const lim = { maxBindingBytes: 1 << 27, maxBufferBytes: 1 << 30, maxWorkgroupStorage: 1 << 14, maxInvocations: 256, maxWorkgroupsPerDim: 65535, maxStorageBuffersPerStage: 8, uniformAlign: 256 };
+    const plan = planPass(ml, lim, 1, 100, DEFAULT_TUNING, 'cpu');
+    const forms = plan.heads.flat().map((h) => h.pv);
+    plan.heads.forEach((hs, l) => hs.forEach((hp, h) => expect(hp.pv).toBe(cpuPv(hp.nb * ml.layers[l]!.heads[h]!.dv, hp.qpi))));
+    expect(forms).toContain('blocked');
+    expect(forms).toContain('inline');
+    expect(planPass(ml, lim, 1, 100, { ...DEFAULT_TUNING, pv: 'inline' }, 'cpu').heads.flat().every((h) => h.pv === 'inline')).toBe(true);
+    expect(planPass(ml, lim, 1, 100, DEFAULT_TUNING, 'tiled').heads.flat().every((h) => h.pv === 'inline')).toBe(true);
   });
 
   it('reads values as vec4s only where every key\'s group of values is aligned', () => {

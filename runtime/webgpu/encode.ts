@@ -202,7 +202,7 @@ export class PassEncoder {
       const hp = plan.heads[l]![hi]!;
       const hpar = this.headParams(Ly, hl);
       // Profiling: this head's attention in a pass of its own, timestamped at both ends.
-      const tw = this.profiler?.writes('attention');
+      const tw = this.profiler?.writes(`attention ${l}.${hi}`);
       if (tw) {
         pass.end();
         pass = enc.beginComputePass({ timestampWrites: tw });

@@ -51,6 +51,8 @@ export interface WebGpuEngineOptions extends GpuOptions {
 export interface EngineProfile {
   /** GPU seconds in the chunk attention kernels during the last forward(). */
   attentionSeconds: number;
+  /** The same per head, by "layer.head" (e.g. "1.0"). */
+  headSeconds: Record<string, number>;
 }
 
 const PARAM_SLOTS = 4096;
@@ -177,13 +179,13 @@ export class WebGpuEngine implements Engine {
       ml.layers.map(async (L, l): Promise<LayerKernels> => {
         const flash = await Promise.all(
           L.heads.map((hl, h) => {
-            const { nb: hnb, qpi, tk, v4 } = plan.heads[l]![h]!;
+            const { nb: hnb, qpi, tk, v4, pv } = plan.heads[l]![h]!;
             const shape = `${hl.dk4}.${hl.dv}.${hl.shared}`;
             const kind = this.attentionKernel();
             if (kind === 'cpu') {
               const { kb } = this.tuning;
               const sg = this.subgroupSize();
-              return this.kernel(`flash-cpu.${shape}.${hnb}.${qpi}.${sg}.${kb}.${v4}`, () => flashCpuShader(ml.prec, hl, { nb: hnb, qpi, tk, sg, kb, v4 }));
+              return this.kernel(`flash-cpu.${shape}.${hnb}.${qpi}.${sg}.${kb}.${v4}.${pv}`, () => flashCpuShader(ml.prec, hl, { nb: hnb, qpi, tk, sg, kb, v4, pv }));
             }
             if (kind === 'subgroup') {
               const sg = this.subgroupSize();
@@ -333,7 +335,9 @@ export class WebGpuEngine implements Engine {
     }
     if (this.profiler) {
       await this.profiler.collect();
-      this.lastProfile = { attentionSeconds: this.profiler.seconds.get('attention') ?? 0 };
+      const headSeconds: Record<string, number> = {};
+      for (const [label, s] of this.profiler.seconds) if (label.startsWith('attention ')) headSeconds[label.slice('attention '.length)] = s;
+      this.lastProfile = { attentionSeconds: Object.values(headSeconds).reduce((a, b) => a + b, 0), headSeconds };
     }
     return { argmax, ...(opts.logits ? { logits } : {}), ...(auto ? { loops } : {}) };
   }

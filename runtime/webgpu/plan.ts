@@ -10,7 +10,7 @@ import { kRow, type ModelLayout } from './layout.js';
 import { headNb } from './shaders/common.js';
 import { decodeGroups, headGroups, partialStride } from './shaders/decode.js';
 import { flashTile } from './shaders/flash.js';
-import { cpuValuesAligned } from './shaders/flash-cpu.js';
+import { cpuPv, cpuValuesAligned } from './shaders/flash-cpu.js';
 
 export interface Tuning {
   /** Queries per invocation of the chunk attention kernel (0: the kernel's default, ATTENTION_QPI). */
@@ -19,6 +19,9 @@ export interface Tuning {
   tk: number;
   /** Keys per block of the CPU kernel (one maximum and rescale per block). */
   kb: number;
+  /** The CPU kernel's P·V form: auto (shaders/flash-cpu.ts cpuPv: blocked for wide heads), or
+   *  one form for every head (benchmarks compare them). */
+  pv: 'auto' | 'inline' | 'blocked';
   /** Batch rows that share one score computation (position-only heads). */
   nbMax: number;
   /** Target size of the chunk's hidden-state buffer. */
@@ -50,7 +53,7 @@ export function cpuQpi(width: number): number {
   return q;
 }
 
-export const DEFAULT_TUNING: Tuning = { qpi: 0, tk: 64, kb: 8, nbMax: 16, chunkBytes: 64 << 20, decodeLanes: 512, attention: 'auto' };
+export const DEFAULT_TUNING: Tuning = { qpi: 0, tk: 64, kb: 8, pv: 'auto', nbMax: 16, chunkBytes: 64 << 20, decodeLanes: 512, attention: 'auto' };
 
 export interface HeadPlan {
   /** Batch rows per group (share one score computation): headNb (nb for a narrow shared head). */
@@ -61,6 +64,8 @@ export interface HeadPlan {
   qpi: number;
   /** CPU kernel: the head's values are read as vec4s (shaders/flash-cpu.ts cpuValuesAligned). */
   v4: boolean;
+  /** CPU kernel: how a block's P·V reaches the accumulators (shaders/flash-cpu.ts cpuPv). */
+  pv: 'inline' | 'blocked';
 }
 
 export interface PassPlan {
@@ -99,7 +104,8 @@ export function planPass(ml: ModelLayout, lim: EngineLimits, B: number, L: numbe
       const hnb = headNb(hl, nb);
       const q = t.qpi > 0 || kernel !== 'cpu' ? qpi : cpuQpi(hl.dk4 + hnb * hl.dv);
       const v4 = kernel === 'cpu' && cpuValuesAligned(Ly.hdv, hl.aOff, hl.dv, hnb, B);
-      return { nb: hnb, groups: headGroups(hl, B, nb), tk: flashTile(hl, hnb, by, lim.maxWorkgroupStorage, t.tk), qpi: q, v4 };
+      const pv = kernel !== 'cpu' ? 'inline' : t.pv === 'auto' ? cpuPv(hnb * hl.dv, q) : t.pv;
+      return { nb: hnb, groups: headGroups(hl, B, nb), tk: flashTile(hl, hnb, by, lim.maxWorkgroupStorage, t.tk), qpi: q, v4, pv };
     }),
   );
   const all = ml.layers.flatMap((Ly, l) => Ly.heads.map((hl, h) => ({ hl, hp: heads[l]![h]! })));

@@ -14,7 +14,11 @@
 // - scores are computed KB keys at a time, component-outer: per key component, KB broadcasts
 //   and QPI·KB multiply-adds into QPI·KB accumulators that stay in registers;
 // - per block of KB keys each query takes the block maximum, rescales its running sum and
-//   accumulators once and adds exp(s - max)·v;
+//   accumulators once and adds exp(s - max)·v. Where a lane's value accumulators (QPI·NB·dv)
+//   cannot all stay in registers (a wide head: llvmpipe keeps them on the stack), the block's
+//   P·V runs as a small GEMM instead (FlashCpuConfig.pv 'blocked'): per value component, the KB
+//   keys' products are summed in a register per query and added to the accumulator once
+//   (one load and one store per block instead of one per key);
 // - keys below kFull are visible to every query of the workgroup and run without any causal
 //   test; only the last (diagonal) stretch of at most TQ + G keys runs with it.
 // No barrier and no workgroup memory (each turns an llvmpipe shader into a coroutine). Batch
@@ -32,6 +36,19 @@ export interface FlashCpuConfig extends FlashConfig {
   /** The NB·dv values of a key for a group start at a multiple of 4 in the value cache for
    *  every key (cpuValuesAligned): they are read as vec4s, a quarter of the per-lane loads. */
   v4: boolean;
+  /** How a block's exp(s - max)·v reaches the accumulators: 'inline' adds each key's product to
+   *  them as it goes (their loads and stores are free while they fit in registers); 'blocked'
+   *  sums the block's KB products per value component first (cpuPv chooses). */
+  pv?: 'inline' | 'blocked';
+}
+
+/** Value accumulators per lane above which the blocked P·V pays (llvmpipe: one vector register
+ *  per lane value; the CPU has 16 or 32 of them, and scores and queries need their own). */
+export const CPU_PV_INLINE_MAX = 16;
+
+/** The P·V form for a head carrying `nbdv` values per key at `qpi` queries per lane. */
+export function cpuPv(nbdv: number, qpi: number): 'inline' | 'blocked' {
+  return qpi * nbdv > CPU_PV_INLINE_MAX ? 'blocked' : 'inline';
 }
 
 /** Whether a head's values can be read as vec4s for a batch of B rows (FlashCpuConfig.v4): the
@@ -73,6 +90,10 @@ export function flashCpuShader(prec: Precision, hl: HeadShape, cfg: FlashCpuConf
         });
       }),
     );
+    if (cfg.pv === 'blocked') {
+      lines.push(blockedPv(C, masked));
+      return lines.join('\n');
+    }
     C.forEach((c) => Kk.forEach((k) => lines.push(`    let v${c}_${k} = ${bv(`mv${k}`, c)};`)));
     R.forEach((r) => {
       const vis = (c: number): string => `t0 + ${c}u < lim${r}`;
@@ -93,6 +114,30 @@ ${Kk.map((k) => `        a${r}_${k} = a${r}_${k} + p * v${c}_${k};`).join('\n')}
     }`);
     });
     return lines.join('\n');
+  };
+
+  /** The softmax update of a block with its P·V as a small GEMM: per query the block maximum,
+   *  the rescale factor and the KB weights p; then per value component the KB products summed
+   *  in one register per query, added to the rescaled accumulator once. */
+  const blockedPv = (C: number[], masked: boolean): string => {
+    const lines: string[] = [];
+    R.forEach((r) => {
+      const vis = (c: number): string => `t0 + ${c}u < lim${r}`;
+      if (masked) C.forEach((c) => lines.push(`    s${r}_${c} = select(NEG, s${r}_${c}, ${vis(c)});`));
+      lines.push(`    let mx${r} = max(m${r}, ${C.map((c) => `s${r}_${c}`).reduce((a, b) => `max(${a}, ${b})`)});`);
+      lines.push(`    let sc${r} = exp(m${r} - mx${r});`);
+      lines.push(`    m${r} = mx${r};`);
+      C.forEach((c) => lines.push(`    let p${r}_${c} = ${masked ? `select(${Z}, exp(s${r}_${c} - mx${r}), ${vis(c)})` : `exp(s${r}_${c} - mx${r})`};`));
+      lines.push(`    l${r} = l${r} * sc${r} + (${C.map((c) => `p${r}_${c}`).join(' + ')});`);
+    });
+    Kk.forEach((k) => {
+      C.forEach((c, ci) => {
+        lines.push(`    let v${c}_${k} = ${bv(`mv${k}`, c)};`);
+        R.forEach((r) => lines.push(ci === 0 ? `    var u${r}_${k} = p${r}_${c} * v${c}_${k};` : `    u${r}_${k} = u${r}_${k} + p${r}_${c} * v${c}_${k};`));
+      });
+      R.forEach((r) => lines.push(`    a${r}_${k} = a${r}_${k} * sc${r} + u${r}_${k};`));
+    });
+    return `    {\n${lines.join('\n')}\n    }`;
   };
 
   // Lane c's values of key kr (all NB rows of the group), as vec4s when aligned.
@@ -172,7 +217,7 @@ ${attentionEpilogue(QPI, NB, DV)}
 }
 `;
   return {
-    label: `flash-cpu(dk4 ${hl.dk4}, dv ${hl.dv}, nb ${NB}, qpi ${QPI}, sg ${G}, kb ${KB}${cfg.v4 ? ', v4' : ''}${hl.shared ? ', shared' : ''})`,
+    label: `flash-cpu(dk4 ${hl.dk4}, dv ${hl.dv}, nb ${NB}, qpi ${QPI}, sg ${G}, kb ${KB}${cfg.v4 ? ', v4' : ''}${cfg.pv === 'blocked' ? ', pv blocked' : ''}${hl.shared ? ', shared' : ''})`,
     code,
     bindings: ['uniform', 'read', 'read', 'read', 'rw', 'rw'],
   };
