@@ -112,6 +112,18 @@ describe('the loop', () => {
   });
 });
 
+/** forwardLayerMajor's logits equal the token-by-token stepper's, bit for bit, at every position. */
+function expectLayerMajorIsStepper(pm: ReturnType<typeof prepare>, seqs: Int32Array[]): void {
+  const lm = forwardLayerMajor(pm, seqs, { logits: true });
+  const st = new CpuStepper(pm, seqs.length, seqs[0]!.length);
+  const V = pm.V;
+  const lg = new Float64Array(seqs.length * V);
+  for (let i = 0; i < seqs[0]!.length; i++) {
+    st.step(i, seqs.map((s) => s[i]!), lg);
+    seqs.forEach((_, b) => expect(Array.from(lm.logits![b]!.subarray(i * V, (i + 1) * V))).toEqual(Array.from(Float32Array.from(lg.subarray(b * V, (b + 1) * V)))));
+  }
+}
+
 describe('the layer-by-layer executor', () => {
   it('gives the token-by-token stepper\'s logits bit for bit on a CoT model (the order of passes changes no rounded value)', () => {
     const c = loadShared('iscas85/c17.bench');
@@ -119,14 +131,7 @@ describe('the layer-by-layer executor', () => {
       const m = compile(c, { cot: '4tok' });
       const pm = prepare(m, parseArith(arith));
       const seqs = referenceSequences(bindCompiled(m, c), sampleInputs(5, 3, 2n));
-      const lm = forwardLayerMajor(pm, seqs, { logits: true });
-      const st = new CpuStepper(pm, seqs.length, seqs[0]!.length);
-      const V = pm.V;
-      const lg = new Float64Array(seqs.length * V);
-      for (let i = 0; i < seqs[0]!.length; i++) {
-        st.step(i, seqs.map((s) => s[i]!), lg);
-        seqs.forEach((_, b) => expect(Array.from(lm.logits![b]!.subarray(i * V, (i + 1) * V))).toEqual(Array.from(Float32Array.from(lg.subarray(b * V, (b + 1) * V)))));
-      }
+      expectLayerMajorIsStepper(pm, seqs);
     }
   });
   it("a deep model's equal position-only heads share one set of softmax weights across its layers, and its logits stay bit for bit the stepper's", () => {
@@ -143,14 +148,7 @@ describe('the layer-by-layer executor', () => {
       expect(count).toBe(2);
       expect(group.every((g) => g.every((x) => x !== undefined))).toBe(true);
       const seqs = referenceSequences(bindCompiled(m, c), sampleInputs(c.nInputs, 3, 5n));
-      const lm = forwardLayerMajor(pm, seqs, { logits: true });
-      const st = new CpuStepper(pm, seqs.length, seqs[0]!.length);
-      const V = pm.V;
-      const lg = new Float64Array(seqs.length * V);
-      for (let i = 0; i < seqs[0]!.length; i++) {
-        st.step(i, seqs.map((s) => s[i]!), lg);
-        seqs.forEach((_, b) => expect(Array.from(lm.logits![b]!.subarray(i * V, (i + 1) * V))).toEqual(Array.from(Float32Array.from(lg.subarray(b * V, (b + 1) * V)))));
-      }
+      expectLayerMajorIsStepper(pm, seqs);
     }
   });
   it('heads with different W_Q or W_K fall in different score groups; heads that are not position-only in none', () => {
