@@ -198,8 +198,8 @@ describe('gen cvp-instance', () => {
     expect(inst(1, 1).ops.length).toBe(1);
     expect(generate('cvp-instance', {}).ops.length).toBe(16);
     expect(inst(5, (1n << 64n) - 1n).ops.length).toBe(5);
-    expect(() => inst(0, 1)).toThrow("--gates must be an integer from 1 to 1000000, got '0'");
-    expect(() => inst(1_000_001, 1)).toThrow(/--gates must be an integer from 1 to 1000000/);
+    expect(() => inst(0, 1)).toThrow("gates must be an integer from 1 to 1000000, got '0'");
+    expect(() => inst(1_000_001, 1)).toThrow(/^gates must be an integer from 1 to 1000000/);
   });
 
   it('makes the first two gates constants, as the published generator does', () => {
