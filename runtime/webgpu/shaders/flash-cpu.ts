@@ -72,6 +72,15 @@ export function flashCpuShader(prec: Precision, hl: HeadShape, cfg: FlashCpuConf
   const bv = (x: string, c: number): string => (f16 ? `T(bitcast<vec2<f16>>(subgroupBroadcast(bitcast<u32>(vec2<f16>(${x}, ${Z})), ${c}u)).x)` : `subgroupBroadcast(${x}, ${c}u)`);
   /** Key component t.x of key c of the step, in every lane. */
   const kc = (c: number, t: number, x: number): string => (f16 ? `kv${c}_${t}.${COMP[x]}` : bk(`mk${t}.${COMP[x]}`, c));
+  // The softmax update of query r over the block's keys C, shared by both P·V forms:
+  /** Key c of the step is visible to query r. */
+  const vis = (r: number, c: number): string => `t0 + ${c}u < lim${r}`;
+  /** In a masked (diagonal) block, the scores of the keys query r cannot see become NEG. */
+  const maskScores = (r: number, C: number[], masked: boolean): string[] => (masked ? C.map((c) => `    s${r}_${c} = select(NEG, s${r}_${c}, ${vis(r, c)});`) : []);
+  /** The running maximum of query r after the block. */
+  const blockMax = (r: number, C: number[]): string => `max(m${r}, ${C.map((c) => `s${r}_${c}`).reduce((a, b) => `max(${a}, ${b})`)})`;
+  /** The weight exp(s - mx) of key c for query r (zero where it cannot see the key). */
+  const weight = (r: number, c: number, mx: string, masked: boolean): string => (masked ? `select(${Z}, exp(s${r}_${c} - ${mx}), ${vis(r, c)})` : `exp(s${r}_${c} - ${mx})`);
 
   /** Scores and softmax update of the KB keys c0 .. c0 + KB - 1 of the step. */
   const block = (c0: number, masked: boolean): string => {
@@ -96,17 +105,16 @@ export function flashCpuShader(prec: Precision, hl: HeadShape, cfg: FlashCpuConf
     }
     C.forEach((c) => Kk.forEach((k) => lines.push(`    let v${c}_${k} = ${bv(`mv${k}`, c)};`)));
     R.forEach((r) => {
-      const vis = (c: number): string => `t0 + ${c}u < lim${r}`;
-      if (masked) C.forEach((c) => lines.push(`    s${r}_${c} = select(NEG, s${r}_${c}, ${vis(c)});`));
+      lines.push(...maskScores(r, C, masked));
       lines.push(`    {
-      let mx = max(m${r}, ${C.map((c) => `s${r}_${c}`).reduce((a, b) => `max(${a}, ${b})`)});
+      let mx = ${blockMax(r, C)};
       let sc = exp(m${r} - mx);
       m${r} = mx;
       l${r} = l${r} * sc;
 ${Kk.map((k) => `      a${r}_${k} = a${r}_${k} * sc;`).join('\n')}
 ${C.map(
   (c) => `      {
-        let p = ${masked ? `select(${Z}, exp(s${r}_${c} - mx), ${vis(c)})` : `exp(s${r}_${c} - mx)`};
+        let p = ${weight(r, c, 'mx', masked)};
         l${r} = l${r} + p;
 ${Kk.map((k) => `        a${r}_${k} = a${r}_${k} + p * v${c}_${k};`).join('\n')}
       }`,
@@ -122,12 +130,11 @@ ${Kk.map((k) => `        a${r}_${k} = a${r}_${k} + p * v${c}_${k};`).join('\n')}
   const blockedPv = (C: number[], masked: boolean): string => {
     const lines: string[] = [];
     R.forEach((r) => {
-      const vis = (c: number): string => `t0 + ${c}u < lim${r}`;
-      if (masked) C.forEach((c) => lines.push(`    s${r}_${c} = select(NEG, s${r}_${c}, ${vis(c)});`));
-      lines.push(`    let mx${r} = max(m${r}, ${C.map((c) => `s${r}_${c}`).reduce((a, b) => `max(${a}, ${b})`)});`);
+      lines.push(...maskScores(r, C, masked));
+      lines.push(`    let mx${r} = ${blockMax(r, C)};`);
       lines.push(`    let sc${r} = exp(m${r} - mx${r});`);
       lines.push(`    m${r} = mx${r};`);
-      C.forEach((c) => lines.push(`    let p${r}_${c} = ${masked ? `select(${Z}, exp(s${r}_${c} - mx${r}), ${vis(c)})` : `exp(s${r}_${c} - mx${r})`};`));
+      C.forEach((c) => lines.push(`    let p${r}_${c} = ${weight(r, c, `mx${r}`, masked)};`));
       lines.push(`    l${r} = l${r} * sc${r} + (${C.map((c) => `p${r}_${c}`).join(' + ')});`);
     });
     Kk.forEach((k) => {
