@@ -32,7 +32,7 @@ export function forOptions<T>(f: () => T, flags: Record<string, string> = {}): T
   try {
     return f();
   } catch (e) {
-    if (e instanceof OptionError) throw new UsageError(`${flags[e.option] ?? `--${e.option}`}${e.problem.startsWith(':') ? '' : ' '}${e.problem}`);
+    if (e instanceof OptionError) throw new UsageError(e.as(flags[e.option] ?? `--${e.option}`));
     throw e;
   }
 }

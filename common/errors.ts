@@ -18,4 +18,9 @@ export class OptionError extends UserError {
   ) {
     super(`${option}${problem.startsWith(':') ? '' : ' '}${problem}`);
   }
+
+  /** The message with the option called `name` instead (the CLI: its flag). */
+  as(name: string): string {
+    return name + this.message.slice(this.option.length);
+  }
 }
