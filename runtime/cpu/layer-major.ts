@@ -93,8 +93,9 @@ export function forwardLayerMajor(pm: PreparedModel, seqs: Int32Array[], opts: L
   // Position-only heads' weights are reused across passes of heads of one score group (a stored
   // layer's head in every iteration; equal heads of different layers: score-groups.ts) while they
   // fit in MEMO_ENTRIES numbers (an exact saving: the same rounded scores, recomputed otherwise).
-  const memoEntries = (scoreGroups(pm.distinct).count * (L * (L + 1))) / 2;
-  const st = new CpuStepper(pm, B, L, { slots: pm.distinct, memoPositionOnly: memoEntries <= MEMO_ENTRIES });
+  const groups = scoreGroups(pm.distinct);
+  const memoEntries = (groups.count * (L * (L + 1))) / 2;
+  const st = new CpuStepper(pm, B, L, { slots: pm.distinct, ...(memoEntries <= MEMO_ENTRIES ? { memo: groups } : {}) });
   const row = B * d;
   const H = new Float64Array(L * row);
   const toks = new Int32Array(B);

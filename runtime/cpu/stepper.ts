@@ -11,7 +11,7 @@
 import { rdiv } from '../arith.js';
 import { argmax } from './kernels.js';
 import type { PreparedLayer, PreparedModel } from './prepared.js';
-import { scoreGroups } from './score-groups.js';
+import type { ScoreGroups } from './score-groups.js';
 
 export interface HeadDetail {
   name: string;
@@ -46,11 +46,12 @@ export interface StepperOptions {
   onTrace?: (d: PositionDetail) => void;
   /** Layers whose keys and values get a cache slot (default: the applied layers, token by token). */
   slots?: PreparedLayer[];
-  /** Keep the softmax weights of position-only heads per (score group, position) and reuse them
-   *  when a head of the same group runs position i again (a looped block in every iteration, the
-   *  equal heads of a deep model's layers: their scores depend on positions alone, so they are the
-   *  same rounded numbers; score-groups.ts. The weighted sum stays dense). */
-  memoPositionOnly?: boolean;
+  /** The score groups of the slots' position-only heads (score-groups.ts scoreGroups(slots)):
+   *  when given, their softmax weights are kept per (group, position) and reused when a head of
+   *  the same group runs position i again (a looped block in every iteration, the equal heads of
+   *  a deep model's layers: their scores depend on positions alone, so they are the same rounded
+   *  numbers. The weighted sum stays dense). */
+  memo?: ScoreGroups;
   /** When given, the milliseconds spent attending over positions (scores, softmax, weighted
    *  sums: the O(S) work per position and head) are added to profile.attentionMs (benchmarks). */
   profile?: { attentionMs: number };
@@ -91,8 +92,8 @@ export class CpuStepper {
     const d = pm.d;
     this.h = new Float64Array(batch * d);
     const slots = opts.slots ?? pm.layers;
-    if (opts.memoPositionOnly) {
-      const { group, count } = scoreGroups(slots);
+    if (opts.memo) {
+      const { group, count } = opts.memo;
       const shared = Array.from({ length: count }, (): (Float64Array | undefined)[] => []);
       this.memo = group.map((hs) => hs.map((g) => (g === undefined ? [] : shared[g]!)));
     } else this.memo = undefined;
