@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { modelFromBytes, type Model } from '../model/index.js';
 import { CpuEngine, FastCpuEngine, OrtEngine, WebGpuEngine, type Engine } from '../runtime/index.js';
+import { OUT_OF_MEMORY } from './oom.js';
 import { arg } from './paths.js';
 
 function wrongTokens(seqs: Int32Array[], argmax: Int32Array[], P: number): number {
@@ -79,7 +80,7 @@ try {
 } catch (e) {
   // A pass that failed (an allocation refused under bench/peers.ts's --mem-cap, say): one JSON line.
   const msg = String((e as Error)?.message ?? e).replace(/\s+/g, ' ');
-  const oom = /failed to allocate|bad_alloc|out of memory/i.exec(msg);
+  const oom = OUT_OF_MEMORY.exec(msg);
   console.log(JSON.stringify({ peer: arg('engine'), error: oom ? `OOM: ${msg.slice(oom.index, oom.index + 160)}` : msg.slice(0, 200) }));
 }
 process.exit(0);

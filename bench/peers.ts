@@ -24,6 +24,7 @@ import type { Circuit } from '../circuits/index.js';
 import { compile } from '../compiler/index.js';
 import { bindModel, modelToBytes } from '../model/index.js';
 import { referenceSequences, sampleInputs } from '../runtime/index.js';
+import { OUT_OF_MEMORY } from './oom.js';
 import { arg, loadShared } from './paths.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -74,15 +75,9 @@ function pythonPeers(): { name: string; file: string; extra: string[] }[] {
   });
 }
 
-/** An error text that says the peer ran out of memory (killed, or an allocation refused under the cap). */
-export function outOfMemory(error: string): boolean {
-  return /OOM|out of memory|SIGKILL|failed to allocate|bad_alloc|MemoryError|Unable to allocate/i.test(error);
-}
-
-/** `cmd args` under an address-space cap of `capGiB` (none when 0 or prlimit is missing). */
-function capped(cmd: string, args: string[], capGiB: number): [string, string[]] {
-  if (!(capGiB > 0) || spawnSync('prlimit', ['--version']).status !== 0) return [cmd, args];
-  return ['prlimit', [`--as=${Math.round(capGiB * 2 ** 30)}`, cmd, ...args]];
+/** `cmd args` under an address-space cap of `capGiB` (none when undefined: 0, or no prlimit). */
+function capped(cmd: string, args: string[], capGiB: number | undefined): [string, string[]] {
+  return capGiB === undefined ? [cmd, args] : ['prlimit', [`--as=${Math.round(capGiB * 2 ** 30)}`, cmd, ...args]];
 }
 
 function run(cmd: string, args: string[], timeoutS: number): Result {
@@ -112,7 +107,8 @@ export async function runPeers(): Promise<void> {
   const reps = arg('reps') ?? '3';
   const refMax = Number(arg('ref-max') ?? 4096);
   const timeoutS = Number(arg('timeout') ?? 1200);
-  const capGiB = Number(arg('mem-cap') ?? 20);
+  const capAsked = Number(arg('mem-cap') ?? 20);
+  const capGiB = capAsked > 0 && spawnSync('prlimit', ['--version']).status === 0 ? capAsked : undefined;
   const py = python();
   const gatecot = ['cpu-fast', 'cpu-reference', 'webgpu', 'ort'];
   const pys = pythonPeers();
@@ -120,7 +116,7 @@ export async function runPeers(): Promise<void> {
   const engines = [...gatecot, ...pys.map((p) => p.name)].filter((e) => !want || want.has(e));
   const dir = mkdtempSync(join(tmpdir(), 'gatecot-peers-'));
   const rows: { name: string; S: number; B: number; r: Result; load: number }[] = [];
-  console.log(`memory cap of the ort and python peers: ${capGiB > 0 ? `${capGiB} GiB of address space (prlimit --as)` : 'none'}`);
+  console.log(`memory cap of the ort and python peers: ${capGiB !== undefined ? `${capGiB} GiB of address space (prlimit --as)` : capAsked > 0 ? 'none (prlimit is missing)' : 'none'}`);
   console.log(`date ${new Date().toISOString()}; node ${process.version}; ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}); load average at start ${loadavg()[0]!.toFixed(2)} (the machine may be shared)`);
   if (!py) console.log('python3 with numpy: not importable here; every python peer is skipped');
   try {
@@ -177,7 +173,7 @@ export async function runPeers(): Promise<void> {
     const of = (e: string) => rows.find((x) => `${x.name}\u0000${x.S}\u0000${x.B}` === key && x.r.peer === e)?.r;
     const cell = (e: string) => {
       const r = of(e);
-      return !r ? '' : r.skip ? 'skip' : r.error ? (outOfMemory(r.error) ? 'OOM' : 'error') : `${fmt(r.seconds)} s${r.estimated ? ' (est.)' : ''}`;
+      return !r ? '' : r.skip ? 'skip' : r.error ? (OUT_OF_MEMORY.test(r.error) ? 'OOM' : 'error') : `${fmt(r.seconds)} s${r.estimated ? ' (est.)' : ''}`;
     };
     const fast = of('cpu-fast')?.seconds;
     const np = of('numpy')?.seconds;
