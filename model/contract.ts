@@ -184,6 +184,16 @@ export function uniformSlot(meta: Pick<UniformMeta, 'label_offset'>, p: number):
 }
 
 /**
+ * Whether a rule's targets lie just behind the query (the same or the previous 4-token group: at
+ * most 7 positions back), so that an attention kernel walking keys from the newest finds them
+ * first. Rules that name a position by its contents (a description, an operand) and explicit
+ * positions say no.
+ */
+export function targetsJustBehind(rule: TargetRule | undefined): boolean {
+  return rule?.rule === 'group-slot' || rule?.rule === 'previous-group';
+}
+
+/**
  * Evaluates a target rule over a token sequence (for every position, -1 where the rule names
  * nothing or what it names is not visible). Uniform rules look only at id tokens and positions,
  * so they give the same targets for every input of a circuit.

@@ -9,7 +9,7 @@ export { looksLikeModel, modelFromBytes, modelFromTensors, modelToBytes, readMod
 export { decodeSafetensors, encodeSafetensors, ModelFileError } from './safetensors.js';
 export type { Tensor } from './safetensors.js';
 export { sha256 } from './hash.js';
-export { bindPositional, bindUniform, entryResolver, evaluateRule, resolveTemplate, uniformSlot } from './contract.js';
+export { bindPositional, bindUniform, entryResolver, evaluateRule, resolveTemplate, targetsJustBehind, uniformSlot } from './contract.js';
 export type { BoundSequence } from './contract.js';
 export { UNIFORM_LABEL_OFFSET, ownIdPosition, uniformSeqLen, uniformTemplate } from './uniform-sequence.js';
 export type { UniformTemplate } from './uniform-sequence.js';

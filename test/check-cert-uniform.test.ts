@@ -85,10 +85,18 @@ describe('check-cert: per-circuit certificates of a uniform model', () => {
   });
 
   it('rejects a retrieval claim the dense attention contradicts, and a capacity that is not the model\'s', () => {
-    const cert = certify(bindModel(u16, c17), 'f32') as unknown as Cert;
+    // Key scale 10 (the default, 64, makes every f32 weight elsewhere exactly 0): the weight
+    // elsewhere is about e^-20, and a certificate that records 0 understates it.
+    const soft = compileUniform(16, { scale: 10 });
+    const cert = certify(bindModel(soft, c17), 'f32') as unknown as Cert;
     const weight = forge(cert, (x) => (claim(x, 'retrieval lemma').evidence.max_weight_elsewhere = 0));
-    expect(problems(recheckUniformCircuit(weight, u16, c17))).toMatch(/the certificate records at most 0 of weight elsewhere, the re-check \d/);
-    const cap = forge(cert, (x) => (x.capacity = 17));
+    expect(problems(recheckUniformCircuit(weight, soft, c17))).toMatch(/the certificate records at most 0 of weight elsewhere, the re-check \d/);
+    // At the default scale the recorded bound is below f32's least subnormal (e^-128 per key, so
+    // every such weight rounds to 0), and the re-check agrees with it.
+    const oneHot = certify(bindModel(u16, c17), 'f32') as unknown as Cert;
+    expect(claim(oneHot, 'retrieval lemma').evidence.max_weight_elsewhere).toBeLessThan(2 ** -150);
+    expect(problems(recheckUniformCircuit(oneHot, u16, c17))).toBe('');
+    const cap = forge(oneHot, (x) => (x.capacity = 17));
     expect(problems(recheckUniformCircuit(cap, u16, c17))).toMatch(/capacity 17/);
   });
 

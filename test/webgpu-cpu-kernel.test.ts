@@ -14,7 +14,7 @@ import { WebGpuEngine, openGpu, type WebGpuEngineOptions } from '../runtime/webg
 import { chooseLavapipeWidth } from '../runtime/webgpu/gpu.js';
 import { layoutOf } from '../runtime/webgpu/layout.js';
 import { CPU_KERNEL_UNROLL, DEFAULT_TUNING, cpuQpi, planPass } from '../runtime/webgpu/plan.js';
-import { CPU_PV_INLINE_MAX, cpuPv, cpuValuesAligned, flashCpuShader } from '../runtime/webgpu/shaders/flash-cpu.js';
+import { CPU_PV_INLINE_MAX, CPU_SKIP_MIN_VALUES, cpuPv, cpuSkip, cpuValuesAligned, flashCpuShader } from '../runtime/webgpu/shaders/flash-cpu.js';
 import { gpuOrSkip } from './fixtures/gpu.js';
 
 const LONG = 900_000;
@@ -120,6 +120,44 @@ describe('the generated kernel', () => {
     expect(s.code.match(/let mv4_\d+ = Vc\[/g)?.length).toBe(2 * 2); // 8 values = 2 vec4s, both key loops
   });
 
+  it('tests each block for exactly-zero weights in heads of at least 8 values, and walks keys as configured', () => {
+    expect(cpuSkip(1)).toBe(false); // a positional retrieval head
+    expect(cpuSkip(CPU_SKIP_MIN_VALUES - 1)).toBe(false);
+    expect(cpuSkip(CPU_SKIP_MIN_VALUES)).toBe(true);
+    expect(cpuSkip(34)).toBe(true); // the uniform model's description head
+    const cfg = { nb: 1, qpi: 2, tk: 64, sg: 8, kb: 4, v4: false } as const;
+    const plain = flashCpuShader('f32', { dk4: 2, dv: 3, shared: false }, cfg);
+    const skip = flashCpuShader('f32', { dk4: 2, dv: 3, shared: false }, { ...cfg, pv: 'blocked', skip: true, walk: 'backward' });
+    expect(skip.label).toBe('flash-cpu(dk4 2, dv 3, nb 1, qpi 2, sg 8, kb 4, pv blocked, skip, backward)');
+    expect(plain.code).not.toContain('subgroupAll');
+    // One test per block (two per step, both key loops), over both queries of the lane; the
+    // values are loaded inside it, so a block left out loads none.
+    expect(skip.code.match(/if \(!subgroupAll\(bm0 < m0 - DEAD && bm1 < m1 - DEAD\)\) \{\n    let mv0 = /g)?.length).toBe(2 * 2);
+    expect(skip.code).toContain('const DEAD: T = 104.0;');
+    expect(flashCpuShader('f16', { dk4: 2, dv: 3, shared: false }, { ...cfg, skip: true }).code).toContain('const DEAD: T = 104.0h;');
+    // exp(-DEAD) is below half of f32's least subnormal: it rounds to 0, as every weight of a left-out block.
+    expect(Math.fround(Math.exp(-104))).toBe(0);
+    // Backward: the diagonal stretch first, then the older keys newest first.
+    expect(plain.code.indexOf('t0 = P.kStart')).toBeLessThan(plain.code.indexOf('t0 = kFull'));
+    expect(skip.code.indexOf('t0 = kFull')).toBeLessThan(skip.code.indexOf('t1 = kFull; t1 > P.kStart; t1 -= 8u'));
+  });
+
+  it("the plan walks backward for the heads whose contract puts their targets just behind the query, and tests wide heads' blocks", () => {
+    const ml = layoutOf(compileUniform(64), 'f32');
+    const lim = { maxBindingBytes: 1 << 27, maxBufferBytes: 1 << 30, maxWorkgroupStorage: 1 << 14, maxInvocations: 256, maxWorkgroupsPerDim: 65535, maxStorageBuffersPerStage: 8, uniformAlign: 256 };
+    const plan = planPass(ml, lim, 1, 100, DEFAULT_TUNING, 'cpu');
+    // Layer 0: group slots 0..2 and the previous group's last token; layers 1, 2 match ids.
+    expect(plan.heads.map((hs) => hs.map((h) => h.walk))).toEqual([['backward', 'backward', 'backward', 'backward'], ['forward', 'forward'], ['forward']]);
+    plan.heads.forEach((hs, l) => hs.forEach((hp, h) => expect(hp.skip).toBe(cpuSkip(hp.nb * ml.layers[l]!.heads[h]!.dv))));
+    expect(plan.heads[2]![0]!.skip).toBe(false); // the operand head carries one value
+    expect(plan.heads[1]![0]!.skip).toBe(true);
+    const pos = planPass(layoutOf(compile(generate('random', { gates: '20', inputs: '4', seed: '1' }), { cot: '4tok' }), 'f32'), lim, 1, 100, DEFAULT_TUNING, 'cpu');
+    expect(pos.heads.flat().every((h) => h.walk === 'forward' && !h.skip)).toBe(true);
+    const forced = planPass(ml, lim, 1, 100, { ...DEFAULT_TUNING, skip: 'on', walk: 'backward' }, 'cpu');
+    expect(forced.heads.flat().every((h) => h.skip && h.walk === 'backward')).toBe(true);
+    expect(planPass(ml, lim, 1, 100, DEFAULT_TUNING, 'tiled').heads.flat().every((h) => !h.skip && h.walk === 'forward')).toBe(true);
+  });
+
   it('refuses a softmax block that does not divide the subgroup', () => {
     expect(() => flashCpuShader('f32', hl, { nb: 1, qpi: 1, tk: 64, sg: 8, kb: 3, v4: false })).toThrow(/divide/);
   });
@@ -174,6 +212,14 @@ suite('the CPU kernel = CPU reference', () => {
     } finally {
       small.destroy();
     }
+  }, LONG);
+  it('blocks of exactly-zero weights left out, keys walked backward: the same tokens and logits', async () => {
+    // Key scale 64: every weight off a head's target is exactly 0 in f32, so most blocks are
+    // left out (a wrong test would drop live weights and change the logits); three inputs.
+    const m = compile(c, { cot: '4tok', scale: 64 });
+    const seqs = referenceSequences(bindModel(m), sampleInputs(c.nInputs, 3, 5n).slice(0, 3));
+    for (const walk of ['forward', 'backward'] as const) await agrees(m, seqs, { tuning: { skip: 'on', walk, qpi: 2 } });
+    await agrees(m, seqs, { tuning: { skip: 'on', walk: 'backward', qpi: 1, pv: 'blocked' } });
   }, LONG);
   // The uniform model's wide heads at 16 lanes: test/slow/webgpu-cpu-kernel-wide.test.ts (llvmpipe
   // compiles them for minutes); at 8 lanes test/webgpu.test.ts runs them with per-head counts.

@@ -44,11 +44,18 @@ export interface UniformOptions {
 
 const WEAK = 0.05;
 
+/** The heads' key scale λ: a key whose ±1 code differs from the query's in a pair scores at least
+ *  2λ = 128 below the match, and exp(-128) rounds to exactly 0 in f32 and f16 (their least subnormals are
+ *  about e^-103.3 and e^-16.6), so every head's f32 weights are exactly one-hot, as they are in
+ *  F_s, where [64] = B_s for s <= 6. Engines may then leave out exactly-zero weights' work
+ *  (runtime/webgpu/shaders/flash-cpu.ts skips key blocks of zero weights). */
+export const UNIFORM_SCALE = 64;
+
 export function compileUniform(capacity: number, opts: UniformOptions = {}): UniformModel {
   if (!Number.isInteger(capacity) || capacity < 2 || capacity > MAX_CAPACITY) {
     throw new UserError(`the capacity must be an integer from 2 to ${MAX_CAPACITY} wires, got ${capacity}`);
   }
-  const scale = opts.fault === 'weak-scale' ? WEAK : opts.scale ?? 10;
+  const scale = opts.fault === 'weak-scale' ? WEAK : opts.scale ?? UNIFORM_SCALE;
   if (!(scale > 0) || !Number.isFinite(scale)) throw new UserError(`the key scale must be a positive number, got ${scale}`);
   const { basis, k } = uniformBasis(capacity);
   const d = basis.dim;

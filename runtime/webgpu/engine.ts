@@ -179,13 +179,13 @@ export class WebGpuEngine implements Engine {
       ml.layers.map(async (L, l): Promise<LayerKernels> => {
         const flash = await Promise.all(
           L.heads.map((hl, h) => {
-            const { nb: hnb, qpi, tk, v4, pv } = plan.heads[l]![h]!;
+            const { nb: hnb, qpi, tk, v4, pv, skip, walk } = plan.heads[l]![h]!;
             const shape = `${hl.dk4}.${hl.dv}.${hl.shared}`;
             const kind = this.attentionKernel();
             if (kind === 'cpu') {
               const { kb } = this.tuning;
               const sg = this.subgroupSize();
-              return this.kernel(`flash-cpu.${shape}.${hnb}.${qpi}.${sg}.${kb}.${v4}.${pv}`, () => flashCpuShader(ml.prec, hl, { nb: hnb, qpi, tk, sg, kb, v4, pv }));
+              return this.kernel(`flash-cpu.${shape}.${hnb}.${qpi}.${sg}.${kb}.${v4}.${pv}.${skip}.${walk}`, () => flashCpuShader(ml.prec, hl, { nb: hnb, qpi, tk, sg, kb, v4, pv, skip, walk }));
             }
             if (kind === 'subgroup') {
               const sg = this.subgroupSize();

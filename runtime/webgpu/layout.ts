@@ -27,7 +27,7 @@
 // computes them from batch row 0's residual. Such a head keeps ONE key set, computes each score once for the whole batch and applies the softmax
 // weights to every input's values: still dense attention over every visible position.
 
-import type { Model } from '../../model/index.js';
+import { targetsJustBehind, type Model } from '../../model/index.js';
 import { positionOnlyHeads } from '../position-only.js';
 import { f16round } from '../arith.js';
 import { f16Bits, toF16Bits } from './f16.js';
@@ -46,6 +46,9 @@ export interface HeadLayout extends HeadShape {
   dk: number;
   /** The model's value width (dv is padded up from it; the padding columns hold zeros). */
   dvModel: number;
+  /** The model's contract says this head attends just behind its queries (model/contract.ts
+   *  targetsJustBehind): the CPU kernel walks its keys from the newest. */
+  recent: boolean;
   /** Offset of the head's output in the layer's attention output row (and value row). */
   aOff: number;
   /** Offset of the head in a key/query row: kSh + kNs·B. */
@@ -149,7 +152,8 @@ export function layoutOf(m: Model, prec: Precision): ModelLayout {
       const dk4 = pad4(h.dk);
       const dv = canonicalDv(h.dv);
       const shared = positionOnly[l]![hi]!;
-      const hl: HeadLayout = { dk: h.dk, dk4, dv, dvModel: h.dv, shared, aOff, kSh, kNs, wq: csr(h.wq, dk4), wk: csr(h.wk, dk4), wv: csr(h.wv, dv), wo: csr(h.wo, d) };
+      const recent = targetsJustBehind(m.meta?.head_targets?.[l]?.[hi]);
+      const hl: HeadLayout = { dk: h.dk, dk4, dv, dvModel: h.dv, recent, shared, aOff, kSh, kNs, wq: csr(h.wq, dk4), wk: csr(h.wk, dk4), wv: csr(h.wv, dv), wo: csr(h.wo, d) };
       aOff += dv;
       if (shared) kSh += dk4;
       else kNs += dk4;

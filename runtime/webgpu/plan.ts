@@ -10,7 +10,7 @@ import { kRow, type ModelLayout } from './layout.js';
 import { headNb } from './shaders/common.js';
 import { decodeGroups, headGroups, partialStride } from './shaders/decode.js';
 import { flashTile } from './shaders/flash.js';
-import { cpuPv, cpuValuesAligned } from './shaders/flash-cpu.js';
+import { cpuPv, cpuSkip, cpuValuesAligned } from './shaders/flash-cpu.js';
 
 export interface Tuning {
   /** Queries per invocation of the chunk attention kernel (0: the kernel's default, ATTENTION_QPI). */
@@ -22,6 +22,13 @@ export interface Tuning {
   /** The CPU kernel's P·V form: auto (shaders/flash-cpu.ts cpuPv: blocked for wide heads), or
    *  one form for every head (benchmarks compare them). */
   pv: 'auto' | 'inline' | 'blocked';
+  /** The CPU kernel's test for blocks of exactly-zero weights: auto (shaders/flash-cpu.ts
+   *  cpuSkip: heads of at least CPU_SKIP_MIN_VALUES values per key), or on/off for every head. */
+  skip: 'auto' | 'on' | 'off';
+  /** The CPU kernel's key order: auto (backward for the heads whose contract puts their targets
+   *  just behind the query, model/contract.ts targetsJustBehind; forward otherwise), or one
+   *  order for every head. */
+  walk: 'auto' | 'forward' | 'backward';
   /** Batch rows that share one score computation (position-only heads). */
   nbMax: number;
   /** Target size of the chunk's hidden-state buffer. */
@@ -53,7 +60,7 @@ export function cpuQpi(width: number): number {
   return q;
 }
 
-export const DEFAULT_TUNING: Tuning = { qpi: 0, tk: 64, kb: 8, pv: 'auto', nbMax: 16, chunkBytes: 64 << 20, decodeLanes: 512, attention: 'auto' };
+export const DEFAULT_TUNING: Tuning = { qpi: 0, tk: 64, kb: 8, pv: 'auto', skip: 'auto', walk: 'auto', nbMax: 16, chunkBytes: 64 << 20, decodeLanes: 512, attention: 'auto' };
 
 export interface HeadPlan {
   /** Batch rows per group (share one score computation): headNb (nb for a narrow shared head). */
@@ -66,6 +73,10 @@ export interface HeadPlan {
   v4: boolean;
   /** CPU kernel: how a block's P·V reaches the accumulators (shaders/flash-cpu.ts cpuPv). */
   pv: 'inline' | 'blocked';
+  /** CPU kernel: blocks of exactly-zero weights are left out (shaders/flash-cpu.ts cpuSkip). */
+  skip: boolean;
+  /** CPU kernel: key order. */
+  walk: 'forward' | 'backward';
 }
 
 export interface PassPlan {
@@ -105,7 +116,9 @@ export function planPass(ml: ModelLayout, lim: EngineLimits, B: number, L: numbe
       const q = t.qpi > 0 || kernel !== 'cpu' ? qpi : cpuQpi(hl.dk4 + hnb * hl.dv);
       const v4 = kernel === 'cpu' && cpuValuesAligned(Ly.hdv, hl.aOff, hl.dv, hnb, B);
       const pv = kernel !== 'cpu' ? 'inline' : t.pv === 'auto' ? cpuPv(hnb * hl.dv, q) : t.pv;
-      return { nb: hnb, groups: headGroups(hl, B, nb), tk: flashTile(hl, hnb, by, lim.maxWorkgroupStorage, t.tk), qpi: q, v4, pv };
+      const skip = kernel === 'cpu' && (t.skip === 'auto' ? cpuSkip(hnb * hl.dv) : t.skip === 'on');
+      const walk = kernel !== 'cpu' ? 'forward' : t.walk === 'auto' ? (hl.recent ? 'backward' : 'forward') : t.walk;
+      return { nb: hnb, groups: headGroups(hl, B, nb), tk: flashTile(hl, hnb, by, lim.maxWorkgroupStorage, t.tk), qpi: q, v4, pv, skip, walk };
     }),
   );
   const all = ml.layers.flatMap((Ly, l) => Ly.heads.map((hl, h) => ({ hl, hp: heads[l]![h]! })));

@@ -19,6 +19,12 @@
 //   P·V runs as a small GEMM instead (FlashCpuConfig.pv 'blocked'): per value component, the KB
 //   keys' products are summed in a register per query and added to the accumulator once
 //   (one load and one store per block instead of one per key);
+// - a block in which every query of the subgroup has only exactly-zero weights (block maximum
+//   more than DEAD below its running maximum: exp underflows to 0 in f32 and f16) would add 0 to
+//   every running sum and rescale none; its exps, values and P·V are left out (subgroupAll). The
+//   scores of every (query, key) pair are still computed: it is the dense softmax, with the
+//   work whose result is exactly 0 not done (models whose off-target weights underflow, such as
+//   the uniform model's one-hot heads, gain; others run as before);
 // - keys below kFull are visible to every query of the workgroup and run without any causal
 //   test; only the last (diagonal) stretch of at most TQ + G keys runs with it.
 // No barrier and no workgroup memory (each turns an llvmpipe shader into a coroutine). Batch
@@ -40,6 +46,22 @@ export interface FlashCpuConfig extends FlashConfig {
    *  them as it goes (their loads and stores are free while they fit in registers); 'blocked'
    *  sums the block's KB products per value component first (cpuPv chooses). */
   pv?: 'inline' | 'blocked';
+  /** Leave out the blocks whose weights are all exactly 0 (cpuSkip chooses: wide heads). */
+  skip?: boolean;
+  /** Key order: 'forward' (oldest first) or 'backward' (the diagonal stretch first, then the
+   *  older keys newest first); a head whose targets are just behind its queries finds them first
+   *  walking backward, and every later block is left out. */
+  walk?: 'forward' | 'backward';
+}
+
+/** Values per key (NB·dv) from which a head's kernel tests its blocks for exactly-zero weights:
+ *  a block left out saves its exps and QPI·KB·NB·dv multiply-adds, while a head carrying one
+ *  value saves little more than its exps and pays the test and the branch (BENCHMARKS.md,
+ *  2026-12-06 "blocks of zero weights"). */
+export const CPU_SKIP_MIN_VALUES = 8;
+
+export function cpuSkip(nbdv: number): boolean {
+  return nbdv >= CPU_SKIP_MIN_VALUES;
 }
 
 /** Value accumulators per lane above which the blocked P·V pays (llvmpipe: one vector register
@@ -77,8 +99,8 @@ export function flashCpuShader(prec: Precision, hl: HeadShape, cfg: FlashCpuConf
   const vis = (r: number, c: number): string => `t0 + ${c}u < lim${r}`;
   /** In a masked (diagonal) block, the scores of the keys query r cannot see become NEG. */
   const maskScores = (r: number, C: number[], masked: boolean): string[] => (masked ? C.map((c) => `    s${r}_${c} = select(NEG, s${r}_${c}, ${vis(r, c)});`) : []);
-  /** The running maximum of query r after the block. */
-  const blockMax = (r: number, C: number[]): string => `max(m${r}, ${C.map((c) => `s${r}_${c}`).reduce((a, b) => `max(${a}, ${b})`)})`;
+  /** The maximum of query r's scores in the block. */
+  const blockMax = (r: number, C: number[]): string => C.map((c) => `s${r}_${c}`).reduce((a, b) => `max(${a}, ${b})`);
   /** The weight exp(s - mx) of key c for query r (zero where it cannot see the key). */
   const weight = (r: number, c: number, mx: string, masked: boolean): string => (masked ? `select(${Z}, exp(s${r}_${c} - ${mx}), ${vis(r, c)})` : `exp(s${r}_${c} - ${mx})`);
 
@@ -99,15 +121,25 @@ export function flashCpuShader(prec: Precision, hl: HeadShape, cfg: FlashCpuConf
         });
       }),
     );
+    // Per query its block maximum; a block in which every query's weights are exactly 0 (its
+    // maximum more than DEAD below the running one) changes nothing and is left out whole.
+    R.forEach((r) => {
+      lines.push(...maskScores(r, C, masked));
+      lines.push(`    let bm${r} = ${blockMax(r, C)};`);
+    });
+    if (cfg.skip) {
+      lines.push(`    if (!subgroupAll(${R.map((r) => `bm${r} < m${r} - DEAD`).join(' && ')})) {`);
+      lines.push(valueLoads);
+    } else lines.push('    {');
     if (cfg.pv === 'blocked') {
       lines.push(blockedPv(C, masked));
-      return lines.join('\n');
+      lines.push('    }');
+      return `    {\n${lines.join('\n')}\n    }`;
     }
     C.forEach((c) => Kk.forEach((k) => lines.push(`    let v${c}_${k} = ${bv(`mv${k}`, c)};`)));
     R.forEach((r) => {
-      lines.push(...maskScores(r, C, masked));
       lines.push(`    {
-      let mx = ${blockMax(r, C)};
+      let mx = max(m${r}, bm${r});
       let sc = exp(m${r} - mx);
       m${r} = mx;
       l${r} = l${r} * sc;
@@ -121,7 +153,8 @@ ${Kk.map((k) => `        a${r}_${k} = a${r}_${k} + p * v${c}_${k};`).join('\n')}
 ).join('\n')}
     }`);
     });
-    return lines.join('\n');
+    lines.push('    }');
+    return `    {\n${lines.join('\n')}\n    }`;
   };
 
   /** The softmax update of a block with its P·V as a small GEMM: per query the block maximum,
@@ -130,8 +163,7 @@ ${Kk.map((k) => `        a${r}_${k} = a${r}_${k} + p * v${c}_${k};`).join('\n')}
   const blockedPv = (C: number[], masked: boolean): string => {
     const lines: string[] = [];
     R.forEach((r) => {
-      lines.push(...maskScores(r, C, masked));
-      lines.push(`    let mx${r} = ${blockMax(r, C)};`);
+      lines.push(`    let mx${r} = max(m${r}, bm${r});`);
       lines.push(`    let sc${r} = exp(m${r} - mx${r});`);
       lines.push(`    m${r} = mx${r};`);
       C.forEach((c) => lines.push(`    let p${r}_${c} = ${weight(r, c, `mx${r}`, masked)};`));
@@ -147,7 +179,8 @@ ${Kk.map((k) => `        a${r}_${k} = a${r}_${k} + p * v${c}_${k};`).join('\n')}
     return `    {\n${lines.join('\n')}\n    }`;
   };
 
-  // Lane c's values of key kr (all NB rows of the group), as vec4s when aligned.
+  // Lane c's values of key kr (all NB rows of the group), as vec4s when aligned: loaded inside a
+  // block's test, so a block left out loads none.
   const valueLoads = cfg.v4
     ? `    let vb = ((kr - P.kvBase) * P.nRows * P.hHdv + P.nRows * P.hAOff + row0 * ${DV}u) / 4u;
 ${range(NBDV / 4)
@@ -162,12 +195,28 @@ ${Kk.map((k) => `    let mv${k} = mv4_${Math.floor(k / 4)}.${COMP[k % 4]};`).joi
 ${range(DK4)
   .map((t) => `    let mk${t} = K[kb + ${t}u];`)
   .join('\n')}
-${valueLoads}
+${cfg.skip ? '' : valueLoads}
 ${range(G / KB)
   .map((i) => block(i * KB, masked))
   .join('\n')}`;
 
+  const forwardWalk = `  for (var t0 = P.kStart; t0 < kFull; t0 += ${G}u) {
+${step(false)}
+  }
+  for (var t0 = kFull; t0 < kHi; t0 += ${G}u) {
+${step(true)}
+  }`;
+  const backwardWalk = `  for (var t0 = kFull; t0 < kHi; t0 += ${G}u) {
+${step(true)}
+  }
+  for (var t1 = kFull; t1 > P.kStart; t1 -= ${G}u) {
+    let t0 = t1 - ${G}u;
+${step(false)}
+  }`;
+  // The test of a block is the same in every lane of a subgroup (subgroupAll), which WGSL's
+  // uniformity analysis cannot see; the broadcasts inside it are in subgroup-uniform control flow.
   const code = `enable subgroups;
+diagnostic(off, subgroup_uniformity);
 ${header(prec)}
 @group(0) @binding(1) var<storage, read> Q: array<T4>;
 @group(0) @binding(2) var<storage, read> K: array<T4>;
@@ -175,6 +224,10 @@ ${header(prec)}
 @group(0) @binding(4) var<storage, read_write> A: array<T>;
 @group(0) @binding(5) var<storage, read_write> St: array<T>;
 const NBDV = ${NBDV}u;
+// exp(x) rounds to exactly 0 in f32 and f16 below x = -DEAD (their least subnormals are about
+// e^-103.3 and e^-16.6): a key block whose every score is that far below the running maximum
+// would add exactly 0 to the running sums and rescale them by exp(0) = 1.
+const DEAD: T = ${f16 ? '104.0h' : '104.0'};
 
 @compute @workgroup_size(${WG})
 fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) sl: u32) {
@@ -214,17 +267,12 @@ ${Kk.map((k) => `    a${r}_${k} = St[st${r} + ${2 + k}u];`).join('\n')}
 ${range(NB)
   .map((n) => `  let vr${n} = select(0u, row0 + ${n}u, row0 + ${n}u < P.nRows);`)
   .join('\n')}
-  for (var t0 = P.kStart; t0 < kFull; t0 += ${G}u) {
-${step(false)}
-  }
-  for (var t0 = kFull; t0 < kHi; t0 += ${G}u) {
-${step(true)}
-  }
+${cfg.walk === 'backward' ? backwardWalk : forwardWalk}
 ${attentionEpilogue(QPI, NB, DV)}
 }
 `;
   return {
-    label: `flash-cpu(dk4 ${hl.dk4}, dv ${hl.dv}, nb ${NB}, qpi ${QPI}, sg ${G}, kb ${KB}${cfg.v4 ? ', v4' : ''}${cfg.pv === 'blocked' ? ', pv blocked' : ''}${hl.shared ? ', shared' : ''})`,
+    label: `flash-cpu(dk4 ${hl.dk4}, dv ${hl.dv}, nb ${NB}, qpi ${QPI}, sg ${G}, kb ${KB}${cfg.v4 ? ', v4' : ''}${cfg.pv === 'blocked' ? ', pv blocked' : ''}${cfg.skip ? ', skip' : ''}${cfg.walk === 'backward' ? ', backward' : ''}${hl.shared ? ', shared' : ''})`,
     code,
     bindings: ['uniform', 'read', 'read', 'read', 'rw', 'rw'],
   };
