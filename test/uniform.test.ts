@@ -13,7 +13,9 @@ import { generate } from '../circuits/gen/index.js';
 import { compile, compileUniform } from '../compiler/index.js';
 import { bindModel, modelFromBytes, modelToBytes, sha256, uniformWidths, type Model } from '../model/index.js';
 import { certify, certifyAllCircuits } from '../proofs/index.js';
-import { allInputs, CpuEngine, outputsOfSequence, promptOf, sampleInputs, verifyModel } from '../runtime/index.js';
+import { allInputs, CpuEngine, outputsOfSequence, promptOf, referenceSequences, sampleInputs, verifyModel } from '../runtime/index.js';
+import { parseArith } from '../runtime/arith.js';
+import { detailStepper } from '../runtime/cpu/detail-stepper.js';
 import { cli } from './cli-helpers.js';
 import { loadShared, shared } from './shared.js';
 
@@ -42,6 +44,44 @@ describe('resources', () => {
   });
   it('weights do not depend on any circuit: two compilations are byte-identical', () => {
     expect(sha256(modelToBytes(compileUniform(64)))).toBe(sha256(modelToBytes(compileUniform(64))));
+  });
+});
+
+describe('key scale 64: the heads are exactly one-hot in f32', () => {
+  // Every position where the contract names a target: weight exactly 1 there, exactly 0 at every
+  // other visible key (a key one code bit off scores 128 below the match, and e^-128 rounds to 0
+  // in f32). At key scale 10 the other keys keep about e^-20 each. The CPU reference's f32 numbers.
+  const c = random(40, 5, 3);
+  const oneHotAt = (m: Model): { checked: number; exact: number } => {
+    const b = bindModel(m, c);
+    const [seq] = referenceSequences(b, sampleInputs(c.nInputs, 1, 9n).slice(1, 2));
+    let checked = 0;
+    let exact = 0;
+    const st = detailStepper(m, parseArith('f32'), seq!.length, {
+      traceAt: () => true,
+      onTrace: (d) =>
+        d.layers.forEach((L, l) =>
+          L.heads.forEach((h, hi) => {
+            const t = b.seq.targets[l]![hi]![d.pos]!;
+            if (t < 0) return;
+            checked++;
+            let ok = h.weights[t] === 1;
+            for (let j = 0; j <= d.pos && ok; j++) if (j !== t && h.weights[j] !== 0) ok = false;
+            if (ok) exact++;
+          }),
+        ),
+    }, { kernel: 'reference' });
+    for (let i = 0; i < seq!.length; i++) st.step(i, [seq![i]!]);
+    st.dispose();
+    return { checked, exact };
+  };
+
+  it('at every (head, position) with a target, in the default model; not at key scale 10', () => {
+    const now = oneHotAt(compileUniform(64));
+    expect(now.checked).toBeGreaterThan(7 * 4 * 40);
+    expect(now.exact).toBe(now.checked);
+    const soft = oneHotAt(compileUniform(64, { scale: 10 }));
+    expect(soft.exact).toBeLessThan(soft.checked / 10);
   });
 });
 

@@ -37,7 +37,7 @@ export function compileOptions(cmd: Command): Command {
     .option('--circuit <file>', 'the circuit a uniform model file runs (it goes in the prompt)')
     .option('--mode <m>', 'compiling a circuit file: positional (the circuit in the weights, default), uniform (the smallest uniform model that holds it), or latent (no CoT): looped (one layer looped depth times), looped-cot (looped once per gate), deep (depth distinct layers), uniform-looped (the smallest uniform looped model: circuit in the prompt, looped depth times)')
     .option('--cot <format>', '4tok (4 tokens per gate, default) or gate (1 token per gate, as in the theorem)')
-    .option('--scale <L>', 'key scale λ of the retrieval heads (default 10)')
+    .option('--scale <L>', 'key scale λ of the retrieval heads (default 10; the uniform model 64, looped and deep models 50)')
     .option('--inject-fault <kind>', 'miscompile on purpose: weak-scale, swap-gate or off-by-one (to test the testers)')
     .option('--format <fmt>', 'circuit format (default: from the extension or the content)')
     .option('--top <module>', 'Verilog: the module to read (default: the one marked (* top *), else the one Yosys finds on top)');
