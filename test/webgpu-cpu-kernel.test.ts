@@ -45,8 +45,10 @@ describe('queries per invocation of the CPU kernel', () => {
   it('the most (a power of two up to 8) within the unroll budget, fewer for wide heads', () => {
     expect(cpuQpi(28 + 1)).toBe(8); // a positional retrieval head, one input
     expect(cpuQpi(28 + 16)).toBe(4); // the same head sharing its scores among 16 inputs
-    expect(cpuQpi(36 + 20)).toBe(4); // the uniform model's description head
-    expect(cpuQpi(32 + 36)).toBe(2); // its widest per-input head
+    expect(cpuQpi(36 + 20)).toBe(4); // the uniform model's layer-0 heads
+    expect(cpuQpi(32 + 36)).toBe(4); // its widest per-input head (description)
+    expect(cpuQpi(32 + 1)).toBe(8); // its operand head
+    expect(cpuQpi(32 + 40)).toBe(2);
     expect(cpuQpi(CPU_KERNEL_UNROLL + 1)).toBe(1);
     for (const w of [1, 29, 44, 56, 68, 129, 300]) expect(cpuQpi(w) * w <= CPU_KERNEL_UNROLL || cpuQpi(w) === 1).toBe(true);
   });

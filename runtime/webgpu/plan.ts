@@ -48,8 +48,10 @@ export const ATTENTION_QPI: Record<AttentionKernel, number> = { tiled: 2, subgro
 
 /** Numbers the CPU kernel keeps per query and key (key components and values) times its
  *  queries per invocation, at most: its code is unrolled over them, and llvmpipe's compile time
- *  grows faster than that (shaders/flash-cpu.ts). */
-export const CPU_KERNEL_UNROLL = 256;
+ *  grows faster than that (shaders/flash-cpu.ts). 272 = 4 × 68: the uniform model's widest head
+ *  (32 key numbers, 36 values) at 4 queries per lane and its operand head (33) at 8; at 256 they
+ *  had 2 and 4 (BENCHMARKS.md, 2026-12-06 14:00–15:17 UTC: 4.6 → 5.5 and 4.7 → 6.4·10^8 pairs/s). */
+export const CPU_KERNEL_UNROLL = 272;
 
 /** Queries per invocation of the CPU kernel for a head carrying `width` numbers per key: the
  *  most (a power of two, at most 8) within CPU_KERNEL_UNROLL. More queries per lane share each
