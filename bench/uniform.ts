@@ -5,7 +5,8 @@
 //                             --no-reference --rounds 3]
 // The uniform model's heads read the input, so nothing is shared across a batch; at B = 1 both
 // models do the same dense causal attention, S(S+1)/2 pairs per head. WebGPU: the attention
-// kernels' time from timestamp queries, the best of --rounds passes of each model, alternating. CPU: the time the stepper spends attending over positions
+// kernels' time from timestamp queries, the best of --rounds passes of each model, alternating.
+// CPU: the time the stepper spends attending over positions
 // (scores, softmax, weighted sums), measured on the first --cpu-prefix positions of each sequence
 // (the whole pass is too long for the CPU at S ≈ 30 000); per-pair cost does not depend on S.
 // CPU fast (runtime/cpu/fast/, the default f32 CPU kernel): the time of its attention jobs (all

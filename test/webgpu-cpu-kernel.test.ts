@@ -19,6 +19,9 @@ import { gpuOrSkip } from './fixtures/gpu.js';
 
 const LONG = 900_000;
 
+/** Adapter limits for the plan tests (no adapter needed). */
+const lim = { maxBindingBytes: 1 << 27, maxBufferBytes: 1 << 30, maxWorkgroupStorage: 1 << 14, maxInvocations: 256, maxWorkgroupsPerDim: 65535, maxStorageBuffersPerStage: 8, uniformAlign: 256 };
+
 describe('llvmpipe vector width', () => {
   const avx512 = 'processor\t: 0\nflags\t\t: fpu sse2 avx avx2 fma avx512f avx512dq avx512bw avx512vl\n';
   const avx2 = 'processor\t: 0\nflags\t\t: fpu sse2 avx avx2 fma\n';
@@ -55,7 +58,6 @@ describe('queries per invocation of the CPU kernel', () => {
 
   it('the plan gives each head of the uniform model its own count; a set qpi applies to all', () => {
     const ml = layoutOf(compileUniform(64), 'f32');
-    const lim = { maxBindingBytes: 1 << 27, maxBufferBytes: 1 << 30, maxWorkgroupStorage: 1 << 14, maxInvocations: 256, maxWorkgroupsPerDim: 65535, maxStorageBuffersPerStage: 8, uniformAlign: 256 };
     const plan = planPass(ml, lim, 1, 100, DEFAULT_TUNING, 'cpu');
     plan.heads.forEach((hs, l) => hs.forEach((hp, h) => expect(hp.qpi).toBe(cpuQpi(ml.layers[l]!.heads[h]!.dk4 + hp.nb * ml.layers[l]!.heads[h]!.dv))));
     expect(new Set(plan.heads.flat().map((h) => h.qpi)).size).toBeGreaterThan(1);
@@ -101,7 +103,6 @@ describe('the generated kernel', () => {
 
   it('the plan runs P·V blocked where a lane\'s accumulators exceed the inline limit, or as the tuning says', () => {
     const ml = layoutOf(compileUniform(64), 'f32');
-    const lim = { maxBindingBytes: 1 << 27, maxBufferBytes: 1 << 30, maxWorkgroupStorage: 1 << 14, maxInvocations: 256, maxWorkgroupsPerDim: 65535, maxStorageBuffersPerStage: 8, uniformAlign: 256 };
     const plan = planPass(ml, lim, 1, 100, DEFAULT_TUNING, 'cpu');
     const forms = plan.heads.flat().map((h) => h.pv);
     plan.heads.forEach((hs, l) => hs.forEach((hp, h) => expect(hp.pv).toBe(cpuPv(hp.nb * ml.layers[l]!.heads[h]!.dv, hp.qpi))));
@@ -146,7 +147,6 @@ describe('the generated kernel', () => {
 
   it("the plan walks backward for the heads whose contract puts their targets just behind the query, and tests wide heads' blocks", () => {
     const ml = layoutOf(compileUniform(64), 'f32');
-    const lim = { maxBindingBytes: 1 << 27, maxBufferBytes: 1 << 30, maxWorkgroupStorage: 1 << 14, maxInvocations: 256, maxWorkgroupsPerDim: 65535, maxStorageBuffersPerStage: 8, uniformAlign: 256 };
     const plan = planPass(ml, lim, 1, 100, DEFAULT_TUNING, 'cpu');
     // Layer 0: group slots 0..2 and the previous group's last token; layers 1, 2 match ids.
     expect(plan.heads.map((hs) => hs.map((h) => h.walk))).toEqual([['backward', 'backward', 'backward', 'backward'], ['forward', 'forward'], ['forward']]);

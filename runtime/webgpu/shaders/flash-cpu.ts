@@ -57,7 +57,7 @@ export interface FlashCpuConfig extends FlashConfig {
 /** Values per key (NB·dv) from which a head's kernel tests its blocks for exactly-zero weights:
  *  a block left out saves its exps and QPI·KB·NB·dv multiply-adds, while a head carrying one
  *  value saves little more than its exps and pays the test and the branch (BENCHMARKS.md,
- *  2026-12-06 "blocks of zero weights"). */
+ *  2026-12-06 14:00–15:17 UTC: the positional heads lost about 20% with the test forced on). */
 export const CPU_SKIP_MIN_VALUES = 8;
 
 export function cpuSkip(nbdv: number): boolean {
@@ -127,15 +127,17 @@ export function flashCpuShader(prec: Precision, hl: HeadShape, cfg: FlashCpuConf
       lines.push(...maskScores(r, C, masked));
       lines.push(`    let bm${r} = ${blockMax(r, C)};`);
     });
-    if (cfg.skip) {
-      lines.push(`    if (!subgroupAll(${R.map((r) => `bm${r} < m${r} - DEAD`).join(' && ')})) {`);
-      lines.push(valueLoads);
-    } else lines.push('    {');
-    if (cfg.pv === 'blocked') {
-      lines.push(blockedPv(C, masked));
-      lines.push('    }');
-      return `    {\n${lines.join('\n')}\n    }`;
-    }
+    // The update runs under the test (values loaded inside it, so a block left out loads none),
+    // or in a plain scope.
+    lines.push(cfg.skip ? `    if (!subgroupAll(${R.map((r) => `bm${r} < m${r} - DEAD`).join(' && ')})) {\n${valueLoads}` : '    {');
+    lines.push(cfg.pv === 'blocked' ? blockedPv(C, masked) : inlinePv(C, masked), '    }');
+    return `    {\n${lines.join('\n')}\n    }`;
+  };
+
+  /** The softmax update of a block with its P·V inline: per query one rescale, then each key's
+   *  weight and products added to the accumulators as it goes. */
+  const inlinePv = (C: number[], masked: boolean): string => {
+    const lines: string[] = [];
     C.forEach((c) => Kk.forEach((k) => lines.push(`    let v${c}_${k} = ${bv(`mv${k}`, c)};`)));
     R.forEach((r) => {
       lines.push(`    {
@@ -153,8 +155,7 @@ ${Kk.map((k) => `        a${r}_${k} = a${r}_${k} + p * v${c}_${k};`).join('\n')}
 ).join('\n')}
     }`);
     });
-    lines.push('    }');
-    return `    {\n${lines.join('\n')}\n    }`;
+    return lines.join('\n');
   };
 
   /** The softmax update of a block with its P·V as a small GEMM: per query the block maximum,
@@ -179,8 +180,8 @@ ${Kk.map((k) => `        a${r}_${k} = a${r}_${k} + p * v${c}_${k};`).join('\n')}
     return `    {\n${lines.join('\n')}\n    }`;
   };
 
-  // Lane c's values of key kr (all NB rows of the group), as vec4s when aligned: loaded inside a
-  // block's test, so a block left out loads none.
+  // Lane c's values of key kr (all NB rows of the group), as vec4s when aligned: once per step, or
+  // inside each block's test when the kernel has one.
   const valueLoads = cfg.v4
     ? `    let vb = ((kr - P.kvBase) * P.nRows * P.hHdv + P.nRows * P.hAOff + row0 * ${DV}u) / 4u;
 ${range(NBDV / 4)
